@@ -1,0 +1,1 @@
+"""Airflow operators, sensors, triggers and the DAG factory: the only package importing Airflow."""

@@ -1,0 +1,101 @@
+"""Connections outside Airflow: read ``AIRFLOW_CONN_<ID>`` the way Airflow does, without importing it.
+
+Inside Airflow the operators use ``BaseHook.get_connection``; the CLI and tests use this module,
+so a conn id means the same thing in both places.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
+
+from roachlift.errors import RoachliftError
+
+_SCHEME_KIND = {
+    "postgres": "postgres",
+    "postgresql": "postgres",
+    "cockroachdb": "postgres",
+    "mysql": "mysql",
+    "mariadb": "mysql",
+    "oracle": "oracle",
+}
+
+
+@dataclass(frozen=True)
+class ConnInfo:
+    """Host, port, credentials and database of one connection."""
+
+    kind: str
+    host: str = "127.0.0.1"
+    port: int | None = None
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    database: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def with_database(self, database: str) -> ConnInfo:
+        """The same server, another database."""
+        return ConnInfo(self.kind, self.host, self.port, self.user, self.password, database, self.extra)
+
+    def postgres_conninfo(self) -> str:
+        """A libpq URI for psycopg."""
+        auth = quote(self.user or "", safe="")
+        if self.password:
+            auth += ":" + quote(self.password, safe="")
+        netloc = f"{auth}@" if auth else ""
+        netloc += f"{self.host}:{self.port or 5432}"
+        query = "&".join(f"{k}={quote(v)}" for k, v in self.extra.items() if k in _LIBPQ_PARAMS)
+        return f"postgresql://{netloc}/{quote(self.database or '', safe='')}" + (f"?{query}" if query else "")
+
+    def redacted(self) -> str:
+        """A printable description with no secret in it."""
+        who = f"{self.user}@" if self.user else ""
+        return f"{self.kind}://{who}{self.host}:{self.port or ''}/{self.database or ''}"
+
+
+_LIBPQ_PARAMS = {"sslmode", "sslrootcert", "sslcert", "sslkey", "options", "application_name"}
+
+
+def parse_uri(uri: str) -> ConnInfo:
+    """Parse an Airflow-style connection URI (``postgres://user:pw@host:port/db?k=v``)."""
+    parts = urlsplit(uri)
+    kind = _SCHEME_KIND.get(parts.scheme.lower())
+    if kind is None:
+        raise RoachliftError(f"connection URI scheme {parts.scheme!r} is not postgres, mysql or oracle")
+    return ConnInfo(
+        kind=kind,
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port,
+        user=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        database=unquote(parts.path.lstrip("/")) or None,
+        extra=dict(parse_qsl(parts.query)),
+    )
+
+
+def resolve_connection(conn_id: str) -> ConnInfo:
+    """The connection named ``conn_id`` from ``AIRFLOW_CONN_<CONN_ID>`` (URI or JSON form)."""
+    var = f"AIRFLOW_CONN_{conn_id.upper()}"
+    raw = os.environ.get(var)
+    if not raw:
+        raise RoachliftError(
+            f"connection {conn_id!r} is not defined: set {var} to a URI such as "
+            "postgres://user:password@host:5432/dbname (or define it in Airflow)"
+        )
+    if raw.lstrip().startswith("{"):
+        data = json.loads(raw)
+        kind = _SCHEME_KIND.get(str(data.get("conn_type", "")).lower())
+        if kind is None:
+            raise RoachliftError(f"{var}: conn_type {data.get('conn_type')!r} is not postgres, mysql or oracle")
+        return ConnInfo(
+            kind=kind,
+            host=data.get("host") or "127.0.0.1",
+            port=data.get("port"),
+            user=data.get("login"),
+            password=data.get("password"),
+            database=data.get("schema"),
+            extra={k: str(v) for k, v in (data.get("extra") or {}).items()},
+        )
+    return parse_uri(raw)

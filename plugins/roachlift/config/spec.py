@@ -1,0 +1,257 @@
+"""Migration spec models (pydantic v2) and loading with key-path error messages."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from enum import Enum
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from croniter import croniter
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from roachlift.errors import SpecError
+from roachlift.paths import include_dir
+
+MIGRATIONS_DIR_ENV = "ROACHLIFT_MIGRATIONS_DIR"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=True)
+
+
+class SourceKind(str, Enum):
+    """Databases roachlift migrates from."""
+
+    POSTGRES = "postgres"
+    MYSQL = "mysql"
+    ORACLE = "oracle"
+
+
+class TargetDialect(str, Enum):
+    """What the target speaks: a real CockroachDB cluster, or PostgreSQL standing in for one."""
+
+    COCKROACHDB = "cockroachdb"
+    POSTGRES = "postgres"
+
+
+class LoadMethod(str, Enum):
+    """``import`` = userfile upload + IMPORT INTO; ``copy`` = COPY FROM STDIN."""
+
+    IMPORT = "import"
+    COPY = "copy"
+
+
+class TableHandling(str, Enum):
+    """What a rerun does with a target table that already holds rows."""
+
+    FAIL_IF_NOT_EMPTY = "fail-if-not-empty"
+    TRUNCATE = "truncate"
+    DROP_AND_RECREATE = "drop-and-recreate"
+
+
+class Compression(str, Enum):
+    """Compression of dump files."""
+
+    NONE = "none"
+    GZIP = "gzip"
+
+
+class SourceSpec(_Model):
+    """Where the data comes from."""
+
+    kind: SourceKind
+    conn_id: str = Field(min_length=1)
+    schemas: list[str] = Field(default_factory=list)
+    include: list[str] = Field(default_factory=lambda: ["*"])
+    exclude: list[str] = Field(default_factory=list)
+
+    def wants(self, table: str) -> bool:
+        """True when ``table`` (``name`` or ``schema.name``) passes include/exclude patterns."""
+        name = table.lower()
+        short = name.rsplit(".", 1)[-1]
+
+        def hit(patterns: list[str]) -> bool:
+            return any(fnmatch.fnmatchcase(n, p.lower()) for p in patterns for n in (name, short))
+
+        return hit(self.include) and not hit(self.exclude)
+
+
+class TargetSpec(_Model):
+    """Where the data goes."""
+
+    conn_id: str = Field(min_length=1)
+    database: str = Field(min_length=1)
+    dialect: TargetDialect = TargetDialect.COCKROACHDB
+    schema_: str = Field(default="public", alias="schema")
+
+
+class DumpSpec(_Model):
+    """How tables are written to CSV."""
+
+    chunk_rows: int = Field(default=1_000_000, gt=0)
+    chunk_mb: int = Field(default=256, gt=0)
+    compression: Compression = Compression.GZIP
+    out_dir: str | None = None
+    parallelism: int = Field(default=4, gt=0, le=64)
+
+
+class LoadSpec(_Model):
+    """How CSV files reach the target."""
+
+    method: LoadMethod = LoadMethod.IMPORT
+    table_handling: TableHandling = TableHandling.FAIL_IF_NOT_EMPTY
+    copy_batch_rows: int = Field(default=100_000, gt=0)
+    storage: str = Field(default="userfile", description="userfile, or an object storage URL prefix")
+    keep_uploaded_files: bool = False
+
+
+class CdcSpec(_Model):
+    """Change stream from the source to the target until cutover."""
+
+    enabled: bool = True
+    lag_threshold_seconds: float = Field(default=5.0, gt=0)
+    caught_up_for_seconds: float = Field(default=30.0, ge=0)
+    batch_changes: int = Field(default=5_000, gt=0)
+    slot_name: str | None = None
+
+
+class ChangefeedSpec(_Model):
+    """Optional CockroachDB changefeed into Kafka after cutover."""
+
+    kafka_conn_id: str
+    topic_prefix: str = ""
+    format: Literal["json", "avro"] = "json"
+    schema_registry_url: str | None = None
+    create_topics: bool = False
+
+    @model_validator(mode="after")
+    def _avro_needs_registry(self) -> ChangefeedSpec:
+        if self.format == "avro" and not self.schema_registry_url:
+            raise ValueError("format 'avro' needs schema_registry_url")
+        return self
+
+
+class CutoverSpec(_Model):
+    """What happens at the real cutover."""
+
+    approval_required: bool = True
+    freeze_source_writes: bool = False
+    approval_timeout_hours: float = Field(default=24.0, gt=0)
+    changefeed: ChangefeedSpec | None = None
+
+
+class RehearsalSpec(_Model):
+    """Scheduled rehearsal migrations into a scratch database."""
+
+    schedule: str | None = None
+    keep_last: int = Field(default=3, ge=1)
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        if value is None or value.strip().lower() in {"", "none", "null"}:
+            return None
+        if not croniter.is_valid(value):
+            raise ValueError(f"{value!r} is not a cron expression (e.g. '0 2 * * *' or '@daily')")
+        return value
+
+
+class ConvertSpec(_Model):
+    """Options of the DDL converter."""
+
+    tinyint1_as_bool: bool = True
+    bare_number_as: Literal["decimal", "float8"] = "decimal"
+    serial_as: Literal["keep", "unique_rowid", "uuid"] = "keep"
+
+
+class MigrationSpec(_Model):
+    """One source database and everything roachlift does with it."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")
+    description: str = ""
+    source: SourceSpec
+    target: TargetSpec
+    dump: DumpSpec = Field(default_factory=DumpSpec)
+    load: LoadSpec = Field(default_factory=LoadSpec)
+    cdc: CdcSpec = Field(default_factory=CdcSpec)
+    cutover: CutoverSpec = Field(default_factory=CutoverSpec)
+    rehearsal: RehearsalSpec = Field(default_factory=RehearsalSpec)
+    convert: ConvertSpec = Field(default_factory=ConvertSpec)
+
+    @property
+    def dag_id(self) -> str:
+        """The Airflow DAG built from this spec."""
+        return f"roachlift_{self.name}"
+
+
+def migrations_dir() -> Path:
+    """The folder of spec files: ``$ROACHLIFT_MIGRATIONS_DIR`` or ``include/migrations``."""
+    env = os.environ.get(MIGRATIONS_DIR_ENV)
+    return Path(env) if env else include_dir() / "migrations"
+
+
+def spec_files(folder: Path | None = None) -> list[Path]:
+    """Spec files in ``folder`` (default: :func:`migrations_dir`), sorted by name."""
+    folder = folder or migrations_dir()
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix in {".yaml", ".yml"})
+
+
+_EXPECTED = re.compile(r"'([^']*)'")
+
+
+def _describe(err: Any) -> str:
+    """One ``key.path: message`` line for a pydantic error."""
+    loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-after"))
+    kind = err["type"]
+    given = err.get("input")
+    if kind in {"enum", "literal_error"}:
+        choices = _EXPECTED.findall(str(err.get("ctx", {}).get("expected", "")))
+        return f"{loc}: {given!r} is not one of {', '.join(choices)}"
+    if kind == "extra_forbidden":
+        return f"{loc}: unknown key"
+    if kind == "missing":
+        return f"{loc}: required key is missing"
+    msg = err["msg"].removeprefix("Value error, ")
+    return f"{loc or '(top level)'}: {msg}"
+
+
+def parse_spec(data: Any, path: str = "<spec>") -> MigrationSpec:
+    """Validate already-loaded YAML data; raise :class:`SpecError` listing every problem."""
+    if not isinstance(data, dict):
+        raise SpecError(path, ["(top level): a spec is a mapping of keys, e.g. 'name:', 'source:'"])
+    try:
+        return MigrationSpec.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(path, [_describe(e) for e in exc.errors()]) from None
+
+
+def load_spec(path: str | Path) -> MigrationSpec:
+    """Read and validate one spec file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SpecError(str(path), [f"(file): cannot read: {exc.strerror}"]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise SpecError(str(path), [f"(yaml): {problem} at {where}"]) from None
+    return parse_spec(data, str(path))
+
+
+def validate_spec_file(path: str | Path) -> list[str]:
+    """Every problem of one spec file, as ``key.path: message`` lines (empty when valid)."""
+    try:
+        load_spec(path)
+    except SpecError as exc:
+        return exc.problems
+    return []

@@ -1,0 +1,1 @@
+"""Convert source DDL to CockroachDB DDL in load phases, with a review report."""

@@ -1,0 +1,1 @@
+"""Dump table data to CSV files from one consistent snapshot."""

@@ -1,0 +1,1 @@
+"""Verify that the target equals the source, row by row."""

@@ -1,0 +1,124 @@
+"""The migration spec: shipped examples are valid; broken specs report every problem with its key path."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from roachlift.cli import main
+from roachlift.config.connections import parse_uri, resolve_connection
+from roachlift.config.spec import load_spec, migrations_dir, spec_files, validate_spec_file
+from roachlift.errors import RoachliftError, SpecError
+
+EXAMPLES = spec_files()
+
+
+def test_one_example_per_source_kind() -> None:
+    kinds = sorted(str(load_spec(p).source.kind) for p in EXAMPLES)
+    assert kinds == ["mysql", "oracle", "postgres"]
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_examples_validate(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate-spec", str(path)]) == 0
+    assert "ok (" in capsys.readouterr().out
+
+
+BROKEN = """
+name: Bad-Name
+source:
+  kind: sybase
+  conn_id: ""
+  includes: ["*"]
+target:
+  database: x
+load:
+  method: ftp
+  table_handling: merge
+dump:
+  chunk_rows: 0
+rehearsal:
+  schedule: "every tuesday"
+cutover:
+  changefeed:
+    kafka_conn_id: k
+    format: avro
+"""
+
+
+def test_broken_spec_lists_every_problem_with_key_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = tmp_path / "broken.yaml"
+    spec.write_text(BROKEN)
+    assert main(["validate-spec", str(spec)]) == 1
+    out = capsys.readouterr().out
+    expected = [
+        "name: String should match pattern",
+        "source.kind: 'sybase' is not one of postgres, mysql, oracle",
+        "source.conn_id: String should have at least 1 character",
+        "source.includes: unknown key",
+        "target.conn_id: required key is missing",
+        "load.method: 'ftp' is not one of import, copy",
+        "load.table_handling: 'merge' is not one of fail-if-not-empty, truncate, drop-and-recreate",
+        "dump.chunk_rows: Input should be greater than 0",
+        "rehearsal.schedule: 'every tuesday' is not a cron expression",
+        "cutover.changefeed: format 'avro' needs schema_registry_url",
+    ]
+    for line in expected:
+        assert line in out, f"missing {line!r} in:\n{out}"
+    assert f"{len(expected)} problem(s)" in out
+
+
+def test_yaml_syntax_error_names_line(tmp_path: Path) -> None:
+    spec = tmp_path / "bad.yaml"
+    spec.write_text("name: x\nsource:\n  kind: [postgres\n")
+    problems = validate_spec_file(spec)
+    assert len(problems) == 1 and problems[0].startswith("(yaml):") and "line 4" in problems[0]
+
+
+def test_not_a_mapping_and_missing_file(tmp_path: Path) -> None:
+    spec = tmp_path / "list.yaml"
+    spec.write_text("- a\n- b\n")
+    assert validate_spec_file(spec)[0].startswith("(top level): a spec is a mapping")
+    with pytest.raises(SpecError, match="cannot read"):
+        load_spec(tmp_path / "absent.yaml")
+
+
+def test_migrations_dir_env_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROACHLIFT_MIGRATIONS_DIR", str(tmp_path))
+    assert migrations_dir() == tmp_path
+    assert spec_files() == []
+    (tmp_path / "a.yaml").write_text(EXAMPLES[0].read_text())
+    assert [p.name for p in spec_files()] == ["a.yaml"]
+
+
+def test_include_exclude_patterns() -> None:
+    spec = load_spec(migrations_dir() / "pagila.yaml")
+    assert spec.source.wants("public.film")
+    assert spec.source.wants("actor")
+    assert not spec.source.wants("public.payment_p2022_01")
+
+
+def test_connection_from_env_uri_and_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_SRC", "postgres://u%40x:p%2Fw@db.example:6543/app?sslmode=require")
+    info = resolve_connection("src")
+    assert (info.kind, info.host, info.port, info.user, info.password, info.database) == (
+        "postgres", "db.example", 6543, "u@x", "p/w", "app",
+    )
+    assert "p/w" not in repr(info) and "p%2Fw" not in info.redacted()
+    assert info.postgres_conninfo() == "postgresql://u%40x:p%2Fw@db.example:6543/app?sslmode=require"
+    monkeypatch.setenv("AIRFLOW_CONN_MY", '{"conn_type": "mysql", "host": "h", "port": 3307, "login": "r"}')
+    assert resolve_connection("my").port == 3307
+    with pytest.raises(RoachliftError, match="AIRFLOW_CONN_NOPE"):
+        resolve_connection("nope")
+    with pytest.raises(RoachliftError, match="sybase"):
+        parse_uri("sybase://h/db")
+
+
+def test_python_dash_m_roachlift_runs_the_cli() -> None:
+    spec = str(migrations_dir() / "sakila.yaml")
+    proc = subprocess.run([sys.executable, "-m", "roachlift", "validate-spec", spec], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "DAG roachlift_sakila" in proc.stdout
