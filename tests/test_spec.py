@@ -121,4 +121,4 @@ def test_python_dash_m_roachlift_runs_the_cli() -> None:
     spec = str(migrations_dir() / "sakila.yaml")
     proc = subprocess.run([sys.executable, "-m", "roachlift", "validate-spec", spec], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
-    assert "DAG roachlift_sakila" in proc.stdout
+    assert "(mysql -> cockroachdb, DAG roachlift_sakila)" in proc.stdout

@@ -20,7 +20,7 @@ MIGRATIONS_DIR_ENV = "ROACHLIFT_MIGRATIONS_DIR"
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=True, validate_default=True)
 
 
 class SourceKind(str, Enum):
