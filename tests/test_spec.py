@@ -49,7 +49,9 @@ cutover:
 """
 
 
-def test_broken_spec_lists_every_problem_with_key_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_broken_spec_lists_every_problem_with_key_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     spec = tmp_path / "broken.yaml"
     spec.write_text(BROKEN)
     assert main(["validate-spec", str(spec)]) == 1
@@ -105,7 +107,12 @@ def test_connection_from_env_uri_and_json(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("AIRFLOW_CONN_SRC", "postgres://u%40x:p%2Fw@db.example:6543/app?sslmode=require")
     info = resolve_connection("src")
     assert (info.kind, info.host, info.port, info.user, info.password, info.database) == (
-        "postgres", "db.example", 6543, "u@x", "p/w", "app",
+        "postgres",
+        "db.example",
+        6543,
+        "u@x",
+        "p/w",
+        "app",
     )
     assert "p/w" not in repr(info) and "p%2Fw" not in info.redacted()
     assert info.postgres_conninfo() == "postgresql://u%40x:p%2Fw@db.example:6543/app?sslmode=require"
@@ -119,6 +126,8 @@ def test_connection_from_env_uri_and_json(monkeypatch: pytest.MonkeyPatch) -> No
 
 def test_python_dash_m_roachlift_runs_the_cli() -> None:
     spec = str(migrations_dir() / "sakila.yaml")
-    proc = subprocess.run([sys.executable, "-m", "roachlift", "validate-spec", spec], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "roachlift", "validate-spec", spec], capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stderr
     assert "(mysql -> cockroachdb, DAG roachlift_sakila)" in proc.stdout

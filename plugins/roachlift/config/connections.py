@@ -88,7 +88,9 @@ def resolve_connection(conn_id: str) -> ConnInfo:
         data = json.loads(raw)
         kind = _SCHEME_KIND.get(str(data.get("conn_type", "")).lower())
         if kind is None:
-            raise RoachliftError(f"{var}: conn_type {data.get('conn_type')!r} is not postgres, mysql or oracle")
+            raise RoachliftError(
+                f"{var}: conn_type {data.get('conn_type')!r} is not postgres, mysql or oracle"
+            )
         return ConnInfo(
             kind=kind,
             host=data.get("host") or "127.0.0.1",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,7 +23,7 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=True, validate_default=True)
 
 
-class SourceKind(str, Enum):
+class SourceKind(StrEnum):
     """Databases roachlift migrates from."""
 
     POSTGRES = "postgres"
@@ -31,21 +31,21 @@ class SourceKind(str, Enum):
     ORACLE = "oracle"
 
 
-class TargetDialect(str, Enum):
+class TargetDialect(StrEnum):
     """What the target speaks: a real CockroachDB cluster, or PostgreSQL standing in for one."""
 
     COCKROACHDB = "cockroachdb"
     POSTGRES = "postgres"
 
 
-class LoadMethod(str, Enum):
+class LoadMethod(StrEnum):
     """``import`` = userfile upload + IMPORT INTO; ``copy`` = COPY FROM STDIN."""
 
     IMPORT = "import"
     COPY = "copy"
 
 
-class TableHandling(str, Enum):
+class TableHandling(StrEnum):
     """What a rerun does with a target table that already holds rows."""
 
     FAIL_IF_NOT_EMPTY = "fail-if-not-empty"
@@ -53,7 +53,7 @@ class TableHandling(str, Enum):
     DROP_AND_RECREATE = "drop-and-recreate"
 
 
-class Compression(str, Enum):
+class Compression(StrEnum):
     """Compression of dump files."""
 
     NONE = "none"

@@ -17,6 +17,13 @@ from roachlift.errors import MissingBinaryError, RoachliftError
 
 PG_VERSION = "15"
 PG_BIN = Path(f"/usr/lib/postgresql/{PG_VERSION}/bin")
+#: Folders searched for server binaries besides ``$PATH`` (mariadbd lives in /usr/sbin).
+SBIN_DIRS: tuple[str, ...] = ("/usr/sbin", "/usr/local/sbin")
+
+
+def find_binary(name: str) -> str | None:
+    """``name`` on ``$PATH`` or in :data:`SBIN_DIRS`."""
+    return shutil.which(name) or shutil.which(name, path=os.pathsep.join(SBIN_DIRS))
 
 
 def free_port() -> int:
@@ -119,8 +126,15 @@ class PostgresServer(_Server):
         if not (data / "PG_VERSION").exists():
             init = subprocess.run(
                 self._cmd(
-                    str(PG_BIN / "initdb"), "-D", str(data), "-U", self.user, "--auth=trust",
-                    "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync",
+                    str(PG_BIN / "initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    self.user,
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--locale=C.UTF-8",
+                    "--no-sync",
                 ),
                 capture_output=True,
                 text=True,
@@ -147,7 +161,9 @@ class PostgresServer(_Server):
         fh = open(log, "ab")  # noqa: SIM115 - handed to the child process
         if os.geteuid() == 0:
             os.chown(log, pwd.getpwnam("postgres").pw_uid, -1)
-        self.proc = subprocess.Popen(self._cmd(*args), stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            self._cmd(*args), stdout=fh, stderr=subprocess.STDOUT, start_new_session=True
+        )
         fh.close()
         _wait_for_port(self.port, 60, "postgres", log, self.proc)
         self._wait_ready(log)
@@ -162,7 +178,9 @@ class PostgresServer(_Server):
                     return
             except psycopg.OperationalError:
                 if time.monotonic() > deadline:
-                    raise RoachliftError(f"postgres is not accepting connections; log:\n{_tail(log)}") from None
+                    raise RoachliftError(
+                        f"postgres is not accepting connections; log:\n{_tail(log)}"
+                    ) from None
                 time.sleep(0.2)
 
     def dsn(self, database: str = "postgres") -> str:
@@ -192,10 +210,12 @@ class MariaDBServer(_Server):
 
     def start(self) -> None:
         """mariadb-install-db, then run ``mariadbd`` until :meth:`stop`."""
-        mariadbd = shutil.which("mariadbd") or ("/usr/sbin/mariadbd" if Path("/usr/sbin/mariadbd").exists() else None)
-        install_db = shutil.which("mariadb-install-db")
+        mariadbd = find_binary("mariadbd")
+        install_db = find_binary("mariadb-install-db")
         if not mariadbd or not install_db:
-            raise MissingBinaryError("mariadbd / mariadb-install-db not found: install the Debian package mariadb-server")
+            raise MissingBinaryError(
+                "mariadbd / mariadb-install-db not found: install the Debian package mariadb-server"
+            )
         data = self.base_dir / "data"
         self.socket = self.base_dir / "mysqld.sock"
         log = self.base_dir / "server.log"
@@ -203,8 +223,12 @@ class MariaDBServer(_Server):
             data.mkdir(parents=True, exist_ok=True)
             init = subprocess.run(
                 [
-                    install_db, "--no-defaults", f"--datadir={data}", "--user=root",
-                    "--auth-root-authentication-method=normal", "--skip-test-db",
+                    install_db,
+                    "--no-defaults",
+                    f"--datadir={data}",
+                    "--user=root",
+                    "--auth-root-authentication-method=normal",
+                    "--skip-test-db",
                 ],
                 capture_output=True,
                 text=True,
@@ -212,15 +236,30 @@ class MariaDBServer(_Server):
             if init.returncode != 0:
                 raise RoachliftError(f"mariadb-install-db failed:\n{init.stdout}\n{init.stderr}")
         args = [
-            mariadbd, "--no-defaults", f"--datadir={data}", f"--port={self.port}", f"--socket={self.socket}",
-            "--bind-address=127.0.0.1", "--user=root", f"--pid-file={self.base_dir / 'mysqld.pid'}",
-            f"--log-bin={self.base_dir / 'binlog'}", "--binlog-format=ROW", "--binlog-row-image=FULL",
-            "--server-id=1", "--skip-name-resolve", "--innodb-flush-log-at-trx-commit=2",
-            "--sync-binlog=0", "--innodb-buffer-pool-size=256M", "--max-connections=200",
-            "--character-set-server=utf8mb4", "--collation-server=utf8mb4_general_ci",
+            mariadbd,
+            "--no-defaults",
+            f"--datadir={data}",
+            f"--port={self.port}",
+            f"--socket={self.socket}",
+            "--bind-address=127.0.0.1",
+            "--user=root",
+            f"--pid-file={self.base_dir / 'mysqld.pid'}",
+            f"--log-bin={self.base_dir / 'binlog'}",
+            "--binlog-format=ROW",
+            "--binlog-row-image=FULL",
+            "--server-id=1",
+            "--skip-name-resolve",
+            "--innodb-flush-log-at-trx-commit=2",
+            "--sync-binlog=0",
+            "--innodb-buffer-pool-size=256M",
+            "--max-connections=200",
+            "--character-set-server=utf8mb4",
+            "--collation-server=utf8mb4_general_ci",
             f"--log-error={log}",
         ]
-        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        self.proc = subprocess.Popen(
+            args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
         _wait_for_port(self.port, 60, "mariadbd", log, self.proc)
 
     def connect_kwargs(self, database: str | None = None) -> dict[str, object]:
@@ -238,7 +277,7 @@ class MariaDBServer(_Server):
         """Create (or re-create) database ``name``."""
         import pymysql
 
-        conn = pymysql.connect(**self.connect_kwargs())  # type: ignore[arg-type]
+        conn = pymysql.connect(**self.connect_kwargs())
         try:
             with conn.cursor() as cur:
                 cur.execute(f"DROP DATABASE IF EXISTS `{name.replace('`', '``')}`")

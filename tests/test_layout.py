@@ -1,0 +1,44 @@
+"""Project layout rules: only roachlift.airflow imports Airflow; the CLI wires every concern."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from roachlift.cli import build_parser
+
+PKG = Path(__file__).resolve().parents[1] / "plugins" / "roachlift"
+CORE = ("config", "extract", "convert", "dump", "load", "cdc", "verify")
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_core_packages_exist() -> None:
+    for name in (*CORE, "airflow"):
+        assert (PKG / name / "__init__.py").is_file(), name
+
+
+def test_no_airflow_import_outside_roachlift_airflow() -> None:
+    offenders = []
+    for path in PKG.rglob("*.py"):
+        if (PKG / "airflow") in path.parents:
+            continue
+        bad = {m for m in _imports(path) if m == "airflow" or m.startswith("airflow.")}
+        if bad:
+            offenders.append(f"{path.relative_to(PKG)}: {sorted(bad)}")
+    assert offenders == []
+
+
+def test_cli_has_validate_spec() -> None:
+    parser = build_parser()
+    args = parser.parse_args(["validate-spec", "x.yaml"])
+    assert args.command == "validate-spec" and args.files == ["x.yaml"]
