@@ -26,7 +26,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=".venv/.roachlift-installed"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    .venv/bin/python -m pip install -q --upgrade pip
+    .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
     .venv/bin/python -m pip install -q -e '.[dev]'
     touch "$stamp"
 fi
