@@ -120,8 +120,9 @@ def format_bytes(value: bytes | bytearray | memoryview) -> str:
 
 
 def format_json(value: object) -> str:
-    """JSON text of a decoded document (compact, non-ASCII kept)."""
-    return _json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    """JSON text of a decoded document (non-ASCII kept; ``\\u0000`` dropped: JSONB refuses it)."""
+    text = _json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return text.replace("\\u0000", "") if "\\u0000" in text else text
 
 
 def _array_element(value: object) -> str:

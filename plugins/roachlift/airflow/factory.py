@@ -1,40 +1,214 @@
-"""The DAG factory: one ``roachlift_<name>`` DAG per spec file in the migrations folder."""
+"""The DAG factory: one ``roachlift_<name>`` DAG per spec file in the migrations folder.
+
+Shape of every DAG (task groups per phase)::
+
+    validate_spec → schema.extract_ddl → schema.convert_ddl → schema.create_tables
+      → dump → load.load_table[table…] (mapped, largest first) → post_load.indexes
+      → post_load.foreign_keys → post_load.views_and_sequences → cdc_catch_up → verify
+      → mode? ─ rehearsal → cleanup_rehearsals ───────────────────────────────┐
+              └ cutover → approve_cutover → freeze_source → cdc_drain → verify_final
+                          → changefeed → cutover_done ──────────────────────────┴→ report
+
+The dump runs as one task so that every table is read under one snapshot (workers inside it
+share the snapshot); loading fans out per table. A rejected approval skips the cutover tasks and
+the ``report`` task records "not cut over" and fails the run, so a rejection is never mistaken
+for a completed cutover.
+"""
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
-from airflow.sdk import DAG, Param, task
+from airflow.providers.standard.operators.hitl import ApprovalOperator
+from airflow.sdk import DAG, Param, TaskGroup, task
+from airflow.sdk.exceptions import AirflowFailException
 
+import roachlift.pipeline as pipeline
+from roachlift.airflow.operators import (
+    ApplyDdlPhaseOperator,
+    ConvertDdlOperator,
+    CopyLoadTableOperator,
+    CreateChangefeedOperator,
+    DumpOperator,
+    ExtractDdlOperator,
+    FreezeSourceOperator,
+    ImportTableOperator,
+    ValidateConstraintsOperator,
+    VerifyOperator,
+    run_context,
+)
+from roachlift.airflow.sensors import CdcSyncSensor
 from roachlift.config.spec import MigrationSpec, load_spec, spec_files
 from roachlift.errors import SpecError
 
 log = logging.getLogger(__name__)
 
+SOURCE_POOL = "roachlift_source"
+TARGET_POOL = "roachlift_target"
+APPROVAL_BODY = """\
+**Cut over `__NAME__` to the target now?** (tables: {{ params.tables }})
+
+- CDC: {{ (ti.xcom_pull(task_ids='cdc_catch_up') or {}).get('summary', 'not run') }}
+- Verify: {{ (ti.xcom_pull(task_ids='verify') or {}).get('summary', 'not run') }}
+- Last rehearsal: {{ (ti.xcom_pull(task_ids='verify') or {}).get('last_rehearsal', 'none recorded') }}
+
+Approve to __FREEZE__drain the change stream, verify again and finish the cutover.
+Reject to stop here: the source is left untouched.
+"""
+
+
+def _default_args(spec: MigrationSpec) -> dict[str, Any]:
+    return {
+        "owner": "roachlift",
+        "retries": 3,
+        "retry_delay": timedelta(seconds=20),
+        "retry_exponential_backoff": True,
+        "max_retry_delay": timedelta(minutes=10),
+    }
+
 
 def build_dag(spec: MigrationSpec, spec_path: Path) -> DAG:
     """The migration DAG for one spec."""
+    path = str(spec_path)
     with DAG(
         dag_id=spec.dag_id,
         description=spec.description or f"roachlift: {spec.source.kind} -> {spec.target.dialect}",
         schedule=spec.rehearsal.schedule,
+        start_date=pipeline.EPOCH,
         catchup=False,
+        max_active_runs=1,
+        default_args=_default_args(spec),
         tags=["roachlift", str(spec.source.kind)],
+        doc_md=__doc__,
         params={
-            "tables": Param("*", type="string", title="Tables", description="glob pattern of tables"),
-            "mode": Param("rehearsal", enum=["rehearsal", "cutover"], title="Mode"),
+            "mode": Param(
+                "rehearsal",
+                enum=["rehearsal", "cutover"],
+                title="Mode",
+                description="rehearsal: into a scratch database, never cuts over. cutover: the real move.",
+            ),
+            "tables": Param(
+                "*", type="string", title="Tables", description="Glob pattern of tables to move."
+            ),
+            "skip_cdc": Param(
+                False, type="boolean", title="Skip CDC", description="Do not run the change stream."
+            ),
+            "table_handling": Param(
+                str(spec.load.table_handling),
+                enum=["fail-if-not-empty", "truncate", "drop-and-recreate"],
+                title="Table handling",
+                description="What to do with target tables that already hold rows.",
+            ),
         },
     ) as dag:
 
         @task(task_id="validate_spec")
         def validate_spec() -> dict[str, str]:
             """Re-read the spec at run time so a broken edit fails the run with key paths."""
-            current = load_spec(spec_path)
-            log.info("spec %s: %s -> %s", spec_path, current.source.kind, current.target.dialect)
+            try:
+                current = load_spec(path)
+            except SpecError as exc:
+                raise AirflowFailException(str(exc)) from exc
             return {"name": current.name, "source": str(current.source.kind)}
 
-        validate_spec()
+        with TaskGroup("schema") as schema:
+            extract = ExtractDdlOperator(task_id="extract_ddl", spec_path=path, pool=SOURCE_POOL)
+            convert = ConvertDdlOperator(task_id="convert_ddl", spec_path=path)
+            create = ApplyDdlPhaseOperator(
+                task_id="create_tables", spec_path=path, phases=["01_types", "02_tables"], pool=TARGET_POOL
+            )
+            extract >> convert >> create
+
+        dump = DumpOperator(task_id="dump", spec_path=path, pool=SOURCE_POOL, retries=1)
+
+        @task(task_id="table_manifests")
+        def table_manifests(dumped: dict[str, Any]) -> list[str]:
+            """The dump's manifests, largest table first: one mapped load task each."""
+            return list(dumped["manifests"])
+
+        with TaskGroup("load") as load:
+            loader = ImportTableOperator if str(spec.load.method) == "import" else CopyLoadTableOperator
+            loader.partial(
+                task_id="load_table",
+                spec_path=path,
+                pool=TARGET_POOL,
+                map_index_template="{{ task.manifest.split('/')[-2] }}",
+            ).expand(manifest=table_manifests(dump.output))  # type: ignore[arg-type]
+
+        with TaskGroup("post_load") as post_load:
+            indexes = ApplyDdlPhaseOperator(
+                task_id="indexes", spec_path=path, phases=["03_indexes"], pool=TARGET_POOL
+            )
+            fks = ValidateConstraintsOperator(task_id="foreign_keys", spec_path=path, pool=TARGET_POOL)
+            views = ApplyDdlPhaseOperator(
+                task_id="views_and_sequences",
+                spec_path=path,
+                phases=["05_views", "sequences"],
+                pool=TARGET_POOL,
+            )
+            indexes >> fks >> views
+
+        cdc = CdcSyncSensor(
+            task_id="cdc_catch_up",
+            spec_path=path,
+            poke_seconds=max(60.0, spec.cdc.caught_up_for_seconds + 30),
+            timeout=timedelta(hours=12).total_seconds(),
+        )
+        verify = VerifyOperator(task_id="verify", spec_path=path, pool=SOURCE_POOL)
+
+        @task.branch(task_id="mode")
+        def choose_mode(**context: Any) -> str:
+            """Rehearsals never cut over: scheduled runs are always rehearsals."""
+            ctx = run_context(path, context)
+            return "approve_cutover" if ctx.mode == "cutover" else "cleanup_rehearsals"
+
+        approve_cutover = ApprovalOperator(
+            task_id="approve_cutover",
+            subject=f"Approve cutover of {spec.name} ({spec.source.kind} → {spec.target.dialect})",
+            body=APPROVAL_BODY.replace("__NAME__", spec.name).replace(
+                "__FREEZE__", "freeze source writes, " if spec.cutover.freeze_source_writes else ""
+            ),
+            response_timeout=timedelta(hours=spec.cutover.approval_timeout_hours),
+            defaults="Reject",
+        )
+        freeze = FreezeSourceOperator(task_id="freeze_source", spec_path=path, pool=SOURCE_POOL)
+        drain = CdcSyncSensor(task_id="cdc_drain", spec_path=path, drain=True, poke_seconds=120.0)
+        verify_final = VerifyOperator(task_id="verify_final", spec_path=path, pool=SOURCE_POOL)
+        changefeed = CreateChangefeedOperator(task_id="changefeed", spec_path=path, pool=TARGET_POOL)
+
+        @task(task_id="cutover_done")
+        def cutover_done(**context: Any) -> dict[str, Any]:
+            """Finish the cutover and say what to point the application at."""
+            return pipeline.cutover_done_step(run_context(path, context))
+
+        @task(task_id="cleanup_rehearsals")
+        def cleanup_rehearsals(**context: Any) -> dict[str, Any]:
+            """Drop rehearsal databases beyond the last N and the rehearsal's replication slot."""
+            return pipeline.cleanup_rehearsals_step(run_context(path, context))
+
+        @task(task_id="report", trigger_rule="all_done", retries=0)
+        def report(**context: Any) -> dict[str, Any]:
+            """Write report.html / report.json; fail the run if it did not finish as intended."""
+            ti = context["ti"]
+            ctx = run_context(path, context)
+            pulled = {tid: ti.xcom_pull(task_ids=tid) for tid in pipeline.REPORT_TASKS}
+            pulled["load.load_table"] = ti.xcom_pull(task_ids="load.load_table", map_indexes=None) or []
+            result = pipeline.report_step(ctx, pulled)
+            log.info("roachlift report: %s (json: %s)", result["html"], result["json"])
+            if result["outcome"] not in {"cut over", "rehearsal ok"}:
+                raise AirflowFailException(f"run ended as {result['outcome']!r}: see {result['html']}")
+            return result
+
+        done = cutover_done()
+        cleanup = cleanup_rehearsals()
+        branch = choose_mode()
+        validate_spec() >> schema >> dump >> load >> post_load >> cdc >> verify >> branch
+        branch >> approve_cutover >> freeze >> drain >> verify_final >> changefeed >> done
+        branch >> cleanup
+        [done, cleanup] >> report()
     return dag
 
 

@@ -13,9 +13,11 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from roachlift.errors import RoachliftError
 
-_SCHEME_KIND = {
+SCHEME_KIND = {
     "postgres": "postgres",
     "postgresql": "postgres",
+    "postgres+psycopg": "postgres",
+    "cockroach": "postgres",
     "cockroachdb": "postgres",
     "mysql": "mysql",
     "mariadb": "mysql",
@@ -61,7 +63,7 @@ _LIBPQ_PARAMS = {"sslmode", "sslrootcert", "sslcert", "sslkey", "options", "appl
 def parse_uri(uri: str) -> ConnInfo:
     """Parse an Airflow-style connection URI (``postgres://user:pw@host:port/db?k=v``)."""
     parts = urlsplit(uri)
-    kind = _SCHEME_KIND.get(parts.scheme.lower())
+    kind = SCHEME_KIND.get(parts.scheme.lower())
     if kind is None:
         raise RoachliftError(f"connection URI scheme {parts.scheme!r} is not postgres, mysql or oracle")
     return ConnInfo(
@@ -86,7 +88,7 @@ def resolve_connection(conn_id: str) -> ConnInfo:
         )
     if raw.lstrip().startswith("{"):
         data = json.loads(raw)
-        kind = _SCHEME_KIND.get(str(data.get("conn_type", "")).lower())
+        kind = SCHEME_KIND.get(str(data.get("conn_type", "")).lower())
         if kind is None:
             raise RoachliftError(
                 f"{var}: conn_type {data.get('conn_type')!r} is not postgres, mysql or oracle"
@@ -101,3 +103,19 @@ def resolve_connection(conn_id: str) -> ConnInfo:
             extra={k: str(v) for k, v in (data.get("extra") or {}).items()},
         )
     return parse_uri(raw)
+
+
+def resolve_kafka_brokers(conn_id: str) -> str:
+    """``host:port[,host:port]`` of a Kafka connection: JSON ``extra.bootstrap.servers``, or a
+    ``kafka://host:port`` URI, from ``AIRFLOW_CONN_<CONN_ID>``."""
+    var = f"AIRFLOW_CONN_{conn_id.upper()}"
+    raw = os.environ.get(var, "").strip()
+    if raw.startswith("{"):
+        brokers = (json.loads(raw).get("extra") or {}).get("bootstrap.servers")
+        if brokers:
+            return str(brokers)
+    elif raw:
+        parts = urlsplit(raw)
+        if parts.netloc:
+            return parts.netloc
+    raise RoachliftError(f"Kafka connection {conn_id!r}: set {var} with extra.bootstrap.servers")

@@ -1,0 +1,6 @@
+-- Base tables of the given databases with row estimates and on-disk size.
+SELECT TABLE_SCHEMA, TABLE_NAME, COALESCE(TABLE_ROWS, 0), COALESCE(DATA_LENGTH, 0) + COALESCE(INDEX_LENGTH, 0)
+FROM information_schema.TABLES
+WHERE TABLE_SCHEMA IN %(schemas)s
+  AND TABLE_TYPE = 'BASE TABLE'
+ORDER BY TABLE_SCHEMA, TABLE_NAME

@@ -1,0 +1,214 @@
+"""Thin Airflow operators over :mod:`roachlift.pipeline`: one per step of the chain.
+
+Each operator builds a :class:`~roachlift.pipeline.RunContext` from the spec file, the run's
+Params and Airflow connections, calls one pipeline function, logs its one-line summary and
+returns the summary (a small JSON dict) as XCom. Errors a retry can cure (lost connection,
+serialization conflict) are re-raised so Airflow retries them; data errors fail at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from airflow.sdk import BaseHook, BaseOperator
+from airflow.sdk.exceptions import AirflowFailException
+
+import roachlift.pipeline as pipeline
+from roachlift.airflow.hooks import conninfo
+from roachlift.airflow.triggers import ImportJobTrigger
+from roachlift.config.spec import load_spec
+from roachlift.errors import RoachliftError, is_transient
+
+Summary = dict[str, Any]
+
+
+def run_context(spec_path: str, context: Any) -> pipeline.RunContext:
+    """The pipeline's view of this task's run: spec, Params, connections, work folder."""
+    spec = load_spec(spec_path)
+    params = dict(context.get("params") or {})
+    dag_run = context.get("dag_run")
+    run_type = str(getattr(dag_run, "run_type", "") or "")
+    mode = "rehearsal" if "scheduled" in run_type else str(params.get("mode") or "rehearsal")
+    logical = context.get("logical_date") or context.get("data_interval_start")
+    return pipeline.RunContext.create(
+        spec=spec,
+        run_id=str(context["run_id"]),
+        mode=mode,
+        source=conninfo(spec.source.conn_id),
+        target=conninfo(spec.target.conn_id),
+        tables=str(params.get("tables") or "*"),
+        table_handling=params.get("table_handling") or None,
+        skip_cdc=bool(params.get("skip_cdc", False)),
+        run_date=logical.strftime("%Y%m%d") if logical is not None else None,
+    )
+
+
+def call_step(step: Callable[..., Summary], ctx: pipeline.RunContext, *args: Any, **kwargs: Any) -> Summary:
+    """Run one pipeline step; a non-transient roachlift error fails the task without retries."""
+    try:
+        return step(ctx, *args, **kwargs)
+    except Exception as exc:
+        if is_transient(exc):
+            raise
+        if isinstance(exc, RoachliftError):
+            raise AirflowFailException(str(exc)) from exc
+        raise
+
+
+class RoachliftStepOperator(BaseOperator):
+    """Base: runs ``pipeline.<step_name>`` for the spec at ``spec_path``."""
+
+    step_name: str = ""
+    template_fields: Sequence[str] = ("spec_path",)
+    ui_color = "#e9e3ff"
+
+    def __init__(self, *, spec_path: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.spec_path = spec_path
+
+    def execute(self, context: Any) -> Summary:
+        """Run the step and log its summary line."""
+        ctx = run_context(self.spec_path, context)
+        summary = call_step(getattr(pipeline, self.step_name), ctx, **self.step_kwargs())
+        self.log.info("%s", summary.get("summary", summary))
+        return summary
+
+    def step_kwargs(self) -> dict[str, Any]:
+        """Extra keyword arguments of the pipeline step."""
+        return {}
+
+
+class ExtractDdlOperator(RoachliftStepOperator):
+    """Extract the source's DDL and its tables (largest first)."""
+
+    step_name = "extract_step"
+
+
+class ConvertDdlOperator(RoachliftStepOperator):
+    """Convert the extracted DDL to CockroachDB phases and a review report."""
+
+    step_name = "convert_step"
+
+
+class ApplyDdlPhaseOperator(RoachliftStepOperator):
+    """Apply converter phases (e.g. ``01_types`` + ``02_tables``, or ``03_indexes``) to the target."""
+
+    step_name = "apply_phases_step"
+
+    def __init__(self, *, phases: Sequence[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.phases = list(phases)
+
+    def step_kwargs(self) -> dict[str, Any]:
+        return {"phases": self.phases}
+
+
+class DumpOperator(RoachliftStepOperator):
+    """Dump every selected table under one snapshot; return the manifests, largest table first."""
+
+    step_name = "dump_step"
+
+
+class CopyLoadTableOperator(RoachliftStepOperator):
+    """COPY one dumped table into the target (mapped per table)."""
+
+    step_name = "copy_table_step"
+    template_fields: Sequence[str] = ("spec_path", "manifest")
+
+    def __init__(self, *, manifest: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.manifest = manifest
+
+    def step_kwargs(self) -> dict[str, Any]:
+        return {"manifest": Path(self.manifest)}
+
+
+class UploadTableOperator(CopyLoadTableOperator):
+    """Upload one table's dump files to the cluster's userfile storage."""
+
+    step_name = "upload_table_step"
+
+
+class ImportTableOperator(CopyLoadTableOperator):
+    """Upload, start ``IMPORT INTO ... DETACHED`` and defer to :class:`ImportJobTrigger`.
+
+    A retry first looks for the job it already started (kept in the task's state store when
+    Airflow offers one) and waits on it rather than starting a second import.
+    """
+
+    step_name = "start_import_step"
+
+    def __init__(self, *, poll_seconds: float = 5.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.poll_seconds = poll_seconds
+
+    def execute(self, context: Any) -> Summary:
+        """Start (or find) the import job, then defer until it ends."""
+        ctx = run_context(self.spec_path, context)
+        store = context.get("task_state_store")
+        known = store.get("import_job_id") if store is not None else None
+        started = call_step(pipeline.start_import_step, ctx, manifest=Path(self.manifest), known_job_id=known)
+        if store is not None:
+            store.set("import_job_id", started["job_id"])
+        self.log.info("%s", started["summary"])
+        self.defer(
+            trigger=ImportJobTrigger(
+                conn_id=ctx.spec.target.conn_id,
+                database=ctx.target_database,
+                job_id=started["job_id"],
+                table=started["table"],
+                poll_seconds=self.poll_seconds,
+            ),
+            method_name="execute_complete",
+        )
+        return started  # not reached: defer() raises TaskDeferred
+
+    def execute_complete(self, context: Any, event: dict[str, Any]) -> Summary:
+        """The job ended: fail with its error, or check row counts and clean up."""
+        if not event.get("ok"):
+            raise AirflowFailException(event.get("error") or "IMPORT job did not succeed")
+        ctx = run_context(self.spec_path, context)
+        summary = call_step(
+            pipeline.finish_import_step, ctx, manifest=Path(self.manifest), job=event["state"]
+        )
+        self.log.info("%s", summary["summary"])
+        return summary
+
+
+class ValidateConstraintsOperator(RoachliftStepOperator):
+    """Add foreign keys NOT VALID, then VALIDATE CONSTRAINT each (and any the import left)."""
+
+    step_name = "validate_constraints_step"
+
+
+class VerifyOperator(RoachliftStepOperator):
+    """Compare the target with the source row by row; fail on any difference."""
+
+    step_name = "verify_step"
+
+
+class FreezeSourceOperator(RoachliftStepOperator):
+    """Make the source read-only for the cutover (when the spec asks for it)."""
+
+    step_name = "freeze_source_step"
+
+
+class CreateChangefeedOperator(RoachliftStepOperator):
+    """``CREATE CHANGEFEED ... INTO 'kafka://...'`` after cutover (when the spec asks for it);
+    the brokers come from the Airflow Kafka connection's ``bootstrap.servers``."""
+
+    step_name = "changefeed_step"
+
+    def execute(self, context: Any) -> Summary:
+        """Resolve the Kafka brokers, then create the changefeed."""
+        ctx = run_context(self.spec_path, context)
+        feed = ctx.spec.cutover.changefeed
+        brokers = None
+        if feed is not None:
+            extra = BaseHook.get_connection(feed.kafka_conn_id).extra_dejson or {}
+            brokers = extra.get("bootstrap.servers")
+        summary = call_step(pipeline.changefeed_step, ctx, brokers=brokers)
+        self.log.info("%s", summary["summary"])
+        return summary

@@ -1,0 +1,209 @@
+"""Chunked CSV part files and the per-table ``manifest.json`` (the contract read by load, verify, cdc).
+
+Layout: ``<out>/<table>/part-00001.csv[.gz]`` and ``<out>/<table>/manifest.json``; ``<out>/snapshot.json``
+holds the source position shared by every table.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import logging
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+log = logging.getLogger(__name__)
+
+#: Seconds between two progress lines on a long table.
+PROGRESS_EVERY_S = 5.0
+_SAFE = re.compile(r"[^A-Za-z0-9_.$-]")
+
+
+def table_dir_name(table: str) -> str:
+    """Folder name of a table's files: its qualified name with unsafe characters replaced."""
+    return _SAFE.sub("_", table)
+
+
+@dataclass
+class PartFile:
+    """One part file of a table."""
+
+    path: str
+    rows: int
+    bytes: int
+    sha256: str
+
+
+@dataclass
+class TableManifest:
+    """What the dump wrote for one table (serialised as ``manifest.json``)."""
+
+    table: str
+    target_table: str
+    columns: list[str]
+    files: list[PartFile] = field(default_factory=list)
+    rows: int = 0
+    bytes: int = 0
+    compression: str = "none"
+    snapshot: dict[str, Any] = field(default_factory=dict)
+    elapsed_s: float = 0.0
+    rows_per_s: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        """The manifest as a JSON-ready dict."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TableManifest:
+        """Read a manifest dict back."""
+        files = [PartFile(**f) for f in data.get("files", [])]
+        return cls(**{**data, "files": files})
+
+    def write(self, folder: Path) -> Path:
+        """Write ``manifest.json`` into ``folder``."""
+        path = folder / "manifest.json"
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
+        tmp.replace(path)
+        return path
+
+
+def read_manifest(folder: Path) -> TableManifest:
+    """The manifest of one table folder."""
+    return TableManifest.from_json(json.loads((folder / "manifest.json").read_text(encoding="utf-8")))
+
+
+class ChunkedWriter:
+    """Writes CSV bytes into part files, starting a new one every ``chunk_rows`` rows or ``chunk_mb`` MB.
+
+    Callers hand over *whole rows* (one or many per call) so a part never splits a row. Sizes and
+    checksums are of the bytes on disk (compressed when gzip). Logs progress every few seconds.
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        table: str,
+        chunk_rows: int,
+        chunk_mb: int,
+        compression: str = "none",
+    ) -> None:
+        self.folder = folder
+        self.table = table
+        self.chunk_rows = chunk_rows
+        self.chunk_bytes = chunk_mb * 1024 * 1024
+        self.gzip = compression == "gzip"
+        self.files: list[PartFile] = []
+        self.rows = 0
+        self.raw_bytes = 0
+        self._fh: IO[bytes] | None = None
+        self._gz: IO[bytes] | None = None
+        self._hash = hashlib.sha256()
+        self._part_rows = 0
+        self._part_raw = 0
+        self._part_disk = 0
+        self._started = time.monotonic()
+        self._next_log = self._started + PROGRESS_EVERY_S
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("part-*.csv*"):
+            old.unlink()
+
+    class _Tap:
+        """A write-only file object between gzip and disk that hashes and counts the bytes."""
+
+        def __init__(self, owner: ChunkedWriter, fh: IO[bytes]) -> None:
+            self.owner, self.fh = owner, fh
+
+        def write(self, data: bytes) -> int:
+            self.owner._hash.update(data)
+            self.owner._part_disk += len(data)
+            return self.fh.write(data)
+
+        def flush(self) -> None:
+            self.fh.flush()
+
+    def _open(self) -> None:
+        name = f"part-{len(self.files) + 1:05d}.csv" + (".gz" if self.gzip else "")
+        self._name = name
+        self._fh = open(self.folder / name, "wb", buffering=1024 * 1024)  # noqa: SIM115 - closed in _close
+        self._hash = hashlib.sha256()
+        self._part_rows = self._part_raw = self._part_disk = 0
+        if self.gzip:
+            self._gz = gzip.GzipFile(  # type: ignore[assignment]
+                filename="", mode="wb", fileobj=self._Tap(self, self._fh), compresslevel=1, mtime=0
+            )
+
+    def _close(self) -> None:
+        if self._fh is None:
+            return
+        if self._gz is not None:
+            self._gz.close()
+            self._gz = None
+        self._fh.close()
+        self._fh = None
+        self.files.append(PartFile(self._name, self._part_rows, self._part_disk, self._hash.hexdigest()))
+
+    @property
+    def rows_left(self) -> int:
+        """Rows the current part still takes before the next one starts."""
+        return self.chunk_rows - (self._part_rows if self._fh is not None else 0)
+
+    def write(self, data: bytes, rows: int) -> None:
+        """Append ``rows`` complete rows held in ``data``."""
+        if self._fh is None:
+            self._open()
+        if self._gz is not None:
+            self._gz.write(data)
+        else:
+            assert self._fh is not None
+            self._hash.update(data)
+            self._part_disk += len(data)
+            self._fh.write(data)
+        self._part_rows += rows
+        self._part_raw += len(data)
+        self.rows += rows
+        self.raw_bytes += len(data)
+        if self._part_rows >= self.chunk_rows or self._part_raw >= self.chunk_bytes:
+            self._close()
+        now = time.monotonic()
+        if now >= self._next_log:
+            self._next_log = now + PROGRESS_EVERY_S
+            self.log_progress(now)
+
+    def log_progress(self, now: float | None = None) -> None:
+        """Log rows, MB and rows/s so far."""
+        elapsed = max((now or time.monotonic()) - self._started, 1e-9)
+        log.info(
+            "%s: %d rows, %.1f MB, %.0f rows/s",
+            self.table,
+            self.rows,
+            self.raw_bytes / 1e6,
+            self.rows / elapsed,
+        )
+
+    def finish(self) -> list[PartFile]:
+        """Close the open part; an empty table still gets one (empty) part file."""
+        if self._fh is None and not self.files:
+            self._open()
+        self._close()
+        return self.files
+
+    def abort(self) -> None:
+        """Close without recording (after an error)."""
+        if self._gz is not None:
+            self._gz.close()
+        if self._fh is not None:
+            self._fh.close()
+        self._gz = self._fh = None
+
+
+def write_snapshot_json(out_dir: Path, position: dict[str, Any]) -> Path:
+    """Write ``<out>/snapshot.json``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "snapshot.json"
+    path.write_text(json.dumps(position, indent=2) + "\n", encoding="utf-8")
+    return path

@@ -1,0 +1,300 @@
+"""One consistent snapshot per dump, and the position where the change stream starts.
+
+- PostgreSQL: ``CREATE_REPLICATION_SLOT <slot> LOGICAL wal2json EXPORT_SNAPSHOT`` on a replication
+  connection *first*; every worker then runs ``SET TRANSACTION SNAPSHOT`` with the exported name,
+  so the slot's ``consistent_point`` is exactly where the dumped data ends. The exporting connection
+  must stay open (and idle) until every worker has imported the snapshot: keep the
+  :class:`Snapshot` open for the whole dump.
+- MySQL/MariaDB: ``FLUSH TABLES WITH READ LOCK``, one ``START TRANSACTION WITH CONSISTENT
+  SNAPSHOT`` per worker connection, the binlog file/position and GTID read under the lock, then
+  ``UNLOCK TABLES`` (the lock is held for milliseconds). Without the RELOAD privilege a single
+  worker is used and MariaDB's ``binlog_snapshot_file/position`` give the matching position.
+- Oracle: ``SELECT CURRENT_SCN FROM V$DATABASE``; every query reads ``AS OF SCN``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import re
+import threading
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+from roachlift.config.connections import ConnInfo
+from roachlift.errors import RoachliftError
+
+log = logging.getLogger(__name__)
+
+_SLOT_NAME = re.compile(r"^[a-z0-9_]{1,63}$")
+PG_OUTPUT_PLUGIN = "wal2json"
+
+
+class SnapshotError(RoachliftError):
+    """The consistent snapshot could not be taken (privileges, settings, slot in use)."""
+
+
+@dataclass
+class Snapshot:
+    """An open snapshot: ``position`` is what ``snapshot.json`` records; ``close()`` releases it."""
+
+    kind: str
+    position: dict[str, Any]
+    _holder: Any = None
+    _workers: list[Any] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def take_worker(self) -> Any:
+        """MySQL: a connection already inside the consistent-snapshot transaction (or ``None``)."""
+        with self._lock:
+            return self._workers.pop() if self._workers else None
+
+    def give_back(self, conn: Any) -> None:
+        """Return a MySQL worker connection for the next table."""
+        with self._lock:
+            self._workers.append(conn)
+
+    @property
+    def worker_count(self) -> int:
+        """How many workers the snapshot supports at once (0 = unlimited, PostgreSQL/Oracle)."""
+        return len(self._workers)
+
+    def close(self) -> None:
+        """Release the exporting connection / worker transactions (the PostgreSQL slot stays)."""
+        for conn in [*self._workers, self._holder]:
+            if conn is None:
+                continue
+            try:
+                conn.close()
+            except Exception:
+                log.debug("closing snapshot connection failed", exc_info=True)
+        self._workers.clear()
+        self._holder = None
+
+    def __enter__(self) -> Snapshot:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+# --- PostgreSQL --------------------------------------------------------------------------------------
+
+
+def default_slot_name(spec_name: str, slot_name: str | None = None) -> str:
+    """``spec.cdc.slot_name`` or ``roachlift_<spec.name>``."""
+    name = slot_name or f"roachlift_{spec_name}"
+    if not _SLOT_NAME.match(name):
+        raise SnapshotError(f"replication slot name {name!r}: use 1-63 lower-case letters, digits, _")
+    return name
+
+
+def open_postgres_snapshot(conninfo: ConnInfo, slot_name: str | None, replace_slot: bool = True) -> Snapshot:
+    """Create the logical slot (wal2json) and export its snapshot; ``slot_name=None``: no slot.
+
+    An existing, inactive slot of the same name is dropped first when ``replace_slot`` (a new dump
+    means a new change-stream start); an active one is an error.
+    """
+    import psycopg
+
+    dsn = conninfo.postgres_conninfo()
+    if slot_name is None:
+        conn = psycopg.connect(dsn)
+        try:
+            row = conn.execute(
+                "SELECT pg_export_snapshot(), pg_current_wal_lsn()::text"
+                if not _in_recovery(conn)
+                else "SELECT pg_export_snapshot(), pg_last_wal_replay_lsn()::text"
+            ).fetchone()
+        except psycopg.Error as exc:
+            conn.close()
+            raise SnapshotError(f"{conninfo.redacted()}: cannot export a snapshot: {exc}") from None
+        assert row is not None
+        return Snapshot(
+            "postgres", {"kind": "postgres", "slot": None, "lsn": row[1], "snapshot": row[0]}, _holder=conn
+        )
+    with psycopg.connect(dsn, autocommit=True) as admin:
+        found = admin.execute(
+            "SELECT active, plugin FROM pg_replication_slots WHERE slot_name = %s", (slot_name,)
+        ).fetchone()
+        if found is not None:
+            if found[0] or not replace_slot:
+                raise SnapshotError(
+                    f"replication slot {slot_name!r} already exists"
+                    + (" and is in use" if found[0] else "")
+                    + ": stop its consumer or drop it (SELECT pg_drop_replication_slot(...))"
+                )
+            log.warning("dropping the existing replication slot %s to start a new dump", slot_name)
+            admin.execute("SELECT pg_drop_replication_slot(%s)", (slot_name,))
+    try:
+        repl = psycopg.connect(dsn, autocommit=True, replication="database")
+    except psycopg.Error as exc:
+        raise SnapshotError(
+            f"{conninfo.redacted()}: replication connection refused ({exc}); the user needs the "
+            "REPLICATION attribute and pg_hba.conf must allow it"
+        ) from None
+    # Replication commands only run over the simple query protocol: PQexec through pgconn.
+    cmd = f"CREATE_REPLICATION_SLOT {slot_name} LOGICAL {PG_OUTPUT_PLUGIN} EXPORT_SNAPSHOT"
+    res = repl.pgconn.exec_(cmd.encode())
+    if res.status != psycopg.pq.ExecStatus.TUPLES_OK:
+        msg = (res.error_message or b"").decode(errors="replace").strip()
+        repl.close()
+        raise SnapshotError(
+            f"cannot create replication slot {slot_name!r}: {msg} "
+            "(wal_level must be logical and the wal2json plugin installed)"
+        )
+    values = [(res.get_value(0, i) or b"").decode() for i in range(res.nfields)]
+    names = [(res.fname(i) or b"").decode() for i in range(res.nfields)]
+    got = dict(zip(names, values, strict=True))
+    position = {
+        "kind": "postgres",
+        "slot": got["slot_name"],
+        "lsn": got["consistent_point"],
+        "snapshot": got["snapshot_name"],
+        "plugin": got.get("output_plugin", PG_OUTPUT_PLUGIN),
+    }
+    log.info(
+        "replication slot %s created at %s, snapshot %s", slot_name, position["lsn"], position["snapshot"]
+    )
+    return Snapshot("postgres", position, _holder=repl)
+
+
+def _in_recovery(conn: Any) -> bool:
+    row = conn.execute("SELECT pg_is_in_recovery()").fetchone()
+    return bool(row and row[0])
+
+
+# --- MySQL / MariaDB ---------------------------------------------------------------------------------
+
+
+def mysql_connect(conninfo: ConnInfo, database: str | None = None) -> Any:
+    """A MySQLdb (mysqlclient) connection returning raw bytes, session time zone UTC."""
+    MySQLdb: Any = importlib.import_module("MySQLdb")
+
+    kwargs: dict[str, Any] = {
+        "host": conninfo.host,
+        "port": conninfo.port or 3306,
+        "user": conninfo.user or "root",
+        "passwd": conninfo.password or "",
+        "conv": {},
+        "charset": "utf8mb4",
+        "use_unicode": False,
+    }
+    if database or conninfo.database:
+        kwargs["db"] = database or conninfo.database
+    try:
+        conn = MySQLdb.connect(**kwargs)
+    except MySQLdb.Error as exc:
+        raise SnapshotError(f"{conninfo.redacted()}: cannot connect: {exc}") from None
+    cur = conn.cursor()
+    cur.execute("SET time_zone = '+00:00'")
+    cur.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    cur.close()
+    return conn
+
+
+def _mysql_scalar(conn: Any, query: str) -> Any:
+    cur = conn.cursor()
+    try:
+        cur.execute(query)
+        row = cur.fetchone()
+    finally:
+        cur.close()
+    return row
+
+
+def _decode(value: Any) -> Any:
+    return value.decode() if isinstance(value, bytes | bytearray) else value
+
+
+def open_mysql_snapshot(conninfo: ConnInfo, workers: int = 1) -> Snapshot:
+    """``workers`` connections inside one consistent snapshot, with the binlog position at that instant."""
+    MySQLdb: Any = importlib.import_module("MySQLdb")
+
+    control = mysql_connect(conninfo)
+    conns = [mysql_connect(conninfo) for _ in range(max(1, workers))]
+    version = str(_decode(_mysql_scalar(control, "SELECT VERSION()")[0]))
+    mariadb = "mariadb" in version.lower()
+    locked = False
+    try:
+        try:
+            _mysql_scalar(control, "FLUSH TABLES WITH READ LOCK")
+            locked = True
+        except MySQLdb.OperationalError as exc:
+            log.warning("FLUSH TABLES WITH READ LOCK refused (%s): dumping with one worker", exc)
+            for extra in conns[1:]:
+                extra.close()
+            conns = conns[:1]
+        for conn in conns:
+            _mysql_scalar(conn, "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+        if locked:
+            status = _mysql_status(control)
+            gtid = _mysql_gtid(control, mariadb)
+        elif mariadb:
+            cur = conns[0].cursor()
+            cur.execute("SHOW STATUS LIKE 'binlog_snapshot_%'")
+            snap = {_decode(k): _decode(v) for k, v in cur.fetchall()}
+            cur.close()
+            status = (snap.get("binlog_snapshot_file"), int(snap.get("binlog_snapshot_position") or 0))
+            gtid = None
+        else:
+            raise SnapshotError(
+                f"{conninfo.redacted()}: without FLUSH TABLES WITH READ LOCK (RELOAD privilege) MySQL "
+                "cannot give the binlog position of a snapshot: grant RELOAD to the dump user"
+            )
+    except BaseException:
+        for conn in [control, *conns]:
+            conn.close()
+        raise
+    finally:
+        if locked:
+            _mysql_scalar(control, "UNLOCK TABLES")
+    control.close()
+    if not status[0]:
+        for conn in conns:
+            conn.close()
+        raise SnapshotError(f"{conninfo.redacted()}: binary logging is off (log_bin): no CDC start position")
+    position = {"kind": "mysql", "binlog_file": status[0], "binlog_pos": status[1], "gtid": gtid}
+    log.info("consistent snapshot at %s:%s (gtid %s), %d worker(s)", status[0], status[1], gtid, len(conns))
+    return Snapshot("mysql", position, _workers=conns)
+
+
+def _mysql_status(conn: Any) -> tuple[str | None, int]:
+    cur = conn.cursor()
+    try:
+        cur.execute("SHOW MASTER STATUS")
+        row = cur.fetchone()
+    finally:
+        cur.close()
+    if not row:
+        return None, 0
+    return str(_decode(row[0])), int(_decode(row[1]))
+
+
+def _mysql_gtid(conn: Any, mariadb: bool) -> str | None:
+    query = "SELECT @@GLOBAL.gtid_binlog_pos" if mariadb else "SELECT @@GLOBAL.gtid_executed"
+    try:
+        row = _mysql_scalar(conn, query)
+    except Exception:
+        return None
+    value = _decode(row[0]) if row else None
+    return str(value) if value else None
+
+
+# --- Oracle ------------------------------------------------------------------------------------------
+
+
+def open_oracle_snapshot(conn: Any) -> Snapshot:
+    """The current SCN of an open oracledb connection (flashback queries read ``AS OF SCN``)."""
+    cur = conn.cursor()
+    try:
+        cur.execute("SELECT CURRENT_SCN FROM V$DATABASE")
+        row = cur.fetchone()
+    except Exception as exc:
+        raise SnapshotError(f"cannot read CURRENT_SCN (grant SELECT ON V_$DATABASE): {exc}") from None
+    finally:
+        cur.close()
+    return Snapshot("oracle", {"kind": "oracle", "scn": int(row[0])}, _holder=conn)

@@ -1,0 +1,139 @@
+"""``roachlift load`` sub-commands: the whole load step, one phase file, FK validation, a job wait."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+import psycopg
+
+from roachlift.errors import RoachliftError
+
+TARGET_URL_ENV = "ROACHLIFT_TARGET_URL"
+
+
+def _target_dsn(args: argparse.Namespace) -> str:
+    """``--target-url``, else the spec's target connection, else ``$ROACHLIFT_TARGET_URL``."""
+    if args.target_url:
+        return str(args.target_url)
+    if getattr(args, "spec", None):
+        from roachlift.config.connections import resolve_connection
+        from roachlift.config.spec import load_spec
+
+        spec = load_spec(args.spec)
+        return resolve_connection(spec.target.conn_id).with_database(spec.target.database).postgres_conninfo()
+    env = os.environ.get(TARGET_URL_ENV)
+    if env:
+        return env
+    raise RoachliftError(f"no target: pass --target-url, --spec, or set {TARGET_URL_ENV}")
+
+
+def _connect(args: argparse.Namespace) -> psycopg.Connection:
+    try:
+        return psycopg.connect(_target_dsn(args), autocommit=True)
+    except psycopg.Error as exc:
+        raise RoachliftError(f"cannot connect to the target: {exc}") from exc
+
+
+def _load(args: argparse.Namespace) -> int:
+    from roachlift.load.pipeline import run_load
+
+    with _connect(args) as conn:
+        report = run_load(
+            conn,
+            Path(args.dump_dir),
+            Path(args.phase_dir),
+            method=args.method,
+            table_handling=args.table_handling,
+            batch_rows=args.batch_rows,
+            target_dialect=args.dialect,
+            schema=args.schema,
+            storage=args.storage,
+            run_id=args.run_id,
+            keep_uploaded_files=args.keep_uploaded_files,
+        )
+    print(report.summary())
+    return 0
+
+
+def _apply_phase(args: argparse.Namespace) -> int:
+    from roachlift.load.phases import apply_phase
+
+    with _connect(args) as conn:
+        for path in args.files:
+            n = apply_phase(
+                conn, Path(path), foreign_keys_not_valid=args.not_valid, if_exists_ok=args.if_exists_ok
+            )
+            print(f"{path}: {n} statement(s) applied")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from roachlift.load.constraints import validate_foreign_keys
+
+    with _connect(args) as conn:
+        results = validate_foreign_keys(conn, args.schema)
+    for r in results:
+        print(r.describe())
+    if not results:
+        print(f"schema {args.schema}: no unvalidated foreign key")
+    return 1 if any(not r.ok for r in results) else 0
+
+
+def _wait_job(args: argparse.Namespace) -> int:
+    from roachlift.load.jobs import wait_for_job
+
+    with _connect(args) as conn:
+        state = wait_for_job(conn, args.job_id, poll_seconds=args.poll_seconds, timeout=args.timeout)
+    print(state.describe())
+    return 0
+
+
+def _target_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--target-url", help=f"libpq URI of the target (default: --spec, or ${TARGET_URL_ENV})")
+    p.add_argument("--spec", help="migration spec: take the target connection from it")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``load``, ``load-phase``, ``load-validate-fks`` and ``load-wait-job``."""
+    p = subparsers.add_parser("load", help="apply phases and load every dumped table into the target")
+    _target_args(p)
+    p.add_argument("--dump-dir", required=True, help="folder with <table>/manifest.json")
+    p.add_argument("--phase-dir", required=True, help="folder with 01_types.sql .. 05_views.sql")
+    p.add_argument("--method", choices=["copy", "import"], default="import")
+    p.add_argument(
+        "--table-handling",
+        choices=["fail-if-not-empty", "truncate", "drop-and-recreate"],
+        default="fail-if-not-empty",
+    )
+    p.add_argument("--batch-rows", type=int, default=100_000, help="rows per COPY transaction")
+    p.add_argument("--dialect", choices=["cockroachdb", "postgres"], default="cockroachdb")
+    p.add_argument("--schema", default="public")
+    p.add_argument("--storage", default="userfile", help="userfile, or an object-storage URL prefix")
+    p.add_argument("--run-id", default="manual", help="userfile folder: userfile:///roachlift/<run-id>/")
+    p.add_argument("--keep-uploaded-files", action="store_true")
+    p.set_defaults(handler=_load)
+
+    p = subparsers.add_parser("load-phase", help="apply phase SQL files to the target, in order")
+    _target_args(p)
+    p.add_argument("files", nargs="+")
+    p.add_argument("--not-valid", action="store_true", help="add NOT VALID to ALTER TABLE ... FOREIGN KEY")
+    p.add_argument(
+        "--if-exists-ok", action="store_true", help="skip statements failing with 'already exists'"
+    )
+    p.set_defaults(handler=_apply_phase)
+
+    p = subparsers.add_parser(
+        "load-validate-fks", help="VALIDATE every unvalidated foreign key; show orphans"
+    )
+    _target_args(p)
+    p.add_argument("--schema", default="public")
+    p.set_defaults(handler=_validate)
+
+    p = subparsers.add_parser("load-wait-job", help="wait for a CockroachDB job (e.g. IMPORT) to finish")
+    _target_args(p)
+    p.add_argument("job_id", type=int)
+    p.add_argument("--poll-seconds", type=float, default=2.0)
+    p.add_argument("--timeout", type=float, default=None)
+    p.set_defaults(handler=_wait_job)

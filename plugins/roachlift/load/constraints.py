@@ -1,0 +1,176 @@
+"""Foreign keys after the load: added ``NOT VALID`` by phase 04, then ``VALIDATE CONSTRAINT`` each.
+
+IMPORT INTO also leaves the foreign keys of the tables it loads unvalidated, so validation works
+from the catalog (every unvalidated foreign key of the schema), not only from phase 04. When a
+validation fails, a query fetches a sample of the orphan keys, so the report names the
+constraint, the table and the values to fix, not just the server's error.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import psycopg
+
+from roachlift.errors import RoachliftError
+from roachlift.load import crdb
+
+log = logging.getLogger(__name__)
+
+ORPHAN_SAMPLE = 10
+_NOT_VALID_TAIL = re.compile(r"\s+NOT\s+VALID\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """One foreign key from the catalog."""
+
+    name: str
+    table: str
+    columns: list[str]
+    ref_table: str
+    ref_columns: list[str]
+    validated: bool
+    definition: str = ""
+
+
+@dataclass
+class ValidationResult:
+    """Outcome of validating one foreign key; ``orphans`` holds sample child key tuples."""
+
+    constraint: str
+    table: str
+    ref_table: str
+    columns: list[str]
+    ok: bool
+    error: str | None = None
+    orphans: list[tuple[object, ...]] = field(default_factory=list)
+
+    def describe(self) -> str:
+        """One line for logs and errors."""
+        if self.ok:
+            return f"{self.table}: {self.constraint} valid"
+        keys = ", ".join(_fmt_key(o) for o in self.orphans) or "none found"
+        return (
+            f"{self.table}: foreign key {self.constraint} ({', '.join(self.columns)}) -> {self.ref_table} "
+            f"fails: {self.error}; sample orphan keys: {keys}"
+        )
+
+
+class ForeignKeyValidationError(RoachliftError):
+    """One or more foreign keys did not validate; ``results`` holds every failure."""
+
+    def __init__(self, results: Sequence[ValidationResult]) -> None:
+        self.results = list(results)
+        super().__init__(
+            f"{len(self.results)} foreign key(s) failed validation:\n"
+            + "\n".join(f"  {r.describe()}" for r in self.results)
+        )
+
+
+def _fmt_key(key: tuple[object, ...]) -> str:
+    return str(key[0]) if len(key) == 1 else "(" + ", ".join(str(v) for v in key) + ")"
+
+
+def foreign_keys(conn: psycopg.Connection, schema: str) -> list[ForeignKey]:
+    """Every foreign key of ``schema`` with its validation state."""
+    with conn.transaction():
+        rows = conn.execute(crdb.foreign_keys_query(), {"schema": schema}).fetchall()
+    return [
+        ForeignKey(
+            name=r[0],
+            table=f"{r[1]}.{r[2]}",
+            ref_table=f"{r[3]}.{r[4]}",
+            columns=list(r[5]),
+            ref_columns=list(r[6]),
+            validated=bool(r[7]),
+            definition=str(r[8] or ""),
+        )
+        for r in rows
+    ]
+
+
+def unvalidated_foreign_keys(conn: psycopg.Connection, schema: str) -> list[ForeignKey]:
+    """Foreign keys of ``schema`` not validated yet (added NOT VALID, or left so by IMPORT INTO)."""
+    return [fk for fk in foreign_keys(conn, schema) if not fk.validated]
+
+
+def orphan_keys(
+    conn: psycopg.Connection, fk: ForeignKey, limit: int = ORPHAN_SAMPLE
+) -> list[tuple[object, ...]]:
+    """Up to ``limit`` distinct child key values of ``fk`` that have no parent row."""
+    with conn.transaction():
+        rows = conn.execute(
+            crdb.orphan_sample(fk.table, fk.columns, fk.ref_table, fk.ref_columns, limit)
+        ).fetchall()
+    return [tuple(r) for r in rows]
+
+
+def validate_foreign_key(conn: psycopg.Connection, fk: ForeignKey) -> ValidationResult:
+    """``ALTER TABLE ... VALIDATE CONSTRAINT``; on failure, sample the orphan keys."""
+    result = ValidationResult(
+        constraint=fk.name, table=fk.table, ref_table=fk.ref_table, columns=fk.columns, ok=True
+    )
+    try:
+        with conn.transaction():
+            conn.execute(crdb.validate_constraint(fk.table, fk.name))
+    except psycopg.Error as exc:
+        result.ok = False
+        result.error = exc.diag.message_primary or str(exc)
+        try:
+            result.orphans = orphan_keys(conn, fk)
+        except psycopg.Error as sample_exc:  # the report still carries the validation error
+            log.warning("%s: orphan-key sample query failed: %s", fk.table, sample_exc)
+        log.error("%s", result.describe())
+    else:
+        log.info("%s: foreign key %s validated", fk.table, fk.name)
+    return result
+
+
+def validate_foreign_keys(conn: psycopg.Connection, schema: str) -> list[ValidationResult]:
+    """Validate every unvalidated foreign key of ``schema``; one result each (failures included)."""
+    return [validate_foreign_key(conn, fk) for fk in unvalidated_foreign_keys(conn, schema)]
+
+
+def drop_foreign_keys(conn: psycopg.Connection, schema: str, tables: Sequence[str]) -> list[ForeignKey]:
+    """Drop every foreign key of ``schema`` from or to one of ``tables`` (``schema.name``) before
+    a reload, so tables load in any order; returns them for :func:`restore_foreign_keys`."""
+    wanted = set(tables)
+    dropped = [fk for fk in foreign_keys(conn, schema) if fk.table in wanted or fk.ref_table in wanted]
+    for fk in dropped:
+        try:
+            with conn.transaction():
+                conn.execute(crdb.drop_constraint(fk.table, fk.name))
+        except psycopg.Error as exc:
+            raise RoachliftError(
+                f"{fk.table}: dropping foreign key {fk.name} before reload failed: {exc}"
+            ) from exc
+        log.info("%s: foreign key %s dropped for the reload", fk.table, fk.name)
+    return dropped
+
+
+def restore_foreign_keys(conn: psycopg.Connection, schema: str, dropped: Sequence[ForeignKey]) -> int:
+    """Re-add (``NOT VALID``) each dropped foreign key that phase 04 did not create again."""
+    present = {(fk.table, fk.name) for fk in foreign_keys(conn, schema)}
+    added = 0
+    for fk in dropped:
+        if (fk.table, fk.name) in present:
+            continue
+        definition = _NOT_VALID_TAIL.sub("", fk.definition)
+        try:
+            with conn.transaction():
+                conn.execute(crdb.add_constraint_not_valid(fk.table, fk.name, definition))
+        except psycopg.Error as exc:
+            raise RoachliftError(f"{fk.table}: re-adding foreign key {fk.name} failed: {exc}") from exc
+        added += 1
+    return added
+
+
+def raise_for_failures(results: Sequence[ValidationResult]) -> None:
+    """Raise :class:`ForeignKeyValidationError` if any result failed."""
+    failed = [r for r in results if not r.ok]
+    if failed:
+        raise ForeignKeyValidationError(failed)

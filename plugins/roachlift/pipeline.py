@@ -1,0 +1,696 @@
+"""The migration as a sequence of steps over the core, shared by the Airflow DAG and the CLI.
+
+Each ``*_step`` function takes a :class:`RunContext` (spec, mode, connections, work folder),
+does one step of the chain and returns a small JSON-serializable summary with a one-line
+``summary`` text and, where it moved data, ``stats`` (rows, bytes, seconds per table). Files a
+step hands to the next (DDL, phase files, dumps) live in the run's work folder, so a step that
+is retried starts from what the previous step left, never from scratch.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from roachlift.config.connections import ConnInfo
+from roachlift.config.spec import MigrationSpec
+from roachlift.errors import RoachliftError
+from roachlift.runreport import RunReport, StepStat, write_report
+
+log = logging.getLogger(__name__)
+
+WORK_DIR_ENV = "ROACHLIFT_WORK_DIR"
+#: First logical date of every roachlift DAG.
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+#: Task ids whose XCom the run report reads.
+REPORT_TASKS = (
+    "schema.extract_ddl",
+    "schema.convert_ddl",
+    "schema.create_tables",
+    "dump",
+    "post_load.indexes",
+    "post_load.foreign_keys",
+    "post_load.views_and_sequences",
+    "cdc_catch_up",
+    "verify",
+    "approve_cutover",
+    "freeze_source",
+    "cdc_drain",
+    "verify_final",
+    "changefeed",
+    "cutover_done",
+    "cleanup_rehearsals",
+)
+Summary = dict[str, Any]
+
+
+def work_root() -> Path:
+    """``$ROACHLIFT_WORK_DIR`` or ``<tmp>/roachlift``: where runs keep their files and reports."""
+    return Path(os.environ.get(WORK_DIR_ENV) or Path(tempfile.gettempdir()) / "roachlift")
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text)[:120]
+
+
+@dataclass
+class RunContext:
+    """One run of one migration: the effective spec (rehearsal database and slot applied)."""
+
+    spec: MigrationSpec
+    run_id: str
+    mode: str
+    source: ConnInfo
+    target_server: ConnInfo
+    tables: str = "*"
+    table_handling: str = "fail-if-not-empty"
+    skip_cdc: bool = False
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        spec: MigrationSpec,
+        run_id: str,
+        mode: str,
+        source: ConnInfo,
+        target: ConnInfo,
+        tables: str = "*",
+        table_handling: str | None = None,
+        skip_cdc: bool = False,
+        run_date: str | None = None,
+    ) -> RunContext:
+        """Apply the mode: a rehearsal loads into ``<db>_rehearsal_<date>`` with its own slot."""
+        if mode not in {"rehearsal", "cutover"}:
+            raise RoachliftError(f"mode {mode!r} is not rehearsal or cutover")
+        if mode == "rehearsal":
+            day = run_date or datetime.now(UTC).strftime("%Y%m%d")
+            slot = f"roachlift_{spec.name}_rehearsal"[:63]
+            spec = spec.model_copy(
+                update={
+                    "target": spec.target.model_copy(
+                        update={"database": f"{spec.target.database}_rehearsal_{day}"}
+                    ),
+                    "cdc": spec.cdc.model_copy(update={"slot_name": slot}),
+                }
+            )
+        skip_cdc = skip_cdc or not spec.cdc.enabled
+        if skip_cdc and spec.cdc.enabled:  # no slot, no CDC start position for this run
+            spec = spec.model_copy(update={"cdc": spec.cdc.model_copy(update={"enabled": False})})
+        return cls(
+            spec=spec,
+            run_id=run_id,
+            mode=mode,
+            source=source,
+            target_server=target,
+            tables=tables or "*",
+            table_handling=table_handling or str(spec.load.table_handling),
+            skip_cdc=skip_cdc,
+        )
+
+    @property
+    def target_database(self) -> str:
+        """The database this run loads into."""
+        return self.spec.target.database
+
+    @property
+    def target(self) -> ConnInfo:
+        """Connection to the run's target database."""
+        return self.target_server.with_database(self.target_database)
+
+    @property
+    def base_dir(self) -> Path:
+        """``<work>/<migration>``: shared by every run of the migration (reports history)."""
+        return work_root() / self.spec.name
+
+    @property
+    def work_dir(self) -> Path:
+        """``<work>/<migration>/runs/<run id>``."""
+        return self.base_dir / "runs" / _safe(self.run_id)
+
+    @property
+    def ddl_path(self) -> Path:
+        return self.work_dir / "source_ddl.sql"
+
+    @property
+    def convert_dir(self) -> Path:
+        return self.work_dir / "convert"
+
+    @property
+    def dump_dir(self) -> Path:
+        return self.work_dir / "dump"
+
+    def patterns(self) -> list[str] | None:
+        """Table patterns of the run (None = every table of the spec)."""
+        pats = [p.strip() for p in self.tables.split(",") if p.strip()]
+        return None if pats in ([], ["*"]) else pats
+
+    def connect_target(self) -> psycopg.Connection:
+        """An autocommit connection to the run's target database."""
+        return psycopg.connect(self.target.postgres_conninfo(), autocommit=True)
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
+    tmp.replace(path)
+
+
+def _stat(
+    step: str, table: str = "*", rows: int = 0, nbytes: int = 0, seconds: float = 0.0, **kw: Any
+) -> dict:
+    return asdict(StepStat(step=step, table=table, rows=rows, bytes=nbytes, seconds=round(seconds, 3), **kw))
+
+
+# --- schema ----------------------------------------------------------------------------------------
+def extract_step(ctx: RunContext) -> Summary:
+    """Extract the source's DDL into the work folder; list its tables, largest first."""
+    from roachlift.extract import extract_schema
+
+    started = time.monotonic()
+    result = extract_schema(ctx.spec, ctx.source)
+    ctx.work_dir.mkdir(parents=True, exist_ok=True)
+    ctx.ddl_path.write_text(result.ddl, encoding="utf-8")
+    tables = [{"name": t.qualified_name, "rows_estimate": t.estimated_rows} for t in result.tables]
+    _write_json(ctx.work_dir / "tables.json", tables)
+    seconds = time.monotonic() - started
+    return {
+        "summary": f"extracted DDL of {len(tables)} table(s) from {ctx.source.redacted()} in {seconds:.1f}s",
+        "tables": tables,
+        "ddl_path": str(ctx.ddl_path),
+        "stats": [_stat("extract", seconds=seconds)],
+    }
+
+
+def convert_step(ctx: RunContext) -> Summary:
+    """Convert the extracted DDL into phase files + report; fail naming every statement in error."""
+    from roachlift.convert import ConvertOptions, convert_ddl, write_output
+
+    started = time.monotonic()
+    if not ctx.ddl_path.is_file():
+        raise RoachliftError(f"{ctx.ddl_path}: no extracted DDL; run the extract step first")
+    opts = ctx.spec.convert
+    result = convert_ddl(
+        ctx.ddl_path.read_text(encoding="utf-8"),
+        str(ctx.spec.source.kind),
+        str(ctx.spec.target.dialect),
+        ConvertOptions(
+            tinyint1_as_bool=opts.tinyint1_as_bool,
+            bare_number_as=opts.bare_number_as,
+            serial_as=opts.serial_as,
+        ),
+    )
+    write_output(result, ctx.convert_dir)
+    items = [
+        {"severity": r.severity, "object": getattr(r, "object", ""), "message": r.message}
+        for r in result.review
+    ]
+    errors = [i for i in items if i["severity"] == "error"]
+    seconds = time.monotonic() - started
+    summary = (
+        f"converted {len(result.tables)} table(s): {len(items)} review item(s), {len(errors)} error(s); "
+        f"phase files and report in {ctx.convert_dir}"
+    )
+    if errors:
+        raise RoachliftError(
+            summary + "\n" + "\n".join(f"  {e['object']}: {e['message']}" for e in errors[:20])
+        )
+    return {
+        "summary": summary,
+        "review_items": items,
+        "convert_dir": str(ctx.convert_dir),
+        "stats": [_stat("convert", seconds=seconds)],
+    }
+
+
+def ensure_database(ctx: RunContext) -> bool:
+    """Create the run's target database when missing; True when it was created."""
+    from roachlift.load import crdb
+
+    with psycopg.connect(ctx.target_server.postgres_conninfo(), autocommit=True) as conn:
+        exists = conn.execute(crdb.DATABASE_EXISTS, (ctx.target_database,)).fetchone()
+        if exists:
+            return False
+        conn.execute(crdb.create_database(ctx.target_database))
+    log.info("created target database %s", ctx.target_database)
+    return True
+
+
+def apply_phases_step(ctx: RunContext, phases: list[str]) -> Summary:
+    """Apply converter phases to the target (``01_types``, ``02_tables``, ``03_indexes``, ``05_views``;
+    ``sequences`` sets every sequence past the max of its column)."""
+    from roachlift.load.constraints import drop_foreign_keys
+    from roachlift.load.phases import apply_phases, reset_sequences, sequence_columns, table_exists
+
+    started = time.monotonic()
+    names = {"01_types": "types", "02_tables": "tables", "03_indexes": "indexes", "05_views": "views"}
+    done: dict[str, int] = {}
+    created = ensure_database(ctx) if "01_types" in phases else False
+    schema = ctx.spec.target.schema_
+    with ctx.connect_target() as conn:
+        if "02_tables" in phases and not created:
+            manifests_tables = _target_tables(ctx)
+            existing = [t for t in manifests_tables if table_exists(conn, t)]
+            dropped = drop_foreign_keys(conn, schema, existing)
+            _write_json(ctx.work_dir / "dropped_foreign_keys.json", [asdict(fk) for fk in dropped])
+        wanted = [names[p] for p in phases if p in names]
+        done.update(apply_phases(conn, ctx.convert_dir, wanted, if_exists_ok=True))
+        if "sequences" in phases:
+            done["sequences"] = len(reset_sequences(conn, sequence_columns(conn, schema)))
+    seconds = time.monotonic() - started
+    what = ", ".join(f"{k} {v}" for k, v in done.items())
+    return {
+        "summary": f"applied {what} statement(s) to {ctx.target_database} in {seconds:.1f}s",
+        "statements": done,
+        "stats": [_stat("ddl:" + "+".join(phases), seconds=seconds)],
+    }
+
+
+def _target_tables(ctx: RunContext) -> list[str]:
+    """``schema.table`` names the run loads, from the extracted table list."""
+    from roachlift.dump import target_table_name
+
+    path = ctx.work_dir / "tables.json"
+    if not path.is_file():
+        return []
+    return [target_table_name(ctx.spec, t["name"]) for t in json.loads(path.read_text(encoding="utf-8"))]
+
+
+# --- data --------------------------------------------------------------------------------------------
+def dump_step(ctx: RunContext) -> Summary:
+    """Dump every selected table under one snapshot; manifests largest first (for mapped loads)."""
+    from roachlift.dump import dump_database
+    from roachlift.dump.manifest import table_dir_name
+
+    result = dump_database(ctx.spec, ctx.source, ctx.dump_dir, ctx.patterns())
+    tables = sorted(result.tables, key=lambda m: (m.bytes, m.rows), reverse=True)
+    manifests = [str(ctx.dump_dir / table_dir_name(m.table) / "manifest.json") for m in tables]
+    mb = sum(m.bytes for m in tables) / 1e6
+    rate = result.rows / result.elapsed_s if result.elapsed_s else 0.0
+    return {
+        "summary": (
+            f"dumped {len(tables)} table(s), {result.rows} rows, {mb:.1f} MB in {result.elapsed_s:.1f}s "
+            f"({rate:,.0f} rows/s) under snapshot {json.dumps(result.snapshot, default=str)}"
+        ),
+        "manifests": manifests,
+        "snapshot": result.snapshot,
+        "stats": [_stat("dump", m.table, m.rows, m.bytes, m.elapsed_s) for m in tables],
+    }
+
+
+def _handling_for_load(ctx: RunContext) -> str:
+    return ctx.table_handling
+
+
+def _create_sql(ctx: RunContext, table: str) -> str | None:
+    from roachlift.load.phases import create_statement_for
+
+    if ctx.table_handling != "drop-and-recreate":
+        return None
+    path = ctx.convert_dir / "02_tables.sql"
+    return create_statement_for(path.read_text(encoding="utf-8"), table) if path.is_file() else None
+
+
+def copy_table_step(ctx: RunContext, manifest: Path) -> Summary:
+    """COPY one dumped table into the target and check its row count against the manifest."""
+    from roachlift.load.loader import load_table
+    from roachlift.load.manifest import read_manifest
+
+    m = read_manifest(manifest)
+    with ctx.connect_target() as conn:
+        res = load_table(
+            conn,
+            manifest,
+            "copy",
+            _handling_for_load(ctx),
+            ctx.spec.load.copy_batch_rows,
+            str(ctx.spec.target.dialect),
+            create_sql=_create_sql(ctx, m.target_table),
+        )
+    rate = res.rows / res.seconds if res.seconds else 0.0
+    return {
+        "summary": (
+            f"{m.target_table}: {res.rows} rows, {res.bytes / 1e6:.1f} MB in {res.seconds:.1f}s "
+            f"({rate:,.0f} rows/s)"
+        ),
+        "table": m.target_table,
+        "stats": [_stat("load", m.target_table, res.rows, res.bytes, res.seconds)],
+    }
+
+
+def upload_table_step(ctx: RunContext, manifest: Path) -> Summary:
+    """Upload one table's files to userfile storage (or name them under the object-storage prefix)."""
+    from roachlift.load.loader import stage_files
+    from roachlift.load.manifest import read_manifest
+
+    started = time.monotonic()
+    m = read_manifest(manifest)
+    with ctx.connect_target() as conn:
+        urls, uploaded = stage_files(conn, m, ctx.spec.load.storage, _safe(ctx.run_id))
+    seconds = time.monotonic() - started
+    return {
+        "summary": f"{m.target_table}: {len(urls)} file(s), {m.bytes / 1e6:.1f} MB staged in {seconds:.1f}s",
+        "urls": urls,
+        "uploaded": uploaded,
+        "stats": [_stat("upload", m.target_table, 0, m.bytes, seconds)],
+    }
+
+
+def start_import_step(ctx: RunContext, manifest: Path, known_job_id: int | None = None) -> Summary:
+    """Prepare the table, stage its files and start ``IMPORT INTO ... DETACHED``; reuse a job a
+    previous try already started when it is still running or succeeded."""
+    from roachlift.load import jobs
+    from roachlift.load.loader import stage_files, start_import
+    from roachlift.load.manifest import read_manifest
+    from roachlift.load.phases import prepare_table
+
+    if str(ctx.spec.target.dialect) != "cockroachdb":
+        raise RoachliftError(
+            "load.method import needs a CockroachDB target; use load.method copy for postgres"
+        )
+    m = read_manifest(manifest)
+    with ctx.connect_target() as conn:
+        if known_job_id is not None:
+            state = jobs.interpret_job_row(jobs.fetch_job_row(conn, int(known_job_id)), int(known_job_id))
+            if state.phase in (jobs.JobPhase.RUNNING, jobs.JobPhase.SUCCEEDED):
+                return {
+                    "summary": f"{m.target_table}: following IMPORT job {known_job_id} of an earlier try",
+                    "job_id": int(known_job_id),
+                    "table": m.target_table,
+                }
+        prepare_table(conn, m.target_table, _handling_for_load(ctx), _create_sql(ctx, m.target_table))
+        urls, _ = stage_files(conn, m, ctx.spec.load.storage, _safe(ctx.run_id))
+        job_id = start_import(conn, m, urls)
+    return {
+        "summary": f"{m.target_table}: IMPORT job {job_id} started, {m.rows} rows in {len(urls)} file(s)",
+        "job_id": job_id,
+        "table": m.target_table,
+    }
+
+
+def finish_import_step(ctx: RunContext, manifest: Path, job: Mapping[str, Any]) -> Summary:
+    """After the job succeeded: row count check against the manifest, then userfile clean-up."""
+    from roachlift.load import userfile
+    from roachlift.load.loader import finish_import
+    from roachlift.load.manifest import read_manifest
+
+    m = read_manifest(manifest)
+    uploaded: list[str] = []
+    if ctx.spec.load.storage == "userfile":
+        folder = m.path.parent.name
+        uploaded = [userfile.run_path(_safe(ctx.run_id), folder, f.path.name) for f in m.files]
+    with ctx.connect_target() as conn:
+        rows = finish_import(conn, m, uploaded, ctx.spec.load.keep_uploaded_files)
+    return {
+        "summary": f"{m.target_table}: IMPORT job {job.get('job_id')} succeeded, {rows} rows",
+        "table": m.target_table,
+        "stats": [_stat("load", m.target_table, rows, m.bytes, 0.0, detail=f"job {job.get('job_id')}")],
+    }
+
+
+def validate_constraints_step(ctx: RunContext) -> Summary:
+    """Add foreign keys NOT VALID (phase 04, plus any dropped for a rerun), then validate every one."""
+    from roachlift.load.constraints import (
+        ForeignKey,
+        raise_for_failures,
+        restore_foreign_keys,
+        validate_foreign_keys,
+    )
+    from roachlift.load.phases import apply_phases
+
+    started = time.monotonic()
+    schema = ctx.spec.target.schema_
+    dropped_path = ctx.work_dir / "dropped_foreign_keys.json"
+    dropped = (
+        [ForeignKey(**fk) for fk in json.loads(dropped_path.read_text(encoding="utf-8"))]
+        if dropped_path.is_file()
+        else []
+    )
+    with ctx.connect_target() as conn:
+        added = apply_phases(conn, ctx.convert_dir, ["foreign_keys"], if_exists_ok=True)
+        restored = restore_foreign_keys(conn, schema, dropped)
+        results = validate_foreign_keys(conn, schema)
+    seconds = time.monotonic() - started
+    bad = [r for r in results if not r.ok]
+    for r in results:
+        log.info("%s", r.describe())
+    raise_for_failures(results)
+    return {
+        "summary": (
+            f"{added.get('foreign_keys', 0)} foreign key(s) added NOT VALID, {restored} restored, "
+            f"{len(results) - len(bad)} validated in {seconds:.1f}s"
+        ),
+        "validated": [r.constraint for r in results],
+        "stats": [_stat("validate_constraints", seconds=seconds)],
+    }
+
+
+# --- CDC, verify, cutover ----------------------------------------------------------------------------
+def _snapshot_position(ctx: RunContext) -> dict[str, Any]:
+    path = ctx.dump_dir / "snapshot.json"
+    if not path.is_file():
+        raise RoachliftError(f"{path}: no snapshot position; run the dump step first")
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def change_source(ctx: RunContext) -> Any:
+    """The change stream of the run's source, starting where the dump's snapshot ended."""
+    position = _snapshot_position(ctx)
+    kind = str(ctx.spec.source.kind)
+    if kind == "postgres":
+        from roachlift.cdc.postgres import PostgresSource
+
+        if not position.get("slot"):
+            raise RoachliftError(
+                "the dump made no replication slot (CDC was off): rerun the dump with CDC on"
+            )
+        return PostgresSource(
+            ctx.source.postgres_conninfo(),
+            str(position["slot"]),
+            schemas=ctx.spec.source.schemas or ["public"],
+            wants=ctx.spec.source.wants,
+        )
+    if kind == "mysql":
+        from roachlift.cdc.mysql import MySQLSource
+
+        return MySQLSource(ctx.source, position, schemas=ctx.spec.source.schemas, wants=ctx.spec.source.wants)
+    raise RoachliftError(f"CDC from a {kind} source runs through its staging table: see roachlift.cdc.oracle")
+
+
+def release_change_stream(ctx: RunContext) -> str:
+    """Free what the change stream holds on the source (PostgreSQL: drop the run's slot)."""
+    path = ctx.dump_dir / "snapshot.json"
+    if not path.is_file():
+        return "none"
+    position = _snapshot_position(ctx)
+    slot = position.get("slot")
+    if position.get("kind") != "postgres" or not slot:
+        return "nothing held on the source"
+    with psycopg.connect(ctx.source.postgres_conninfo(), autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = %s",
+            (slot,),
+        ).fetchone()
+    return f"replication slot {slot} dropped" if row else f"replication slot {slot} was already gone"
+
+
+def cdc_step(ctx: RunContext, max_seconds: float = 60.0, drain: bool = False) -> Summary:
+    """Apply source changes for up to ``max_seconds``; ``caught_up`` once lag stayed under the
+    spec's threshold for ``caught_up_for_seconds`` (``drain``: once nothing is left to apply)."""
+    if ctx.skip_cdc:
+        return {"summary": "CDC skipped (spec or run Params)", "caught_up": True, "lag_samples": []}
+    from roachlift.cdc.apply import run_applier
+
+    stats = run_applier(
+        change_source(ctx),
+        ctx.target.postgres_conninfo(),
+        migration=f"{ctx.spec.name}:{ctx.mode}",
+        until_caught_up=drain,
+        max_seconds=max_seconds,
+        batch_changes=ctx.spec.cdc.batch_changes,
+        dialect=str(ctx.spec.target.dialect),
+        target_schema=ctx.spec.target.schema_,
+        lag_threshold_seconds=ctx.spec.cdc.lag_threshold_seconds,
+    )
+    if drain:
+        caught_up = bool(stats.caught_up)
+    else:
+        caught_up = (
+            bool(stats.caught_up) and stats.caught_up_for_seconds >= ctx.spec.cdc.caught_up_for_seconds
+        )
+    return {
+        "summary": stats.summary(),
+        "caught_up": caught_up,
+        "lag_seconds": stats.lag_seconds,
+        "lag_samples": [[time.time(), stats.lag_seconds or 0.0]],
+        "stats": [_stat("cdc", rows=stats.changes, seconds=stats.elapsed_s)],
+    }
+
+
+def _last_rehearsal(ctx: RunContext) -> str:
+    from roachlift.runreport import HISTORY_FILE
+
+    path = ctx.base_dir / "reports" / HISTORY_FILE
+    if not path.is_file():
+        return "none recorded"
+    runs = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    runs = [r for r in runs if r.get("mode") == "rehearsal"]
+    if not runs:
+        return "none recorded"
+    last = runs[-1]
+    return f"{last['run_id']}: {last['outcome']} in {last['total_seconds']:.0f}s ({last.get('rows', 0)} rows)"
+
+
+def verify_step(ctx: RunContext) -> Summary:
+    """Compare every loaded table row by row; fail naming each difference."""
+    from roachlift.verify import TableRef, list_source_tables, verify_tables
+
+    kind = str(ctx.spec.source.kind)
+    if kind not in {"postgres", "mysql"}:
+        raise RoachliftError(f"verify does not read {kind} sources yet")
+    refs = [
+        r for r in list_source_tables(ctx.source, ctx.spec.source.schemas) if ctx.spec.source.wants(str(r))
+    ]
+    pats = ctx.patterns()
+    if pats:
+        import fnmatch
+
+        refs = [r for r in refs if any(fnmatch.fnmatchcase(r.source_table.lower(), p.lower()) for p in pats)]
+    tables = [TableRef(r.source_table, r.source_schema, None, ctx.spec.target.schema_) for r in refs]
+    recheck = None if ctx.skip_cdc else 2 * ctx.spec.cdc.lag_threshold_seconds
+    result = verify_tables(ctx.source, ctx.target, tables, recheck_delay_s=recheck)
+    data = json.loads(result.to_json())
+    bad = [t for t in data["tables"] if not t.get("ok")]
+    summary = f"verified {len(tables)} table(s): {len(tables) - len(bad)} equal, {len(bad)} different"
+    if bad:
+        raise RoachliftError(summary + ": " + ", ".join(str(t.get("table")) for t in bad))
+    return {
+        "summary": summary,
+        "tables": data["tables"],
+        "last_rehearsal": _last_rehearsal(ctx),
+        "stats": [
+            _stat("verify", str(t.get("table")), int(t.get("rows_source") or 0)) for t in data["tables"]
+        ],
+    }
+
+
+def freeze_source_step(ctx: RunContext) -> Summary:
+    """Make the source read-only for new transactions (when ``cutover.freeze_source_writes``)."""
+    if not ctx.spec.cutover.freeze_source_writes:
+        return {"summary": "source writes not frozen (cutover.freeze_source_writes is false)"}
+    from roachlift.cutover import freeze_source_writes
+
+    what = freeze_source_writes(ctx.spec, ctx.source)
+    return {"summary": f"source frozen: {what}"}
+
+
+def changefeed_step(ctx: RunContext, brokers: str | None = None) -> Summary:
+    """``CREATE CHANGEFEED`` into Kafka (CockroachDB targets with ``cutover.changefeed`` only)."""
+    feed = ctx.spec.cutover.changefeed
+    if feed is None:
+        return {"summary": "no changefeed asked for"}
+    if str(ctx.spec.target.dialect) != "cockroachdb":
+        return {"summary": "changefeed skipped: the target is not CockroachDB"}
+    from roachlift.config.connections import resolve_kafka_brokers
+    from roachlift.load import crdb
+
+    tables = _target_tables(ctx)
+    stmt = crdb.create_changefeed(
+        tables,
+        brokers or resolve_kafka_brokers(feed.kafka_conn_id),
+        avro_registry=feed.schema_registry_url if feed.format == "avro" else None,
+        topic_prefix=feed.topic_prefix,
+    )
+    with ctx.connect_target() as conn:
+        row = conn.execute(stmt).fetchone()
+    return {"summary": f"changefeed job {row[0] if row else '?'} streams {len(tables)} table(s) to Kafka"}
+
+
+def cutover_done_step(ctx: RunContext) -> Summary:
+    """Release the change stream and say what to point the application at."""
+    released = release_change_stream(ctx)
+    return {
+        "summary": f"cut over: point the application at {ctx.target.redacted()} (CDC released: {released})",
+        "target": ctx.target.redacted(),
+    }
+
+
+def cleanup_rehearsals_step(ctx: RunContext) -> Summary:
+    """Release the rehearsal's change stream; drop rehearsal databases beyond the last N."""
+    from roachlift.load import crdb
+
+    released = release_change_stream(ctx)
+    base = ctx.spec.target.database.rsplit("_rehearsal_", 1)[0]
+    with psycopg.connect(ctx.target_server.postgres_conninfo(), autocommit=True) as conn:
+        names = [r[0] for r in conn.execute(crdb.REHEARSAL_DATABASES, (f"{base}_rehearsal_%",)).fetchall()]
+        names.sort(reverse=True)
+        drop = names[ctx.spec.rehearsal.keep_last :]
+        for name in drop:
+            if str(ctx.spec.target.dialect) == "cockroachdb":
+                conn.execute(crdb.drop_database(name))
+            else:
+                conn.execute(crdb.drop_database_postgres(name))
+    return {
+        "summary": f"kept {min(len(names), ctx.spec.rehearsal.keep_last)} rehearsal database(s), dropped "
+        f"{len(drop)} ({', '.join(drop) or 'none'}); change stream released: {released}",
+        "dropped": drop,
+    }
+
+
+# --- report ------------------------------------------------------------------------------------------
+@dataclass
+class _Outcome:
+    text: str
+    notes: list[str] = field(default_factory=list)
+
+
+def _outcome(ctx: RunContext, pulled: Mapping[str, Any]) -> _Outcome:
+    if pulled.get("cutover_done"):
+        return _Outcome("cut over", [pulled["cutover_done"]["summary"]])
+    approval = pulled.get("approve_cutover") or {}
+    chosen = approval.get("chosen_options") if isinstance(approval, Mapping) else None
+    if chosen and "Approve" not in chosen:
+        return _Outcome("not cut over: approval rejected", ["the source was left untouched"])
+    if ctx.mode == "rehearsal" and pulled.get("cleanup_rehearsals"):
+        return _Outcome("rehearsal ok", [pulled["cleanup_rehearsals"]["summary"]])
+    for task_id in REPORT_TASKS:
+        if task_id in {"approve_cutover", "cleanup_rehearsals", "cutover_done"}:
+            continue
+        if pulled.get(task_id) is None:
+            return _Outcome(f"failed before {task_id} finished", [f"see the log of task {task_id}"])
+    return _Outcome("not cut over", [])
+
+
+def report_step(ctx: RunContext, pulled: Mapping[str, Any]) -> Summary:
+    """Write the run report from the steps' summaries; return its paths and the run's outcome."""
+    report = RunReport(migration=ctx.spec.name, run_id=ctx.run_id, mode=ctx.mode)
+    outcome = _outcome(ctx, pulled)
+    report.outcome = outcome.text
+    report.notes.extend(outcome.notes)
+    items: list[Mapping[str, Any]] = list(pulled.get("load.load_table") or [])
+    items += [v for v in pulled.values() if isinstance(v, Mapping)]
+    for summary in items:
+        if not isinstance(summary, Mapping):
+            continue
+        for raw in summary.get("stats", []) or []:
+            report.steps.append(StepStat(**raw))
+        for sample in summary.get("lag_samples", []) or []:
+            report.lag_samples.append((float(sample[0]), float(sample[1])))
+    convert = pulled.get("schema.convert_ddl") or {}
+    report.review_items = list(convert.get("review_items", []))
+    report.verify = list((pulled.get("verify_final") or pulled.get("verify") or {}).get("tables", []))
+    json_path, html_path = write_report(report, ctx.work_dir, ctx.base_dir / "reports")
+    return {"outcome": outcome.text, "json": str(json_path), "html": str(html_path)}

@@ -1,0 +1,706 @@
+"""Row-by-row comparison of a source table with its target copy.
+
+Tables with a primary key are compared by **merging two key-ordered streams** (``pk-merge``):
+both sides are read ordered by the key, in chunks by key range when the first key column is an
+integer (chunks run in parallel), and each key is classified as missing (source only), extra
+(target only) or mismatched (both, with the differing columns named). Rows are first compared as
+Python tuples (fast, in C); only rows that differ there are normalized column by column
+(:func:`roachlift.verify.normalize.values_equal`) to rule out differences of representation only.
+
+Tables without a primary key are compared by a **full-row hash** (``full-row-hash``): each side's
+normalized rows are hashed into buckets (sum and count per bucket); buckets that differ are read
+again to name the missing and extra rows.
+
+**Live re-verification**: with ``recheck_delay_s`` set, every difference found (up to
+``recheck_limit``) is read again from both sides after that delay; differences that have gone (rows
+changed during the check while CDC was still applying) are counted in ``resolved_on_recheck`` and
+not reported.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import queue
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from operator import itemgetter
+from typing import Any
+
+import psycopg
+import pymysql
+
+from roachlift.config.connections import ConnInfo
+from roachlift.errors import RoachliftError
+from roachlift.verify.normalize import column_kind, normalize, values_equal
+from roachlift.verify.readers import Bounds, Reader, TableShape, as_conninfo, open_reader
+from roachlift.verify.report import (
+    METHOD_FULL_ROW_HASH,
+    METHOD_PK_MERGE,
+    Mismatch,
+    TableResult,
+    VerifyResult,
+)
+
+log = logging.getLogger(__name__)
+
+MISSING = "missing"
+EXTRA = "extra"
+MISMATCHED = "mismatched"
+
+#: At most this many key ranges per table (wider ranges for sparse keys).
+MAX_CHUNKS = 1000
+#: Rows between progress checks; a progress line is logged at most every ``progress_every_s``.
+_PROGRESS_ROWS = 65536
+#: Hash buckets of the full-row-hash method, and how many differing ones are read again.
+_HASH_BUCKETS = 4096
+_HASH_BUCKETS_EXAMINED = 64
+_MASK64 = (1 << 64) - 1
+
+
+@dataclass(frozen=True)
+class TableRef:
+    """A source table and its target table (same name in the target schema unless given).
+
+    ``source_schema`` is the PostgreSQL schema or the MySQL database (default: ``public`` or the
+    connection's database); ``target_schema`` defaults to ``public``.
+    """
+
+    source_table: str
+    source_schema: str | None = None
+    target_table: str | None = None
+    target_schema: str | None = None
+
+    @classmethod
+    def parse(cls, source: str, target: str | None = None) -> TableRef:
+        """From ``[schema.]table`` names."""
+        s_schema, _, s_table = source.rpartition(".")
+        t_schema, t_table = None, None
+        if target:
+            ts, _, t_table = target.rpartition(".")
+            t_schema = ts or None
+        return cls(s_table, s_schema or None, t_table, t_schema)
+
+    def __str__(self) -> str:
+        return f"{self.source_schema}.{self.source_table}" if self.source_schema else self.source_table
+
+
+@dataclass
+class _Plan:
+    """What to read on each side and how to compare it."""
+
+    source: TableShape
+    target: TableShape
+    names: list[str]  # source column names, key columns first
+    target_names: list[str]  # the same columns on the target
+    kinds: list[str | None]
+    key_len: int
+    ranged: bool
+    empty_is_null: bool
+
+    @property
+    def method(self) -> str:
+        return METHOD_PK_MERGE if self.key_len else METHOD_FULL_ROW_HASH
+
+
+KeyFn = Callable[[tuple[Any, ...]], Any]
+
+
+def _utc_naive(value: Any) -> Any:
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
+
+
+def _key_converter(shape: TableShape, name: str) -> Callable[[Any], Any] | None:
+    """Make key values of differently typed columns comparable (uuid vs char(36), tz-aware)."""
+    col = shape.column(name)
+    if col.data_type == "uuid" or col.detail == "uuid":
+        return str
+    if col.data_type in {"timestamp with time zone", "timestamptz"}:
+        return _utc_naive
+    return None
+
+
+def _key_fn(shape: TableShape, key_names: Sequence[str]) -> KeyFn:
+    """A function giving a row's key (a scalar for one column, else a tuple) from the first columns."""
+    convs = [_key_converter(shape, n) for n in key_names]
+    n = len(key_names)
+    if not any(convs):
+        return itemgetter(0) if n == 1 else itemgetter(*range(n))
+    if n == 1:
+        conv = convs[0]
+        assert conv is not None
+        return lambda row: conv(row[0])
+    pairs = [(i, c) for i, c in enumerate(convs)]
+    return lambda row: tuple(row[i] if c is None else c(row[i]) for i, c in pairs)
+
+
+def _as_tuple(key: Any, key_len: int) -> tuple[Any, ...]:
+    return (key,) if key_len == 1 else tuple(key)
+
+
+class _Tally:
+    """Counts and differences of one table, shared by its chunk workers."""
+
+    def __init__(self, table: str, track_limit: int, progress_every_s: float) -> None:
+        self.table = table
+        self.track_limit = track_limit
+        self.lock = threading.Lock()
+        self.rows_source = 0
+        self.rows_target = 0
+        self.kept: dict[str, list[tuple[Any, tuple[str, ...]]]] = {MISSING: [], EXTRA: [], MISMATCHED: []}
+        self.counts: Counter[str] = Counter()
+        self.columns: Counter[str] = Counter()
+        self.dropped = 0
+        self.progress_every_s = progress_every_s
+        self.started = time.monotonic()
+        self.last_log = self.started
+        self.chunks_done = 0
+        self.chunks_total = 0
+
+    def add(self, kind: str, key: Any, columns: tuple[str, ...] = ()) -> None:
+        """Count one difference; keep the ``track_limit`` lowest keys of each kind."""
+        with self.lock:
+            self.counts[kind] += 1
+            self.columns.update(columns)
+            kept = self.kept[kind]
+            kept.append((key, columns))
+            if len(kept) >= 2 * self.track_limit:
+                kept.sort(key=itemgetter(0))
+                self.dropped += len(kept) - self.track_limit
+                del kept[self.track_limit :]
+
+    def trimmed(self) -> list[tuple[str, Any, tuple[str, ...]]]:
+        """The kept differences (lowest keys first), at most ``track_limit`` of each kind."""
+        out: list[tuple[str, Any, tuple[str, ...]]] = []
+        for kind, kept in self.kept.items():
+            with contextlib.suppress(TypeError):
+                kept.sort(key=itemgetter(0))
+            self.dropped += max(0, len(kept) - self.track_limit)
+            out.extend((kind, key, cols) for key, cols in kept[: self.track_limit])
+        return out
+
+    def rows(self, n_source: int, n_target: int) -> None:
+        with self.lock:
+            self.rows_source += n_source
+            self.rows_target += n_target
+            now = time.monotonic()
+            if now - self.last_log >= self.progress_every_s:
+                self.last_log = now
+                rate = (self.rows_source + self.rows_target) / max(now - self.started, 1e-9)
+                log.info(
+                    "verify %s: %d source / %d target rows read, chunk %d of %d, %d differences so far "
+                    "(%.0f rows/s)",
+                    self.table,
+                    self.rows_source,
+                    self.rows_target,
+                    self.chunks_done,
+                    self.chunks_total,
+                    sum(self.counts.values()),
+                    rate,
+                )
+
+
+def _differing_columns(plan: _Plan, s: tuple[Any, ...], t: tuple[Any, ...]) -> tuple[str, ...]:
+    """Names of the columns whose values differ after normalization (empty: the rows are equal)."""
+    e = plan.empty_is_null
+    return tuple(
+        plan.names[i]
+        for i in range(len(plan.names))
+        if not values_equal(s[i], t[i], plan.kinds[i], empty_is_null=e)
+    )
+
+
+_END: Any = object()
+
+
+def merge_streams(
+    plan: _Plan,
+    source_rows: Iterator[tuple[Any, ...]],
+    target_rows: Iterator[tuple[Any, ...]],
+    key_source: KeyFn,
+    key_target: KeyFn,
+    tally: _Tally,
+) -> None:
+    """Merge two key-ordered row streams and record every missing, extra or mismatched key."""
+    ns = nt = 0
+    flushed_s = flushed_t = 0
+    s = next(source_rows, _END)
+    t = next(target_rows, _END)
+    while s is not _END and t is not _END:
+        ks = key_source(s)
+        kt = key_target(t)
+        if ks == kt:
+            if s != t:
+                cols = _differing_columns(plan, s, t)
+                if cols:
+                    tally.add(MISMATCHED, ks, cols)
+            s = next(source_rows, _END)
+            t = next(target_rows, _END)
+            ns += 1
+            nt += 1
+            if ns - flushed_s >= _PROGRESS_ROWS:
+                tally.rows(ns - flushed_s, nt - flushed_t)
+                flushed_s, flushed_t = ns, nt
+        elif ks < kt:
+            tally.add(MISSING, ks)
+            s = next(source_rows, _END)
+            ns += 1
+        else:
+            tally.add(EXTRA, kt)
+            t = next(target_rows, _END)
+            nt += 1
+    while s is not _END:
+        tally.add(MISSING, key_source(s))
+        s = next(source_rows, _END)
+        ns += 1
+    while t is not _END:
+        tally.add(EXTRA, key_target(t))
+        t = next(target_rows, _END)
+        nt += 1
+    tally.rows(ns - flushed_s, nt - flushed_t)
+
+
+def _find_table(reader: Reader, schema: str, table: str) -> TableShape | None:
+    """``schema.table``, or the same name in lower case (converted targets fold case)."""
+    shape = reader.describe(schema, table)
+    if shape is None and table != table.lower():
+        shape = reader.describe(schema, table.lower())
+    return shape
+
+
+def _plan(src: Reader, tgt: Reader, table: TableRef, empty_is_null: bool) -> _Plan:
+    """Discover both tables in the catalogs and pair their columns."""
+    s_schema = table.source_schema or src.default_schema
+    source = _find_table(src, s_schema, table.source_table)
+    if source is None:
+        raise RoachliftError(f"table {s_schema}.{table.source_table} not found in the source")
+    t_schema = table.target_schema or tgt.default_schema
+    target = _find_table(tgt, t_schema, table.target_table or source.name)
+    if target is None:
+        raise RoachliftError(
+            f"table {t_schema}.{table.target_table or source.name} (for source {source.qualified}) "
+            "not found in the target"
+        )
+    by_name = {c.name: c for c in target.columns}
+    by_lower = {c.name.lower(): c for c in target.columns}
+    key = list(source.primary_key)
+    ordered = key + [c.name for c in source.columns if c.name not in key]
+    target_names: list[str] = []
+    kinds: list[str | None] = []
+    absent: list[str] = []
+    for name in ordered:
+        tcol = by_name.get(name) or by_lower.get(name.lower())
+        if tcol is None:
+            absent.append(name)
+            continue
+        scol = source.column(name)
+        target_names.append(tcol.name)
+        kinds.append(column_kind(scol.data_type, tcol.data_type, source_column_type=scol.detail))
+    if absent:
+        raise RoachliftError(
+            f"{source.qualified}: column(s) {', '.join(absent)} not found in target table {target.qualified}"
+        )
+    ranged = (
+        bool(key) and src.is_integer(source.column(key[0])) and tgt.is_integer(target.column(target_names[0]))
+    )
+    return _Plan(source, target, ordered, target_names, kinds, len(key), ranged, empty_is_null)
+
+
+def _ranges(src: Reader, tgt: Reader, plan: _Plan, chunk_rows: int) -> list[Bounds]:
+    """Half-open key ranges of about ``chunk_rows`` keys covering both sides (or one whole-table range)."""
+    if not plan.ranged:
+        return [None]
+    lows: list[int] = []
+    highs: list[int] = []
+    for reader, shape, name in ((src, plan.source, plan.names[0]), (tgt, plan.target, plan.target_names[0])):
+        lo, hi = reader.key_range(shape, name)
+        if lo is not None and hi is not None:
+            lows.append(int(lo))
+            highs.append(int(hi))
+    if not lows:
+        return []
+    lo, hi = min(lows), max(highs) + 1
+    width = max(chunk_rows, -(-(hi - lo) // MAX_CHUNKS))
+    return [(a, min(a + width, hi)) for a in range(lo, hi, width)]
+
+
+def _compare_chunk(
+    plan: _Plan,
+    src: Reader,
+    tgt: Reader,
+    bounds: Bounds,
+    tally: _Tally,
+    key_s: KeyFn,
+    key_t: KeyFn,
+    batch: int,
+) -> None:
+    key_names = plan.names[: plan.key_len]
+    s_rows = src.stream(plan.source, plan.names, key_names, bounds, batch)
+    t_rows = tgt.stream(plan.target, plan.target_names, plan.target_names[: plan.key_len], bounds, batch)
+    try:
+        merge_streams(plan, s_rows, t_rows, key_s, key_t, tally)
+    except TypeError as exc:
+        raise RoachliftError(
+            f"{plan.source.qualified}: key column(s) {', '.join(key_names)} have types that do not compare "
+            f"between source and target ({exc})"
+        ) from None
+    finally:
+        for it in (s_rows, t_rows):
+            close = getattr(it, "close", None)
+            if close is not None:
+                close()
+
+
+def _run_chunks(
+    source: ConnInfo,
+    target: ConnInfo,
+    plan: _Plan,
+    ranges: list[Bounds],
+    tally: _Tally,
+    workers: int,
+    batch: int,
+) -> None:
+    """Compare every range; ``workers`` threads, each with its own pair of connections."""
+    todo: queue.SimpleQueue[Bounds] = queue.SimpleQueue()
+    for r in ranges:
+        todo.put(r)
+    key_s = _key_fn(plan.source, plan.names[: plan.key_len])
+    key_t = _key_fn(plan.target, plan.target_names[: plan.key_len])
+    tally.chunks_total = len(ranges)
+
+    def worker() -> None:
+        src = open_reader(source)
+        try:
+            tgt = open_reader(target)
+            try:
+                while True:
+                    try:
+                        bounds = todo.get_nowait()
+                    except queue.Empty:
+                        return
+                    try:
+                        _compare_chunk(plan, src, tgt, bounds, tally, key_s, key_t, batch)
+                    except BaseException:
+                        while not todo.empty():  # the other workers stop too
+                            with contextlib.suppress(queue.Empty):
+                                todo.get_nowait()
+                        raise
+                    with tally.lock:
+                        tally.chunks_done += 1
+            finally:
+                tgt.close()
+        finally:
+            src.close()
+
+    n = max(1, min(workers, len(ranges)))
+    if n == 1:
+        worker()
+        return
+    with ThreadPoolExecutor(max_workers=n, thread_name_prefix="verify-chunk") as pool:
+        for fut in [pool.submit(worker) for _ in range(n)]:
+            fut.result()
+
+
+def _recheck(
+    plan: _Plan, src: Reader, tgt: Reader, tracked: list[tuple[str, Any, tuple[str, ...]]]
+) -> tuple[list[tuple[str, Any, tuple[str, ...]]], int]:
+    """Re-read the tracked keys on both sides; return what still differs and how many resolved."""
+    key_len = plan.key_len
+    keys = [_as_tuple(k, key_len) for _, k, _ in tracked]
+    key_s = _key_fn(plan.source, plan.names[:key_len])
+    key_t = _key_fn(plan.target, plan.target_names[:key_len])
+    s_rows = {key_s(r): r for r in src.fetch(plan.source, plan.names, plan.names[:key_len], keys)}
+    t_rows = {
+        key_t(r): r for r in tgt.fetch(plan.target, plan.target_names, plan.target_names[:key_len], keys)
+    }
+    still: list[tuple[str, Any, tuple[str, ...]]] = []
+    resolved = 0
+    for _, key, _ in tracked:
+        s = s_rows.get(key)
+        t = t_rows.get(key)
+        if s is None and t is None:
+            resolved += 1
+        elif t is None:
+            still.append((MISSING, key, ()))
+        elif s is None:
+            still.append((EXTRA, key, ()))
+        else:
+            cols = _differing_columns(plan, s, t) if s != t else ()
+            if cols:
+                still.append((MISMATCHED, key, cols))
+            else:
+                resolved += 1
+    return still, resolved
+
+
+def _sorted_keys(keys: list[Any]) -> list[Any]:
+    try:
+        return sorted(keys)
+    except TypeError:
+        return keys
+
+
+def _pk_merge(
+    source: ConnInfo,
+    target: ConnInfo,
+    plan: _Plan,
+    src: Reader,
+    tgt: Reader,
+    result: TableResult,
+    *,
+    chunk_rows: int,
+    sample_size: int,
+    recheck_delay_s: float | None,
+    recheck_limit: int,
+    workers: int,
+    batch: int,
+    progress_every_s: float,
+) -> None:
+    track_limit = max(sample_size, recheck_limit if recheck_delay_s is not None else sample_size)
+    tally = _Tally(result.table, track_limit, progress_every_s)
+    ranges = _ranges(src, tgt, plan, chunk_rows)
+    result.chunks = len(ranges)
+    _run_chunks(source, target, plan, ranges, tally, workers, batch)
+    result.rows_source = tally.rows_source
+    result.rows_target = tally.rows_target
+    tracked = tally.trimmed()
+    counts: Counter[str] = Counter(tally.counts)
+    columns: Counter[str] = Counter(tally.columns)
+    if recheck_delay_s is not None and tracked:
+        log.info(
+            "verify %s: %d difference(s); re-reading them in %.1fs",
+            result.table,
+            len(tracked),
+            recheck_delay_s,
+        )
+        time.sleep(recheck_delay_s)
+        result.rechecked = len(tracked)
+        for kind, _, cols in tracked:  # replaced by what the re-read finds
+            counts[kind] -= 1
+            columns.subtract(cols)
+        tracked, result.resolved_on_recheck = _recheck(plan, src, tgt, tracked)
+        for kind, _, cols in tracked:
+            counts[kind] += 1
+            columns.update(cols)
+        if tally.dropped:
+            result.notes.append(
+                f"{tally.dropped} difference(s) past the first {track_limit} of each kind were not re-checked"
+            )
+    by_kind: dict[str, list[Any]] = {MISSING: [], EXTRA: [], MISMATCHED: []}
+    mismatch_cols: dict[Any, tuple[str, ...]] = {}
+    for kind, key, cols in tracked:
+        by_kind[kind].append(key)
+        if kind == MISMATCHED:
+            mismatch_cols[key] = cols
+    result.missing, result.extra, result.mismatched = counts[MISSING], counts[EXTRA], counts[MISMATCHED]
+    result.mismatched_columns = {c: n for c, n in columns.most_common() if n > 0}
+    kl = plan.key_len
+    result.missing_sample = [_as_tuple(k, kl) for k in _sorted_keys(by_kind[MISSING])[:sample_size]]
+    result.extra_sample = [_as_tuple(k, kl) for k in _sorted_keys(by_kind[EXTRA])[:sample_size]]
+    result.mismatched_sample = [
+        Mismatch(_as_tuple(k, kl), mismatch_cols[k]) for k in _sorted_keys(by_kind[MISMATCHED])[:sample_size]
+    ]
+
+
+def _hash_side(
+    reader: Reader,
+    shape: TableShape,
+    names: Sequence[str],
+    plan: _Plan,
+    batch: int,
+    wanted: set[int] | None,
+) -> tuple[int, list[int], list[int], Counter[int], dict[int, tuple[str | None, ...]]]:
+    """One pass over one side: row count, per-bucket sums and counts; for ``wanted`` buckets the hashes."""
+    sums = [0] * _HASH_BUCKETS
+    counts = [0] * _HASH_BUCKETS
+    found: Counter[int] = Counter()
+    rows: dict[int, tuple[str | None, ...]] = {}
+    kinds = plan.kinds
+    e = plan.empty_is_null
+    n = 0
+    for row in reader.stream(shape, names, (), None, batch):
+        norm = tuple(normalize(v, k, empty_is_null=e) for v, k in zip(row, kinds, strict=True))
+        h = hash(norm) & _MASK64
+        b = h % _HASH_BUCKETS
+        n += 1
+        if wanted is None:
+            sums[b] = (sums[b] + h) & _MASK64
+            counts[b] += 1
+        elif b in wanted:
+            found[h] += 1
+            rows.setdefault(h, norm)
+    return n, sums, counts, found, rows
+
+
+def _full_row_hash(
+    plan: _Plan, src: Reader, tgt: Reader, result: TableResult, *, sample_size: int, batch: int
+) -> None:
+    """Compare a table without a primary key as a multiset of normalized rows."""
+    result.chunks = 1
+    ns, s_sums, s_counts, _, _ = _hash_side(src, plan.source, plan.names, plan, batch, None)
+    nt, t_sums, t_counts, _, _ = _hash_side(tgt, plan.target, plan.target_names, plan, batch, None)
+    result.rows_source, result.rows_target = ns, nt
+    differing = [b for b in range(_HASH_BUCKETS) if s_sums[b] != t_sums[b] or s_counts[b] != t_counts[b]]
+    result.notes.append("no primary key: compared by full-row hash (no re-check, samples are whole rows)")
+    if not differing:
+        return
+    examined = set(differing[:_HASH_BUCKETS_EXAMINED])
+    _, _, _, s_found, s_rows = _hash_side(src, plan.source, plan.names, plan, batch, examined)
+    _, _, _, t_found, t_rows = _hash_side(tgt, plan.target, plan.target_names, plan, batch, examined)
+    only_s = s_found - t_found
+    only_t = t_found - s_found
+    missing = sum(only_s.values())
+    extra = sum(only_t.values())
+    for b in differing[_HASH_BUCKETS_EXAMINED:]:
+        if s_counts[b] > t_counts[b]:
+            missing += s_counts[b] - t_counts[b]
+        elif t_counts[b] > s_counts[b]:
+            extra += t_counts[b] - s_counts[b]
+        else:  # same count, other rows: at least one each way
+            missing += 1
+            extra += 1
+    if len(differing) > _HASH_BUCKETS_EXAMINED:
+        result.notes.append(
+            f"{len(differing)} hash buckets differ; rows named for {_HASH_BUCKETS_EXAMINED}, "
+            "the others' counts are lower bounds"
+        )
+    result.missing, result.extra = missing, extra
+    result.missing_sample = sorted((s_rows[h] for h in only_s), key=repr)[:sample_size]
+    result.extra_sample = sorted((t_rows[h] for h in only_t), key=repr)[:sample_size]
+
+
+def verify_table(
+    source: ConnInfo | str,
+    target: ConnInfo | str,
+    table: TableRef,
+    *,
+    chunk_rows: int = 100_000,
+    sample_size: int = 10,
+    recheck_delay_s: float | None = None,
+    recheck_limit: int = 10_000,
+    workers: int = 2,
+    fetch_rows: int = 10_000,
+    empty_is_null: bool | None = None,
+    progress_every_s: float = 10.0,
+) -> TableResult:
+    """Compare one table of ``source`` (PostgreSQL or MySQL) with its copy in ``target`` (PostgreSQL).
+
+    ``chunk_rows`` keys per range (integer keys), ``workers`` ranges at a time, ``fetch_rows`` rows
+    per fetch. ``empty_is_null`` defaults to True for Oracle sources only. Errors a user can act on
+    (missing table or column, unreachable server) end up in ``TableResult.error``.
+    """
+    s_info, t_info = as_conninfo(source), as_conninfo(target)
+    e = s_info.kind == "oracle" if empty_is_null is None else empty_is_null
+    started = time.monotonic()
+    result = TableResult(table=str(table), target_table=table.target_table or table.source_table)
+    src: Reader | None = None
+    tgt: Reader | None = None
+    try:
+        src = open_reader(s_info)
+        tgt = open_reader(t_info)
+        plan = _plan(src, tgt, table, e)
+        result.table = plan.source.qualified
+        result.target_table = plan.target.qualified
+        result.method = plan.method
+        result.key_columns = tuple(plan.names[: plan.key_len])
+        log.info("verify %s -> %s (%s)", result.table, result.target_table, plan.method)
+        if plan.key_len:
+            _pk_merge(
+                s_info,
+                t_info,
+                plan,
+                src,
+                tgt,
+                result,
+                chunk_rows=chunk_rows,
+                sample_size=sample_size,
+                recheck_delay_s=recheck_delay_s,
+                recheck_limit=recheck_limit,
+                workers=workers,
+                batch=fetch_rows,
+                progress_every_s=progress_every_s,
+            )
+        else:
+            _full_row_hash(plan, src, tgt, result, sample_size=sample_size, batch=fetch_rows)
+    except RoachliftError as exc:
+        result.error = str(exc)
+    except (psycopg.Error, pymysql.MySQLError) as exc:
+        result.error = f"{type(exc).__name__}: {exc}".strip()
+    finally:
+        for reader in (src, tgt):
+            if reader is not None:
+                reader.close()
+    result.elapsed_s = time.monotonic() - started
+    log.info(
+        "verify %s: %s; %d/%d rows, %d missing, %d extra, %d mismatched, %d resolved on re-check, %.1fs",
+        result.table,
+        "ok" if result.ok else ("error" if result.error else "DIFFERS"),
+        result.rows_source,
+        result.rows_target,
+        result.missing,
+        result.extra,
+        result.mismatched,
+        result.resolved_on_recheck,
+        result.elapsed_s,
+    )
+    return result
+
+
+def verify_tables(
+    source: ConnInfo | str,
+    target: ConnInfo | str,
+    tables: Sequence[TableRef],
+    *,
+    chunk_rows: int = 100_000,
+    sample_size: int = 10,
+    recheck_delay_s: float | None = None,
+    parallel_tables: int = 4,
+    workers: int = 2,
+    fetch_rows: int = 10_000,
+    empty_is_null: bool | None = None,
+) -> VerifyResult:
+    """Compare every table in ``tables``, ``parallel_tables`` at a time; results in the given order."""
+    started = time.monotonic()
+
+    def one(t: TableRef) -> TableResult:
+        return verify_table(
+            source,
+            target,
+            t,
+            chunk_rows=chunk_rows,
+            sample_size=sample_size,
+            recheck_delay_s=recheck_delay_s,
+            workers=workers,
+            fetch_rows=fetch_rows,
+            empty_is_null=empty_is_null,
+        )
+
+    if len(tables) <= 1 or parallel_tables <= 1:
+        results = [one(t) for t in tables]
+    else:
+        with ThreadPoolExecutor(
+            max_workers=min(parallel_tables, len(tables)), thread_name_prefix="verify"
+        ) as pool:
+            results = list(pool.map(one, tables))
+    return VerifyResult(results, time.monotonic() - started)
+
+
+def list_source_tables(source: ConnInfo | str, schemas: Sequence[str] = ()) -> list[TableRef]:
+    """Every base table of ``schemas`` (default: ``public`` / the MySQL connection's database)."""
+    reader = open_reader(source)
+    try:
+        wanted = list(schemas) or [reader.default_schema]
+        if not all(wanted):
+            raise RoachliftError(
+                "no source schema: name one in source.schemas or in the connection's database"
+            )
+        return [TableRef(name, schema) for schema in wanted for name in reader.list_tables(schema)]
+    finally:
+        reader.close()

@@ -1,0 +1,135 @@
+"""Value normalization for verify: one canonical text per value, the dump's CSV convention.
+
+The canonical text of a value is :func:`roachlift.csvfmt.format_value` (the text the dump writes in
+a CSV field: NULL is ``None``, the empty string stays ``""``, binary ``\\x`` + hex, booleans
+``t``/``f``, timestamps ISO 8601 in UTC, floats ``NaN``/``Infinity``), made canonical where two
+equal values can be written two ways:
+
+- numbers compare by value: ``1.50`` (DECIMAL(10,2)), ``1.5`` and ``1.5e0`` are one number;
+- a timestamp without a zone is read as UTC, the zone every dump session runs in (MySQL
+  ``TIMESTAMP`` is read with ``time_zone = '+00:00'``), so every timestamp compares as an instant;
+- JSON is re-serialized with sorted keys (``jsonb`` reorders keys, MySQL keeps them);
+- a column that is boolean on one side (``tinyint(1)``/``bit(1)`` on MySQL) compares 0/1 as f/t;
+- PostgreSQL ``char(n)`` pads with blanks and MySQL ``CHAR`` strips them: trailing blanks are
+  dropped for such columns;
+- MySQL zero dates (``0000-00-00``) are NULL, as the dump writes them;
+- for Oracle sources the empty string is NULL.
+
+All of it is in :func:`normalize`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from decimal import Decimal
+from typing import Any
+
+from roachlift.csvfmt import format_decimal, format_float, format_value
+
+#: Column kinds that change how a value is normalized (see :func:`column_kind`).
+KIND_JSON = "json"
+KIND_BOOL = "bool"
+KIND_BPCHAR = "bpchar"
+KIND_TEMPORAL = "temporal"
+
+_JSON_TYPES = {"json", "jsonb"}
+_BOOL_TYPES = {"boolean", "bool"}
+_BPCHAR_TYPES = {"character", "bpchar", "char"}
+_TEMPORAL_TYPES = {
+    "date",
+    "datetime",
+    "timestamp",
+    "timestamp without time zone",
+    "timestamp with time zone",
+    "timestamptz",
+}
+
+
+def column_kind(source_type: str, target_type: str, *, source_column_type: str = "") -> str | None:
+    """The normalization kind of a column from its catalog types on both sides (or ``None``).
+
+    ``source_column_type`` is MySQL's full ``COLUMN_TYPE`` (``tinyint(1)``, ``bit(1)``), where the
+    plain ``DATA_TYPE`` does not tell a boolean.
+    """
+    types = {source_type.lower(), target_type.lower()}
+    full = source_column_type.lower()
+    if types & _JSON_TYPES:
+        return KIND_JSON
+    if types & _BOOL_TYPES or full.startswith(("tinyint(1)", "bit(1)")):
+        return KIND_BOOL
+    if types & _BPCHAR_TYPES:
+        return KIND_BPCHAR
+    if types & _TEMPORAL_TYPES:
+        return KIND_TEMPORAL
+    return None
+
+
+def _number(value: Decimal | float | int) -> str:
+    """One text per number, whatever its type or scale (``1.50`` == ``1.5`` == ``1.5e0``)."""
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return format_float(value)
+        if value.is_integer() and abs(value) < 1e16:
+            return str(int(value))
+        return repr(value)
+    if value.is_nan() or value.is_infinite():
+        return format_decimal(value)
+    if value == 0:
+        return "0"
+    return format(value.normalize(), "f")
+
+
+def _json(value: Any) -> str:
+    """JSON with sorted keys and no blanks."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def normalize(value: Any, kind: str | None = None, *, empty_is_null: bool = False) -> str | None:
+    """The canonical text of ``value`` (``None`` for NULL); see the module docstring for the rules."""
+    if value is None:
+        return None
+    if kind == KIND_JSON:
+        if isinstance(value, bytes | bytearray | memoryview):
+            value = bytes(value).decode("utf-8", errors="replace")
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                return value
+        return _json(value)
+    if kind == KIND_BOOL and isinstance(value, bool | int | bytes | bytearray | memoryview):
+        if isinstance(value, bytes | bytearray | memoryview):
+            value = int.from_bytes(bytes(value), "big")
+        return "t" if value else "f"
+    if isinstance(value, str):
+        if kind == KIND_BPCHAR:
+            value = value.rstrip(" ")
+        elif kind == KIND_TEMPORAL and value.startswith("0000-00-00"):
+            return None
+        if empty_is_null and value == "":
+            return None
+    elif isinstance(value, bool):
+        pass
+    elif isinstance(value, int | float | Decimal):
+        return _number(value)
+    elif isinstance(value, dt.datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return format_value(value)
+
+
+def values_equal(a: Any, b: Any, kind: str | None = None, *, empty_is_null: bool = False) -> bool:
+    """True when ``a`` and ``b`` are the same value (Python equality first, then canonical text)."""
+    if a == b and type(a) is type(b):
+        return True
+    return normalize(a, kind, empty_is_null=empty_is_null) == normalize(b, kind, empty_is_null=empty_is_null)
+
+
+def to_jsonable(value: Any) -> Any:
+    """A JSON-serializable form of a key value (ints and strings stay, the rest as canonical text)."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return normalize(value)

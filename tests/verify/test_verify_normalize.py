@@ -1,0 +1,81 @@
+"""The normalization rules verify compares values with (no server needed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+import pytest
+
+from roachlift.csvfmt import format_value
+from roachlift.verify.normalize import (
+    KIND_BOOL,
+    KIND_BPCHAR,
+    KIND_JSON,
+    KIND_TEMPORAL,
+    column_kind,
+    normalize,
+    values_equal,
+)
+
+TOKYO = dt.timezone(dt.timedelta(hours=9))
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "kind"),
+    [
+        (Decimal("1.50"), Decimal("1.5"), None),
+        (5, Decimal("5.000"), None),
+        (0.1, Decimal("0.1"), None),
+        (float("nan"), Decimal("NaN"), None),
+        (dt.datetime(2024, 1, 1, 10, 0), dt.datetime(2024, 1, 1, 19, 0, tzinfo=TOKYO), None),
+        (1, True, KIND_BOOL),
+        (b"\x01", True, KIND_BOOL),
+        ('{"b": 1, "a": [1, "x"]}', {"a": [1, "x"], "b": 1}, KIND_JSON),
+        ("ab", "ab    ", KIND_BPCHAR),
+        ("0000-00-00 00:00:00", None, KIND_TEMPORAL),
+        (dt.timedelta(hours=26, seconds=5), dt.timedelta(days=1, hours=2, seconds=5), None),
+        (uuid.UUID(int=7), "00000000-0000-0000-0000-000000000007", None),
+        (memoryview(b"\x00\xff"), b"\x00\xff", None),
+    ],
+)
+def test_equal_values_in_two_representations(a: object, b: object, kind: str | None) -> None:
+    assert values_equal(a, b, kind)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "kind"),
+    [
+        ("", None, None),
+        (Decimal("1.5"), Decimal("1.51"), None),
+        (dt.datetime(2024, 1, 1, 10, 0, tzinfo=dt.UTC), dt.datetime(2024, 1, 1, 10, 0, tzinfo=TOKYO), None),
+        (1, True, None),
+        ("ab", "ab  ", None),
+        ('{"a": 1}', {"a": 2}, KIND_JSON),
+        (b"a", "a", None),
+    ],
+)
+def test_different_values_stay_different(a: object, b: object, kind: str | None) -> None:
+    assert not values_equal(a, b, kind)
+
+
+def test_oracle_empty_string_is_null() -> None:
+    assert values_equal("", None, empty_is_null=True)
+    assert normalize("", empty_is_null=True) is None
+
+
+def test_follows_the_dump_csv_convention() -> None:
+    stamp = dt.datetime(2024, 1, 1, 1, 2, 3, 500, tzinfo=dt.UTC)
+    for value in ("text", b"\x00\x10", True, dt.date(2024, 2, 29), stamp):
+        assert normalize(value) == format_value(value)
+    assert normalize(dt.datetime(2024, 1, 1, 1, 2, 3)) == "2024-01-01 01:02:03+00"
+    assert normalize(None) is None
+
+
+def test_column_kinds_from_both_catalogs() -> None:
+    assert column_kind("tinyint", "boolean", source_column_type="tinyint(1)") == KIND_BOOL
+    assert column_kind("longtext", "jsonb") == KIND_JSON
+    assert column_kind("char", "character") == KIND_BPCHAR
+    assert column_kind("datetime", "timestamp without time zone") == KIND_TEMPORAL
+    assert column_kind("int", "integer") is None
