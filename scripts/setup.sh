@@ -20,6 +20,9 @@ if [ "${#need_pkgs[@]}" -gt 0 ]; then
     $SUDO apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}"
 fi
 
+# Debian chromium + chromium-driver for the UI test (headless; Playwright drives the system browser).
+bash scripts/install-chromium.sh
+
 PYTHON="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv

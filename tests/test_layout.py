@@ -30,8 +30,8 @@ def test_core_packages_exist() -> None:
 def test_no_airflow_import_outside_roachlift_airflow() -> None:
     offenders = []
     for path in PKG.rglob("*.py"):
-        if (PKG / "airflow") in path.parents:
-            continue
+        if (PKG / "airflow") in path.parents or (PKG / "testing") in path.parents:
+            continue  # the Airflow layer, and the harness that drives Airflow in tests and the demo
         bad = {m for m in _imports(path) if m == "airflow" or m.startswith("airflow.")}
         if bad:
             offenders.append(f"{path.relative_to(PKG)}: {sorted(bad)}")

@@ -178,8 +178,8 @@ def format_value(value: object) -> str | None:
         return format_json(value)
     if isinstance(value, list | tuple):
         return format_array(value)
-    if isinstance(value, set | frozenset):
-        return format_array(sorted(value, key=str))
+    if isinstance(value, set | frozenset):  # MySQL SET as text; CDC orders members as declared first
+        return ",".join(sorted(str(v) for v in value))
     return str(value)
 
 

@@ -518,7 +518,7 @@ def cdc_step(ctx: RunContext, max_seconds: float = 60.0, drain: bool = False) ->
         change_source(ctx),
         ctx.target.postgres_conninfo(),
         migration=f"{ctx.spec.name}:{ctx.mode}",
-        until_caught_up=drain,
+        until_caught_up=True,
         max_seconds=max_seconds,
         batch_changes=ctx.spec.cdc.batch_changes,
         dialect=str(ctx.spec.target.dialect),
@@ -554,8 +554,44 @@ def _last_rehearsal(ctx: RunContext) -> str:
     return f"{last['run_id']}: {last['outcome']} in {last['total_seconds']:.0f}s ({last.get('rows', 0)} rows)"
 
 
-def verify_step(ctx: RunContext) -> Summary:
-    """Compare every loaded table row by row; fail naming each difference."""
+class _BackgroundApplier:
+    """Keeps applying source changes while a verify runs, so its re-check of rows that changed
+    meanwhile compares against an up-to-date target (live re-verification)."""
+
+    def __init__(self, ctx: RunContext) -> None:
+        import threading
+
+        self.ctx = ctx
+        self.stop = threading.Event()
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="verify-cdc", daemon=True)
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                cdc_step(self.ctx, max_seconds=2.0)
+            except BaseException as exc:  # surfaced by __exit__
+                self.error = exc
+                return
+            self.stop.wait(0.5)
+
+    def __enter__(self) -> _BackgroundApplier:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join(60)
+        if self.error is not None:
+            raise RoachliftError(f"the change stream failed during verify: {self.error}") from self.error
+
+
+def verify_step(ctx: RunContext, live: bool = True) -> Summary:
+    """Compare every loaded table row by row; fail naming each difference.
+
+    With ``live`` (and CDC on), the change stream keeps being applied while the comparison runs,
+    and rows that differ are re-checked after twice the lag threshold before being reported.
+    """
     from roachlift.verify import TableRef, list_source_tables, verify_tables
 
     kind = str(ctx.spec.source.kind)
@@ -570,13 +606,29 @@ def verify_step(ctx: RunContext) -> Summary:
 
         refs = [r for r in refs if any(fnmatch.fnmatchcase(r.source_table.lower(), p.lower()) for p in pats)]
     tables = [TableRef(r.source_table, r.source_schema, None, ctx.spec.target.schema_) for r in refs]
-    recheck = None if ctx.skip_cdc else 2 * ctx.spec.cdc.lag_threshold_seconds
-    result = verify_tables(ctx.source, ctx.target, tables, recheck_delay_s=recheck)
+    live = live and not ctx.skip_cdc
+    recheck = 2 * ctx.spec.cdc.lag_threshold_seconds if live else None
+    if live:
+        with _BackgroundApplier(ctx):
+            result = verify_tables(ctx.source, ctx.target, tables, recheck_delay_s=recheck)
+    else:
+        result = verify_tables(ctx.source, ctx.target, tables)
     data = json.loads(result.to_json())
     bad = [t for t in data["tables"] if not t.get("ok")]
-    summary = f"verified {len(tables)} table(s): {len(tables) - len(bad)} equal, {len(bad)} different"
+    resolved = sum(int(t.get("resolved_on_recheck") or 0) for t in data["tables"])
+    summary = f"verified {len(tables)} table(s): {len(tables) - len(bad)} equal, {len(bad)} different" + (
+        f"; {resolved} row(s) differed for a moment and matched on re-check" if resolved else ""
+    )
     if bad:
-        raise RoachliftError(summary + ": " + ", ".join(str(t.get("table")) for t in bad))
+        details = []
+        for t in bad:
+            details.append(
+                f"  {t.get('table')}: missing {t.get('missing')} (e.g. {t.get('missing_sample', [])[:3]}), "
+                f"extra {t.get('extra')} (e.g. {t.get('extra_sample', [])[:3]}), "
+                f"mismatched {t.get('mismatched')} in columns {t.get('mismatched_columns') or {}} "
+                f"(e.g. {t.get('mismatched_sample', [])[:3]}) {t.get('error') or ''}".rstrip()
+            )
+        raise RoachliftError(summary + "\n" + "\n".join(details))
     return {
         "summary": summary,
         "tables": data["tables"],
@@ -680,6 +732,12 @@ def report_step(ctx: RunContext, pulled: Mapping[str, Any]) -> Summary:
     outcome = _outcome(ctx, pulled)
     report.outcome = outcome.text
     report.notes.extend(outcome.notes)
+    if outcome.text not in {"cut over", "rehearsal ok"}:
+        # The run is over without a cutover: nothing will read its change stream any more.
+        try:
+            report.notes.append(f"change stream: {release_change_stream(ctx)}")
+        except Exception as exc:  # the report must still be written
+            report.notes.append(f"change stream not released ({exc}): drop the slot by hand")
     items: list[Mapping[str, Any]] = list(pulled.get("load.load_table") or [])
     items += [v for v in pulled.values() if isinstance(v, Mapping)]
     for summary in items:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -17,6 +16,7 @@ from roachlift.config.connections import ConnInfo, parse_uri
 from roachlift.config.spec import MigrationSpec, parse_spec
 from roachlift.dump.manifest import read_manifest, table_dir_name
 from roachlift.testing import MariaDBServer, PostgresServer
+from roachlift.testing.seed import seed_sakila
 
 
 def make_spec(name: str, kind: str, schemas: list[str], **dump: Any) -> MigrationSpec:
@@ -64,21 +64,7 @@ def psql_file(server: PostgresServer, db: str, path: Path) -> None:
 
 def load_mysql_sakila(server: MariaDBServer, db: str, corpus: Path) -> None:
     """Load the MySQL Sakila schema and data into database ``db`` with the mysql client."""
-    client = shutil.which("mariadb") or shutil.which("mysql")
-    if client is None:
-        pytest.skip("mysql/mariadb client is not installed")
-    for name in ("sakila-schema.sql", "sakila-data.sql"):
-        text = (corpus / "sakila" / "mysql" / name).read_text(encoding="utf-8")
-        text = re.sub(
-            r"(?im)^(DROP SCHEMA IF EXISTS sakila;|CREATE SCHEMA sakila;|USE sakila;)\r?$", "", text
-        )
-        text = re.sub(r"\bsakila\.", f"{db}.", text)
-        subprocess.run(
-            [client, "-h", "127.0.0.1", "-P", str(server.port), "-u", "root", db],
-            input=text.encode(),
-            check=True,
-            capture_output=True,
-        )
+    seed_sakila(server, db, corpus)
 
 
 def copy_back(dsn: str, out_dir: Path, table: str, target: str, *, replica: bool = True) -> int:

@@ -8,7 +8,10 @@ import hashlib
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from roachlift import csvfmt
+from roachlift.dump import manifest
 from roachlift.dump.manifest import ChunkedWriter
 from roachlift.dump.oracle import encode_rows, select_statement
 
@@ -43,7 +46,11 @@ def test_oracle_rows_encode_to_the_csv_convention() -> None:
     assert [csvfmt.parse_line_fields(line) for line in text.splitlines()][1][2] is None
 
 
-def test_chunked_writer_rotates_by_rows_and_megabytes_with_checksums(tmp_path: Path) -> None:
+@pytest.mark.parametrize("deflate", ["zlib", "isal.isal_zlib"])
+def test_chunked_writer_rotates_by_rows_and_megabytes_with_checksums(
+    tmp_path: Path, deflate: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(manifest, "DEFLATE", pytest.importorskip(deflate))
     row = b"x" * 1023 + b"\n"
     writer = ChunkedWriter(tmp_path / "t", "t", chunk_rows=1500, chunk_mb=1, compression="gzip")
     for _ in range(40):
@@ -61,3 +68,23 @@ def test_empty_table_gets_one_empty_part(tmp_path: Path) -> None:
     writer = ChunkedWriter(tmp_path / "e", "e", chunk_rows=10, chunk_mb=1)
     (part,) = writer.finish()
     assert part.rows == 0 and part.bytes == 0 and (tmp_path / "e" / part.path).exists()
+
+
+def test_chunked_writer_exact_cuts_and_range_prefix(tmp_path: Path) -> None:
+    folder = tmp_path / "w"
+    folder.mkdir()
+    (folder / "part-00009.csv").write_bytes(b"stale\n")
+    (folder / "range002-00001.csv").write_bytes(b"stale\n")
+    (folder / "keep.txt").write_bytes(b"")
+    writer = ChunkedWriter(folder, "w", chunk_rows=3, chunk_mb=1)  # cleans old parts only
+    assert sorted(p.name for p in folder.iterdir()) == ["keep.txt"]
+    assert (writer.rows_left, writer.bytes_left) == (3, 1024 * 1024)
+    writer.write(b"a\n", 1)
+    assert (writer.rows_left, writer.bytes_left) == (2, 1024 * 1024 - 2)
+    writer.write(b"b\nc\n", 2)  # third row: the part closes
+    assert (writer.rows_left, writer.bytes_left) == (3, 1024 * 1024)
+    ranged = ChunkedWriter(folder, "w", 10, 1, prefix="range001", clean=False, progress=writer.progress)
+    ranged.write(bytearray(b"d\n"), 1)
+    assert [f.path for f in writer.finish()] == ["part-00001.csv"]
+    assert [(f.path, f.rows) for f in ranged.finish()] == [("range001-00001.csv", 1)]
+    assert writer.progress.rows == 4 and writer.progress.raw_bytes == 8

@@ -31,7 +31,7 @@ PG_DDL = """
 CREATE TABLE tricky (
     id int PRIMARY KEY, s text, tx text, bin bytea, bl bytea, flag boolean, b1 boolean, b5 varbit(5),
     d date, dtm timestamp, ts timestamptz, tm interval, yr int, dec1 numeric, dbl float8, fl float4,
-    big numeric, j jsonb, en text, st text[]
+    big numeric, j jsonb, en text, st text
 )
 """
 TEXTS = [None, "", " ", 'q"uote', "com,ma", "new\nline", "cr\r\n", "\\.", "ünï ✓", "NULL", "nul\x00char"]
@@ -111,4 +111,4 @@ def test_mysql_tricky_values_round_trip(
             and back[17] == json.loads(src[17].replace("\\u0000", ""))
             and back[18] == src[18]
         ), i
-        assert back[19] == [v for v in src[19].split(",") if v] or (src[19] == "" and back[19] == []), i
+        assert back[19] == src[19], i  # SET as MySQL's own text (the converter maps SET to TEXT)

@@ -176,7 +176,7 @@ def build_dag(spec: MigrationSpec, spec_path: Path) -> DAG:
         )
         freeze = FreezeSourceOperator(task_id="freeze_source", spec_path=path, pool=SOURCE_POOL)
         drain = CdcSyncSensor(task_id="cdc_drain", spec_path=path, drain=True, poke_seconds=120.0)
-        verify_final = VerifyOperator(task_id="verify_final", spec_path=path, pool=SOURCE_POOL)
+        verify_final = VerifyOperator(task_id="verify_final", spec_path=path, pool=SOURCE_POOL, live=False)
         changefeed = CreateChangefeedOperator(task_id="changefeed", spec_path=path, pool=TARGET_POOL)
 
         @task(task_id="cutover_done")
@@ -195,7 +195,14 @@ def build_dag(spec: MigrationSpec, spec_path: Path) -> DAG:
             ti = context["ti"]
             ctx = run_context(path, context)
             pulled = {tid: ti.xcom_pull(task_ids=tid) for tid in pipeline.REPORT_TASKS}
-            pulled["load.load_table"] = ti.xcom_pull(task_ids="load.load_table", map_indexes=None) or []
+            if pulled.get("approve_cutover") is None and ti.xcom_pull(
+                task_ids="approve_cutover", key="skipmixin_key"
+            ):  # a rejection pushes only the tasks it skipped
+                pulled["approve_cutover"] = {"chosen_options": ["Reject"]}
+            loaded = ti.xcom_pull(task_ids="load.load_table")  # every map index
+            pulled["load.load_table"] = (
+                [loaded] if isinstance(loaded, dict) else [x for x in loaded or [] if x]
+            )
             result = pipeline.report_step(ctx, pulled)
             log.info("roachlift report: %s (json: %s)", result["html"], result["json"])
             if result["outcome"] not in {"cut over", "rehearsal ok"}:

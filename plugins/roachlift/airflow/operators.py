@@ -184,9 +184,17 @@ class ValidateConstraintsOperator(RoachliftStepOperator):
 
 
 class VerifyOperator(RoachliftStepOperator):
-    """Compare the target with the source row by row; fail on any difference."""
+    """Compare the target with the source row by row; fail on any difference. ``live``: keep
+    applying CDC meanwhile and re-check differing rows (the source is still written to)."""
 
     step_name = "verify_step"
+
+    def __init__(self, *, live: bool = True, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.live = live
+
+    def step_kwargs(self) -> dict[str, Any]:
+        return {"live": self.live}
 
 
 class FreezeSourceOperator(RoachliftStepOperator):

@@ -103,7 +103,13 @@ def _default_schema(spec: MigrationSpec, conninfo: ConnInfo) -> str | None:
 
 
 def _dump_one(
-    spec: MigrationSpec, conninfo: ConnInfo, snapshot: Snapshot, table: str, out_dir: Path, conn: Any
+    spec: MigrationSpec,
+    conninfo: ConnInfo,
+    snapshot: Snapshot,
+    table: str,
+    out_dir: Path,
+    conn: Any,
+    split: int = 1,
 ) -> TableManifest:
     d = spec.dump
     common: dict[str, Any] = {
@@ -116,7 +122,7 @@ def _dump_one(
     if spec.source.kind == "postgres":
         from roachlift.dump import postgres
 
-        return postgres.dump_table(conn, table, out_dir, **common)
+        return postgres.dump_table(conn, table, out_dir, split=split, **common)
     if spec.source.kind == "mysql":
         from roachlift.dump import mysql
 
@@ -184,6 +190,7 @@ def dump_database(
     if not names:
         raise RoachliftError(f"no table of {spec.name} matches {tables or spec.source.include}")
     workers = max(1, min(spec.dump.parallelism, len(names)))
+    split = max(1, spec.dump.parallelism // len(names))  # idle worker slots split large PG tables
     with open_snapshot(spec, conninfo, workers) as snapshot:
         if snapshot.kind == "mysql":
             workers = snapshot.worker_count
@@ -199,7 +206,7 @@ def dump_database(
                 with lock:
                     opened.append(conn)
             log.info("dumping %s", table)
-            return _dump_one(spec, conninfo, snapshot, table, out_dir, conn)
+            return _dump_one(spec, conninfo, snapshot, table, out_dir, conn, split)
 
         try:
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dump") as pool:

@@ -6,12 +6,14 @@ holds the source position shared by every table.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
+import importlib
 import json
 import logging
 import re
+import threading
 import time
+import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -20,6 +22,21 @@ log = logging.getLogger(__name__)
 
 #: Seconds between two progress lines on a long table.
 PROGRESS_EVERY_S = 5.0
+
+
+def _deflate_module() -> Any:
+    """ISA-L's zlib-compatible module when ``isal`` is installed (about 3x zlib's speed at level 1,
+    same ratio, measured on dump CSV), else the standard ``zlib``: same API, both write gzip."""
+    try:
+        return importlib.import_module("isal.isal_zlib")
+    except ImportError:
+        return zlib
+
+
+#: The deflate implementation for ``.csv.gz`` parts and its level (1: fastest; ISA-L takes 0-3).
+DEFLATE: Any = _deflate_module()
+GZIP_LEVEL = 1
+_GZIP_WBITS = 16 + 15  # a gzip header and trailer around the deflate stream
 _SAFE = re.compile(r"[^A-Za-z0-9_.$-]")
 
 
@@ -77,104 +94,29 @@ def read_manifest(folder: Path) -> TableManifest:
     return TableManifest.from_json(json.loads((folder / "manifest.json").read_text(encoding="utf-8")))
 
 
-class ChunkedWriter:
-    """Writes CSV bytes into part files, starting a new one every ``chunk_rows`` rows or ``chunk_mb`` MB.
+class Progress:
+    """Rows and bytes of one table so far, shared by the writers of its ranges; logs every few seconds."""
 
-    Callers hand over *whole rows* (one or many per call) so a part never splits a row. Sizes and
-    checksums are of the bytes on disk (compressed when gzip). Logs progress every few seconds.
-    """
-
-    def __init__(
-        self,
-        folder: Path,
-        table: str,
-        chunk_rows: int,
-        chunk_mb: int,
-        compression: str = "none",
-    ) -> None:
-        self.folder = folder
+    def __init__(self, table: str) -> None:
         self.table = table
-        self.chunk_rows = chunk_rows
-        self.chunk_bytes = chunk_mb * 1024 * 1024
-        self.gzip = compression == "gzip"
-        self.files: list[PartFile] = []
         self.rows = 0
         self.raw_bytes = 0
-        self._fh: IO[bytes] | None = None
-        self._gz: IO[bytes] | None = None
-        self._hash = hashlib.sha256()
-        self._part_rows = 0
-        self._part_raw = 0
-        self._part_disk = 0
+        self._lock = threading.Lock()
         self._started = time.monotonic()
         self._next_log = self._started + PROGRESS_EVERY_S
-        folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.glob("part-*.csv*"):
-            old.unlink()
 
-    class _Tap:
-        """A write-only file object between gzip and disk that hashes and counts the bytes."""
-
-        def __init__(self, owner: ChunkedWriter, fh: IO[bytes]) -> None:
-            self.owner, self.fh = owner, fh
-
-        def write(self, data: bytes) -> int:
-            self.owner._hash.update(data)
-            self.owner._part_disk += len(data)
-            return self.fh.write(data)
-
-        def flush(self) -> None:
-            self.fh.flush()
-
-    def _open(self) -> None:
-        name = f"part-{len(self.files) + 1:05d}.csv" + (".gz" if self.gzip else "")
-        self._name = name
-        self._fh = open(self.folder / name, "wb", buffering=1024 * 1024)  # noqa: SIM115 - closed in _close
-        self._hash = hashlib.sha256()
-        self._part_rows = self._part_raw = self._part_disk = 0
-        if self.gzip:
-            self._gz = gzip.GzipFile(  # type: ignore[assignment]
-                filename="", mode="wb", fileobj=self._Tap(self, self._fh), compresslevel=1, mtime=0
-            )
-
-    def _close(self) -> None:
-        if self._fh is None:
-            return
-        if self._gz is not None:
-            self._gz.close()
-            self._gz = None
-        self._fh.close()
-        self._fh = None
-        self.files.append(PartFile(self._name, self._part_rows, self._part_disk, self._hash.hexdigest()))
-
-    @property
-    def rows_left(self) -> int:
-        """Rows the current part still takes before the next one starts."""
-        return self.chunk_rows - (self._part_rows if self._fh is not None else 0)
-
-    def write(self, data: bytes, rows: int) -> None:
-        """Append ``rows`` complete rows held in ``data``."""
-        if self._fh is None:
-            self._open()
-        if self._gz is not None:
-            self._gz.write(data)
-        else:
-            assert self._fh is not None
-            self._hash.update(data)
-            self._part_disk += len(data)
-            self._fh.write(data)
-        self._part_rows += rows
-        self._part_raw += len(data)
-        self.rows += rows
-        self.raw_bytes += len(data)
-        if self._part_rows >= self.chunk_rows or self._part_raw >= self.chunk_bytes:
-            self._close()
-        now = time.monotonic()
-        if now >= self._next_log:
+    def add(self, rows: int, raw_bytes: int) -> None:
+        """Count ``rows`` more rows of ``raw_bytes`` CSV bytes; log when the interval has passed."""
+        with self._lock:
+            self.rows += rows
+            self.raw_bytes += raw_bytes
+            now = time.monotonic()
+            if now < self._next_log:
+                return
             self._next_log = now + PROGRESS_EVERY_S
-            self.log_progress(now)
+        self.log(now)
 
-    def log_progress(self, now: float | None = None) -> None:
+    def log(self, now: float | None = None) -> None:
         """Log rows, MB and rows/s so far."""
         elapsed = max((now or time.monotonic()) - self._started, 1e-9)
         log.info(
@@ -185,6 +127,106 @@ class ChunkedWriter:
             self.rows / elapsed,
         )
 
+
+class ChunkedWriter:
+    """Writes CSV bytes into part files, starting a new one every ``chunk_rows`` rows or ``chunk_mb`` MB.
+
+    Callers hand over *whole rows* (one or many per call) so a part never splits a row; a part is
+    closed after the call that brings it to ``chunk_rows`` rows or ``chunk_mb`` MB (callers that
+    never hand over more than :attr:`rows_left` rows / :attr:`bytes_left` bytes get exact cuts).
+    Sizes and checksums are of the bytes on disk (compressed when gzip). Logs progress every few
+    seconds (through ``progress``, which several writers of one table may share).
+
+    ``prefix`` names the files (``<prefix>-00001.csv``); a new writer deletes the folder's old
+    ``part-*`` (and left-over ``range*-*``) files unless ``clean`` is false.
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        table: str,
+        chunk_rows: int,
+        chunk_mb: int,
+        compression: str = "none",
+        *,
+        prefix: str = "part",
+        clean: bool = True,
+        progress: Progress | None = None,
+    ) -> None:
+        self.folder = folder
+        self.table = table
+        self.chunk_rows = chunk_rows
+        self.chunk_bytes = chunk_mb * 1024 * 1024
+        self.gzip = compression == "gzip"
+        self.prefix = prefix
+        self.progress = progress or Progress(table)
+        self.files: list[PartFile] = []
+        self.rows = 0
+        self.raw_bytes = 0
+        self._fh: IO[bytes] | None = None
+        self._gz: Any = None
+        self._hash = hashlib.sha256()
+        self._part_rows = 0
+        self._part_raw = 0
+        self._part_disk = 0
+        folder.mkdir(parents=True, exist_ok=True)
+        if clean:
+            for old in [*folder.glob("part-*.csv*"), *folder.glob("range*-*.csv*")]:
+                old.unlink()
+
+    def _open(self) -> None:
+        name = f"{self.prefix}-{len(self.files) + 1:05d}.csv" + (".gz" if self.gzip else "")
+        self._name = name
+        self._fh = open(self.folder / name, "wb", buffering=1024 * 1024)  # noqa: SIM115 - closed in _close
+        self._hash = hashlib.sha256()
+        self._part_rows = self._part_raw = self._part_disk = 0
+        if self.gzip:
+            self._gz = DEFLATE.compressobj(GZIP_LEVEL, DEFLATE.DEFLATED, _GZIP_WBITS)
+
+    def _put(self, data: bytes | bytearray) -> None:
+        """Hash, count and write bytes as they go to disk."""
+        assert self._fh is not None
+        self._hash.update(data)
+        self._part_disk += len(data)
+        self._fh.write(data)
+
+    def _close(self) -> None:
+        if self._fh is None:
+            return
+        if self._gz is not None:
+            self._put(self._gz.flush())
+            self._gz = None
+        self._fh.close()
+        self._fh = None
+        self.files.append(PartFile(self._name, self._part_rows, self._part_disk, self._hash.hexdigest()))
+
+    @property
+    def rows_left(self) -> int:
+        """Rows the current part still takes before the next one starts."""
+        return self.chunk_rows - (self._part_rows if self._fh is not None else 0)
+
+    @property
+    def bytes_left(self) -> int:
+        """Uncompressed bytes the current part still takes before it reaches ``chunk_mb``."""
+        return self.chunk_bytes - (self._part_raw if self._fh is not None else 0)
+
+    def write(self, data: bytes | bytearray, rows: int) -> None:
+        """Append ``rows`` complete rows held in ``data``."""
+        if self._fh is None:
+            self._open()
+        self._put(self._gz.compress(data) if self._gz is not None else data)
+        self._part_rows += rows
+        self._part_raw += len(data)
+        self.rows += rows
+        self.raw_bytes += len(data)
+        if self._part_rows >= self.chunk_rows or self._part_raw >= self.chunk_bytes:
+            self._close()
+        self.progress.add(rows, len(data))
+
+    def log_progress(self, now: float | None = None) -> None:
+        """Log the table's rows, MB and rows/s so far."""
+        self.progress.log(now)
+
     def finish(self) -> list[PartFile]:
         """Close the open part; an empty table still gets one (empty) part file."""
         if self._fh is None and not self.files:
@@ -194,8 +236,6 @@ class ChunkedWriter:
 
     def abort(self) -> None:
         """Close without recording (after an error)."""
-        if self._gz is not None:
-            self._gz.close()
         if self._fh is not None:
             self._fh.close()
         self._gz = self._fh = None

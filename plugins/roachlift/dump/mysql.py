@@ -10,7 +10,7 @@ per-value Python work. Per type:
 - binary (BINARY/VARBINARY/BLOB/GEOMETRY): ``\\x`` + lower-case hex;
 - DATE/DATETIME with a zero year, month or day (``0000-00-00``): NULL (the converter drops the NOT
   NULL and reports it); TIMESTAMP the same, printed in UTC with ``+00``;
-- BIT(1): ``t``/``f``; BIT(n): the bit string; SET: an array literal ``{a,b}``;
+- BIT(1): ``t``/``f``; BIT(n): the bit string; SET: its MySQL text ``a,b`` (the converter maps SET to TEXT);
 - numbers, TIME, YEAR: as the server prints them.
 """
 
@@ -56,13 +56,11 @@ def column_expression(name: str, data_type: str, column_type: str, precision: in
     """The SQL expression printing one column in the csvfmt convention (NULL stays NULL)."""
     c = quote_ident(name)
     t = data_type.lower()
-    if t in _STRING:
+    if t in _STRING or t == "set":
         text = f"REPLACE(CONVERT({c} USING utf8mb4), CHAR(0 USING utf8mb4), '')"
         if t == "json":  # PostgreSQL/CockroachDB JSONB refuse the \u0000 escape
             text = f"REPLACE({text}, CONCAT(CHAR(92 USING utf8mb4), 'u0000'), '')"
         return f"CONCAT('\"', REPLACE({text}, '\"', '\"\"'), '\"')"
-    if t == "set":
-        return f"CONCAT('\"{{', REPLACE(CONVERT({c} USING utf8mb4), '\"', '\"\"'), '}}\"')"
     if t in _BINARY:
         return f"CONCAT(CHAR(92, 120), LOWER(HEX({c})))"
     zero = f"YEAR({c}) = 0 OR MONTH({c}) = 0 OR DAYOFMONTH({c}) = 0"

@@ -310,3 +310,144 @@ def create_changefeed(
         sink=sql.Literal(sink),
         options=sql.SQL(", ").join(options),
     )
+
+
+# --- CDC apply: every statement the change applier sends to the target -----------------------
+# The PostgreSQL target runs the shared forms (INSERT ... ON CONFLICT, DELETE, the checkpoint DDL
+# and upsert) in CI; ``UPSERT`` and ``DELETE FROM`` for a truncate are the CockroachDB-only forms.
+DOC_UPSERT = "https://www.cockroachlabs.com/docs/stable/upsert"
+DOC_INSERT_ON_CONFLICT = "https://www.cockroachlabs.com/docs/stable/insert#on-conflict-clause"
+DOC_DELETE = "https://www.cockroachlabs.com/docs/stable/delete-data"
+DOC_CREATE_TABLE = "https://www.cockroachlabs.com/docs/stable/create-table"
+DOC_TIMESTAMPTZ = "https://www.cockroachlabs.com/docs/v23.1/timestamp"
+DOC_SCHEMA_CHANGES_IN_TXN = "https://www.cockroachlabs.com/docs/v1.0/known-limitations"
+#: "Retry on 40001 error codes", exponential backoff, raise after max_retries.
+DOC_TXN_RETRY = "https://www.cockroachlabs.com/docs/v24.3/transaction-retry-error-example"
+
+COCKROACHDB = "cockroachdb"
+POSTGRES = "postgres"
+
+
+def _cdc_cols(columns: Sequence[str]) -> sql.Composed:
+    return sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+
+
+def _cdc_params(n: int, start: int = 1) -> list[sql.SQL]:
+    """``$1, $2, ...``: numbered server-side parameters (the applier runs these statements through a
+    ``psycopg.RawCursor``, so the client never re-parses a large statement)."""
+    return [sql.SQL(f"${i}") for i in range(start, start + n)]
+
+
+def _cdc_values(n_rows: int, n_cols: int) -> sql.Composed:
+    rows = []
+    for r in range(n_rows):
+        rows.append(sql.SQL("(") + sql.SQL(", ").join(_cdc_params(n_cols, 1 + r * n_cols)) + sql.SQL(")"))
+    return sql.SQL(", ").join(rows)
+
+
+def upsert_rows(
+    dialect: str, table: sql.Identifier, columns: Sequence[str], key: Sequence[str], n_rows: int
+) -> sql.Composed:
+    """A multi-row upsert of ``n_rows`` rows of ``columns``, conflicts on the primary key ``key``.
+
+    CockroachDB with every column given: ``UPSERT INTO t (cols) VALUES ...`` — "UPSERT considers
+    uniqueness only for primary key columns" and, with target columns named, "the values of columns
+    that do not have new values will not be updated" (DOC_UPSERT); it writes without reading.
+    Otherwise (PostgreSQL, or a row image missing unchanged TOAST columns): ``INSERT ... ON CONFLICT
+    (key) DO UPDATE SET c = excluded.c`` for the columns given only (DOC_INSERT_ON_CONFLICT; the
+    equivalence of both forms is stated on DOC_UPSERT). Parameters (``$n``) are text of unknown type,
+    so each server parses them with the column's type.
+    """
+    values = _cdc_values(n_rows, len(columns))
+    if dialect == COCKROACHDB:
+        # Docs: DOC_UPSERT ("UPSERT INTO t (a, b, c) VALUES (1, 2, 3)"; multi-row UPSERT is faster).
+        return sql.SQL("UPSERT INTO {} ({}) VALUES {}").format(table, _cdc_cols(columns), values)
+    rest = [c for c in columns if c not in key]
+    action: sql.Composable
+    if rest:
+        action = sql.SQL("DO UPDATE SET ") + sql.SQL(", ").join(
+            sql.SQL("{} = excluded.{}").format(sql.Identifier(c), sql.Identifier(c)) for c in rest
+        )
+    else:
+        action = sql.SQL("DO NOTHING")
+    # Docs: DOC_INSERT_ON_CONFLICT; PostgreSQL: INSERT ... ON CONFLICT (conflict_target) DO UPDATE.
+    return sql.SQL("INSERT INTO {} ({}) VALUES {} ON CONFLICT ({}) {}").format(
+        table, _cdc_cols(columns), values, _cdc_cols(key), action
+    )
+
+
+def delete_keys(table: sql.Identifier, key: Sequence[str], n_rows: int) -> sql.Composed:
+    """``DELETE FROM t WHERE (k1, k2) IN ((..), ..)`` — one statement for many rows (DOC_DELETE:
+    "more efficient to delete multiple rows with a single statement")."""
+    if len(key) == 1:
+        return sql.SQL("DELETE FROM {} WHERE {} IN ({})").format(
+            table, sql.Identifier(key[0]), sql.SQL(", ").join(_cdc_params(n_rows))
+        )
+    return sql.SQL("DELETE FROM {} WHERE ({}) IN ({})").format(
+        table, _cdc_cols(key), _cdc_values(n_rows, len(key))
+    )
+
+
+def insert_moved_row(
+    table: sql.Identifier, given: Sequence[str], copied: Sequence[str], key: Sequence[str]
+) -> sql.Composed:
+    """A primary-key change whose image lacks unchanged (TOAST) columns: insert the new row taking the
+    missing columns from the row under the old key. ``INSERT INTO t (given, copied) SELECT %s.., copied
+    FROM t WHERE key = old`` is valid on both servers (DOC_INSERT_ON_CONFLICT, "INSERT ... SELECT")."""
+    return sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {} WHERE {}").format(
+        table,
+        _cdc_cols([*given, *copied]),
+        sql.SQL(", ").join([*_cdc_params(len(given)), *(sql.Identifier(c) for c in copied)]),
+        table,
+        sql.SQL(" AND ").join(
+            sql.SQL("{} = {}").format(sql.Identifier(k), p)
+            for k, p in zip(key, _cdc_params(len(key), len(given) + 1), strict=True)
+        ),
+    )
+
+
+def cdc_truncate(dialect: str, table: sql.Identifier) -> sql.Composed:
+    """Empty a table inside the batch's transaction.
+
+    CockroachDB: "TRUNCATE is a schema change, and as such is not transactional" (DOC_TRUNCATE), so it
+    cannot share the transaction with the checkpoint: use ``DELETE FROM t`` there (DOC_DELETE).
+    PostgreSQL: TRUNCATE is transactional.
+    """
+    if dialect == COCKROACHDB:
+        return sql.SQL("DELETE FROM {}").format(table)
+    return sql.SQL("TRUNCATE TABLE {}").format(table)
+
+
+def checkpoint_table_ddl(table: sql.Identifier) -> sql.Composed:
+    """``CREATE TABLE IF NOT EXISTS`` of the checkpoint table (DOC_CREATE_TABLE; TEXT, JSONB,
+    TIMESTAMPTZ (DOC_TIMESTAMPTZ) and INT8 exist on both servers). Run in its own transaction:
+    CockroachDB does not mix DDL and DML in one transaction well (DOC_SCHEMA_CHANGES_IN_TXN)."""
+    return sql.SQL(sql_text("cdc/checkpoint_table.sql")).format(table=table)
+
+
+def checkpoint_write(table: sql.Identifier) -> sql.Composed:
+    """Upsert of the checkpoint row: ``INSERT ... ON CONFLICT (migration) DO UPDATE``
+    (DOC_INSERT_ON_CONFLICT)."""
+    return sql.SQL(sql_text("cdc/checkpoint_write.sql")).format(table=table)
+
+
+def checkpoint_read(table: sql.Identifier) -> sql.Composed:
+    """The checkpoint row of one migration."""
+    return sql.SQL(
+        "SELECT source_kind, position, commit_time, caught_up_since, changes_applied, txns_applied"
+        " FROM {} WHERE migration = %s"
+    ).format(table)
+
+
+def checkpoint_caught_up(table: sql.Identifier) -> sql.Composed:
+    """Set (keep) or clear the time since which the migration has stayed under the lag threshold."""
+    return sql.SQL(
+        "UPDATE {} SET caught_up_since = CASE WHEN %(caught_up)s"
+        " THEN COALESCE(caught_up_since, now()) ELSE NULL END WHERE migration = %(migration)s"
+        " RETURNING caught_up_since, now()"
+    ).format(table)
+
+
+def target_columns() -> str:
+    """Columns and primary key of a target table from ``information_schema`` (DOC_INFORMATION_SCHEMA)."""
+    return sql_text("cdc/target_columns.sql")

@@ -12,6 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 from roachlift.errors import MissingBinaryError, RoachliftError
 
@@ -62,7 +63,7 @@ class _Server:
         self.port = port or free_port()
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def __enter__(self) -> _Server:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
@@ -247,6 +248,7 @@ class MariaDBServer(_Server):
             f"--log-bin={self.base_dir / 'binlog'}",
             "--binlog-format=ROW",
             "--binlog-row-image=FULL",
+            "--binlog-row-metadata=FULL",
             "--server-id=1",
             "--skip-name-resolve",
             "--innodb-flush-log-at-trx-commit=2",

@@ -1,0 +1,546 @@
+"""Apply a change stream to the target: whole source transactions, batched, with the checkpoint.
+
+One batch = many whole source transactions in ONE target transaction:
+
+1. changes are coalesced per table and primary key (the last image of a row wins; UPDATE images that
+   miss unchanged TOAST columns are merged into what is pending, never turned into NULLs);
+2. the batch is written with multi-row statements (deletes first, then upserts grouped by column set),
+   pipelined;
+3. the source position of the batch's last transaction is written into the checkpoint table in that
+   same transaction; after COMMIT the source position is released (``pg_replication_slot_advance``,
+   staging-table delete). A crash anywhere leaves either the old or the new checkpoint, and the next
+   run resumes from it, skipping what was applied.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, Protocol
+
+import psycopg
+from psycopg import sql
+
+from roachlift.cdc import checkpoint
+from roachlift.cdc.model import (
+    ApplyStats,
+    CdcError,
+    Change,
+    Commit,
+    Event,
+    Op,
+    Position,
+    Row,
+    SchemaChangedError,
+)
+from roachlift.load import crdb as st
+
+log = logging.getLogger(__name__)
+
+#: Bind parameters per statement stay well under PostgreSQL's and CockroachDB's 65,535 limit.
+MAX_PARAMS = 30_000
+MAX_ROWS_PER_STATEMENT = 1_000
+#: Pending coalesced rows after which a batch writes what it holds (still in the same transaction).
+FLUSH_ROWS = 20_000
+#: idle polling backs off from the first to the second (each poll of a PostgreSQL slot decodes WAL)
+POLL_SECONDS = (0.1, 1.0)
+MAX_RETRIES = 6
+
+
+class ChangeSource(Protocol):
+    """What the applier needs from a source reader (PostgreSQL, MySQL, Oracle)."""
+
+    kind: str
+
+    def open(self, resume: Position | None) -> Position:
+        """Connect and check; resume after ``resume`` (the checkpoint) or from the recorded start.
+        Returns the position the stream starts from."""
+
+    def read(self, max_changes: int) -> Iterator[Event]:
+        """Events after the last released position, whole transactions, about ``max_changes`` changes."""
+
+    def release(self, position: Position) -> None:
+        """The target has committed everything up to ``position``: the source may forget it."""
+
+    def lag(self, position: Position) -> tuple[int | None, int | None]:
+        """(bytes, events) the source is ahead of ``position``; ``None`` where unknown."""
+
+    def close(self) -> None:
+        """Close connections."""
+
+
+@dataclass
+class TargetTable:
+    """One target table: quoted name, columns in order, primary key, source→target column names."""
+
+    name: str
+    ident: sql.Identifier
+    columns: list[str]
+    key: list[str]
+    _map: dict[str, str] = field(default_factory=dict)
+    column_set: frozenset[str] = frozenset()
+
+    def column(self, source_name: str, source_table: str) -> str:
+        """The target column for a source column (exact name, else case-insensitive)."""
+        found = self._map.get(source_name) or self._map.get(source_name.lower())
+        if found is None:
+            raise SchemaChangedError(
+                f"source table {source_table} changed mid-stream: column {source_name!r} is not in target "
+                f"table {self.name} (target columns: {', '.join(self.columns)}). Apply the same DDL to the "
+                "target (or redo the dump and load of this table), then restart `roachlift cdc`."
+            )
+        return found
+
+
+class TargetCatalog:
+    """Resolves source tables to target tables (by name, then case-insensitively), cached."""
+
+    def __init__(self, conn: psycopg.Connection, schema: str) -> None:
+        self.conn = conn
+        self.schema = schema
+        self._tables: dict[str, TargetTable] = {}
+        self.sql_cache: dict[tuple[Any, ...], bytes] = {}
+        self._by_name: dict[str, TargetTable] = {}
+
+    def table(self, source_table: str) -> TargetTable:
+        """The target table of ``source_table`` (``schema.name`` or ``name``)."""
+        hit = self._tables.get(source_table)
+        if hit is not None:
+            return hit
+        short = source_table.rsplit(".", 1)[-1]
+        rows: list[tuple[Any, ...]] = []
+        name = short
+        for candidate in dict.fromkeys([short, short.lower()]):
+            rows = self.conn.execute(
+                st.target_columns(), {"schema": self.schema, "table": candidate}
+            ).fetchall()
+            if rows:
+                name = candidate
+                break
+        if not rows:
+            raise CdcError(
+                f"source table {source_table} has changes but no target table {self.schema}.{short} exists: "
+                "load it first, or exclude it in the spec (source.exclude)"
+            )
+        columns = [r[0] for r in rows]
+        key = [r[0] for r in sorted((r for r in rows if r[2]), key=lambda r: r[2])]
+        if not key:
+            raise CdcError(
+                f"target table {self.schema}.{name} has no primary key: changes of {source_table} cannot be "
+                "applied row by row; give the target table a primary key"
+            )
+        mapping = {c: c for c in columns}
+        for c in columns:
+            mapping.setdefault(c.lower(), c)
+        ident = sql.Identifier(self.schema, name)
+        table = TargetTable(name, ident, columns, key, mapping, frozenset(columns))
+        self._tables[source_table] = table
+        self._by_name[name] = table
+        return table
+
+    def by_name(self, name: str) -> TargetTable:
+        """A table already resolved, by its target name."""
+        return self._by_name[name]
+
+
+_DELETED = None
+
+
+class BatchApplier:
+    """Coalesces changes and writes them with multi-row statements on one open target transaction."""
+
+    def __init__(self, conn: psycopg.Connection, catalog: TargetCatalog, dialect: str) -> None:
+        self.conn = conn
+        self.catalog = catalog
+        self.dialect = dialect
+        self.pending: dict[str, dict[tuple[str | None, ...], Row | None]] = {}
+        self.n_pending = 0
+        self.per_table: dict[str, dict[str, int]] = {}
+        self.raw = psycopg.RawCursor(conn)  # $n statements, no client-side query parsing
+
+    # --- intake ------------------------------------------------------------------------------------
+    def _target_row(self, table: TargetTable, change: Change, image: Row) -> Row:
+        if image.keys() <= table.column_set:  # same names on both sides: the common case
+            return dict(image)
+        return {table.column(k, change.table): v for k, v in image.items()}
+
+    def _key(self, table: TargetTable, row: Row, change: Change) -> tuple[str | None, ...]:
+        try:
+            return tuple(row[k] for k in table.key)
+        except KeyError as exc:
+            raise CdcError(
+                f"a {change.op.name} change of {change.table} carries no value for key column "
+                f"{exc.args[0]!r} "
+                "of the target table: the source must log the old key (PostgreSQL: a primary key or "
+                f"ALTER TABLE {change.table} REPLICA IDENTITY FULL; MySQL: binlog_row_image=FULL)"
+            ) from None
+
+    def _count(self, change: Change) -> None:
+        counts = self.per_table.get(change.table)
+        if counts is None:
+            counts = self.per_table[change.table] = {"I": 0, "U": 0, "D": 0, "T": 0}
+        counts[change.op] += 1
+
+    def add(self, change: Change) -> None:
+        """Take one change into the batch."""
+        self._count(change)
+        table = self.catalog.table(change.table)
+        if change.op is Op.TRUNCATE:
+            self.flush()
+            self.conn.execute(st.cdc_truncate(self.dialect, table.ident))
+            return
+        ops = self.pending.setdefault(table.name, {})
+        if change.op is Op.INSERT:
+            assert change.new is not None
+            row = self._target_row(table, change, change.new)
+            if len(row) != len(table.columns):
+                missing = [c for c in table.columns if c not in row]
+                raise SchemaChangedError(
+                    f"source table {change.table} changed mid-stream: an INSERT has no column(s) "
+                    f"{', '.join(missing)} that target table {table.name} has. Apply the same DDL to the "
+                    "target (or redo the dump and load of this table), then restart `roachlift cdc`."
+                )
+            self._put(ops, self._key(table, row, change), row)
+        elif change.op is Op.DELETE:
+            assert change.old_key is not None
+            old = self._target_row(table, change, change.old_key)
+            self._put(ops, self._key(table, old, change), _DELETED)
+        else:
+            assert change.new is not None
+            row = self._target_row(table, change, change.new)
+            new_key = self._key(table, row, change)
+            old_key = new_key
+            if change.old_key is not None:
+                old = self._target_row(table, change, change.old_key)
+                if all(k in old for k in table.key):
+                    old_key = self._key(table, old, change)
+            if old_key == new_key:
+                pending = ops.get(new_key)
+                if pending is not None:
+                    pending.update(row)  # unchanged (TOAST) columns keep the pending values
+                else:
+                    self._put(ops, new_key, row)
+                return
+            # primary-key change: the old row goes, the new one comes
+            before = ops.get(old_key)
+            if len(row) < len(table.columns) and before is not None:
+                row = {**before, **row}
+            if len(row) < len(table.columns):
+                self._move(table, row, old_key, change)
+                return
+            self._put(ops, old_key, _DELETED)
+            self._put(ops, new_key, row)
+
+    def _put(
+        self, ops: dict[tuple[str | None, ...], Row | None], key: tuple[str | None, ...], row: Row | None
+    ) -> None:
+        if key in ops:
+            del ops[key]  # keep first-seen order meaningful: re-insert at the end
+        else:
+            self.n_pending += 1
+        ops[key] = row
+        if self.n_pending >= FLUSH_ROWS:
+            self.flush()
+
+    def _move(self, table: TargetTable, row: Row, old_key: tuple[str | None, ...], change: Change) -> None:
+        """A key change whose image lacks unchanged columns: copy them from the old row, then delete it."""
+        self.flush()
+        given = [c for c in table.columns if c in row]
+        copied = [c for c in table.columns if c not in row]
+        cur = self.raw.execute(
+            st.insert_moved_row(table.ident, given, copied, table.key), [*(row[c] for c in given), *old_key]
+        )
+        if cur.rowcount != 1:
+            raise CdcError(
+                f"{change.table}: the primary key of a row changed, but its old row (key {old_key}) "
+                f"is not in "
+                f"target table {table.name}, so its unchanged large values cannot be carried over"
+            )
+        self.raw.execute(st.delete_keys(table.ident, table.key, 1), list(old_key))
+
+    # --- output ------------------------------------------------------------------------------------
+    def flush(self) -> None:
+        """Write everything pending (deletes first, then upserts grouped by column set)."""
+        if not self.n_pending:
+            return
+        try:
+            with self.conn.pipeline():
+                tables = list(self.pending.items())
+                for name, ops in reversed(tables):
+                    self._write_deletes(self.catalog.by_name(name), ops)
+                for name, ops in tables:
+                    self._write_upserts(self.catalog.by_name(name), ops)
+        except psycopg.errors.SerializationFailure:
+            raise  # retried by the caller
+        except psycopg.Error as exc:
+            names = ", ".join(self.pending)
+            raise CdcError(f"applying a batch to target table(s) {names} failed: {exc}".strip()) from None
+        self.pending.clear()
+        self.n_pending = 0
+
+    def _sql(self, key: tuple[Any, ...], build: Callable[[], sql.Composed]) -> bytes:
+        """Statement text, built once per shape (composing SQL costs more than running it)."""
+        text = self.catalog.sql_cache.get(key)
+        if text is None:
+            text = self.catalog.sql_cache[key] = build().as_bytes(self.conn)
+        return text
+
+    def _write_deletes(self, table: TargetTable, ops: dict[tuple[str | None, ...], Row | None]) -> None:
+        keys = [k for k, v in ops.items() if v is None]
+        step = max(1, min(MAX_ROWS_PER_STATEMENT, MAX_PARAMS // len(table.key)))
+        i = 0
+        for size in chunk_sizes(len(keys), step):
+            chunk = keys[i : i + size]
+            i += size
+            query = self._sql(("D", table.name, size), partial(st.delete_keys, table.ident, table.key, size))
+            self.raw.execute(query, [v for k in chunk for v in k], prepare=True)
+
+    def _write_upserts(self, table: TargetTable, ops: dict[tuple[str | None, ...], Row | None]) -> None:
+        groups: dict[tuple[str, ...], list[Row]] = {}
+        for row in ops.values():
+            if row is not None:
+                cols = tuple(c for c in table.columns if c in row)
+                groups.setdefault(cols, []).append(row)
+        for cols, rows in groups.items():
+            dialect = self.dialect if len(cols) == len(table.columns) else st.POSTGRES
+            step = max(1, min(MAX_ROWS_PER_STATEMENT, MAX_PARAMS // len(cols)))
+            i = 0
+            for size in chunk_sizes(len(rows), step):
+                chunk = rows[i : i + size]
+                i += size
+                query = self._sql(
+                    ("U", dialect, table.name, cols, size),
+                    partial(st.upsert_rows, dialect, table.ident, cols, table.key, size),
+                )
+                self.raw.execute(query, [r[c] for r in chunk for c in cols], prepare=True)
+
+
+def chunk_sizes(total: int, step: int) -> Iterator[int]:
+    """Full chunks of ``step``, then the rest in powers of two: few distinct statement shapes, so the
+    target can keep them prepared."""
+    full, rest = divmod(total, step)
+    yield from [step] * full
+    bit = 1 << max(0, rest.bit_length() - 1)
+    while rest:
+        if rest & bit:
+            yield bit
+            rest -= bit
+        bit >>= 1
+
+
+def run_applier(
+    source: ChangeSource,
+    target_dsn: str,
+    *,
+    migration: str,
+    until_caught_up: bool = True,
+    max_seconds: float | None = None,
+    batch_changes: int = 5_000,
+    dialect: str = st.POSTGRES,
+    target_schema: str = "public",
+    lag_threshold_seconds: float | None = None,
+) -> ApplyStats:
+    """Apply source changes to the target; one bounded run (a sensor poke, a CLI call).
+
+    Stops when the source has nothing more (``until_caught_up``), or after ``max_seconds``; with
+    neither it keeps polling. Each batch holds whole source transactions and about ``batch_changes``
+    changes. With ``lag_threshold_seconds`` the checkpoint remembers since when lag has stayed under
+    it (``ApplyStats.caught_up_for_seconds``), so a rescheduled sensor needs no state of its own.
+    """
+    started = time.monotonic()
+    stats = ApplyStats()
+    last_commit_time: dt.datetime | None = None
+    with psycopg.connect(target_dsn, autocommit=True) as conn:
+        checkpoint.ensure_table(conn, target_schema)
+        saved = checkpoint.read(conn, migration, target_schema)
+        if saved is not None and saved.source_kind != source.kind:
+            raise CdcError(
+                f"migration {migration!r} has a {saved.source_kind} checkpoint on the target, "
+                f"but the source is {source.kind}"
+            )
+        try:
+            position = source.open(saved.position if saved else None)
+            if saved is None:
+                with conn.transaction():
+                    checkpoint.write(conn, migration, source.kind, position, None, 0, 0, target_schema)
+            else:
+                last_commit_time = saved.commit_time
+            stats.position = position
+            catalog = TargetCatalog(conn, target_schema)
+            stream = _Stream(source, batch_changes)
+            idle_sleep = POLL_SECONDS[0]
+            while True:
+                batch_start = time.monotonic()
+                try:
+                    n_changes, n_txns, last, exhausted = _apply_batch_retrying(
+                        conn, catalog, stream, dialect, batch_changes, migration, stats
+                    )
+                except SchemaChangedError as exc:
+                    stream.reset()
+                    # apply the whole transactions before the one that shows the change, then stop
+                    if exc.txns_before:
+                        _, _, last, _ = _apply_batch(
+                            conn, catalog, stream, dialect, batch_changes, migration, stats, exc.txns_before
+                        )
+                        if last is not None:
+                            source.release(last.position)
+                    raise
+                except BaseException:
+                    stream.reset()
+                    raise
+                if last is not None:
+                    source.release(last.position)
+                    position = last.position
+                    stats.position = position
+                    last_commit_time = last.commit_time or last_commit_time
+                    stats.changes += n_changes
+                    stats.txns += n_txns
+                    stats.batches += 1
+                    log.debug(
+                        "batch: %d changes, %d txns in %.3fs",
+                        n_changes,
+                        n_txns,
+                        time.monotonic() - batch_start,
+                    )
+                caught_up = last is None and exhausted
+                stats.caught_up = caught_up
+                elapsed = time.monotonic() - started
+                if max_seconds is not None and elapsed >= max_seconds:
+                    stream.reset()
+                    break
+                if caught_up:
+                    if until_caught_up:
+                        break
+                    if max_seconds is not None:
+                        idle_sleep = min(idle_sleep, max(0.0, max_seconds - elapsed))
+                    time.sleep(idle_sleep)
+                    idle_sleep = min(POLL_SECONDS[1], idle_sleep * 2)
+                else:
+                    idle_sleep = POLL_SECONDS[0]
+            stats.lag_bytes, stats.lag_events = source.lag(position)
+        finally:
+            source.close()
+        if stats.caught_up:
+            stats.lag_seconds = 0.0
+        elif last_commit_time is not None:
+            stats.lag_seconds = max(0.0, (dt.datetime.now(dt.UTC) - last_commit_time).total_seconds())
+        if lag_threshold_seconds is not None:
+            under = stats.lag_seconds is not None and stats.lag_seconds <= lag_threshold_seconds
+            stats.caught_up_for_seconds = checkpoint.mark_caught_up(conn, migration, under, target_schema)
+    stats.elapsed_s = time.monotonic() - started
+    log.info("cdc %s: %s", migration, stats.summary())
+    return stats
+
+
+class _Stream:
+    """The source's events, read ahead over several batches (``source.read_ahead`` x batch size: one
+    PostgreSQL peek decodes the WAL once for many batches); re-opened from the last released position
+    after a failure or when used up."""
+
+    def __init__(self, source: ChangeSource, batch_changes: int) -> None:
+        self.source = source
+        self.size = batch_changes * int(getattr(source, "read_ahead", 1))
+        self.events: Iterator[Event] | None = None
+
+    def current(self) -> Iterator[Event]:
+        """The open stream, or a new one."""
+        if self.events is None:
+            self.events = iter(self.source.read(self.size))
+        return self.events
+
+    def reset(self) -> None:
+        """Drop what is buffered: the next batch reads again from the released position."""
+        if self.events is not None:
+            with contextlib.suppress(Exception):
+                self.events.close()  # type: ignore[attr-defined]
+        self.events = None
+
+
+def _apply_batch_retrying(
+    conn: psycopg.Connection,
+    catalog: TargetCatalog,
+    stream: _Stream,
+    dialect: str,
+    batch_changes: int,
+    migration: str,
+    stats: ApplyStats,
+) -> tuple[int, int, Commit | None, bool]:
+    """:func:`_apply_batch`, retried on a serialization failure (SQLSTATE 40001) with exponential
+    backoff, as CockroachDB asks of clients (st.DOC_TXN_RETRY); nothing was released, so the retry
+    re-reads the same source transactions."""
+    for attempt in range(MAX_RETRIES):
+        try:
+            return _apply_batch(conn, catalog, stream, dialect, batch_changes, migration, stats)
+        except psycopg.errors.SerializationFailure as exc:
+            stream.reset()
+            if attempt == MAX_RETRIES - 1:
+                msg = f"the target aborted the batch {MAX_RETRIES} times ({exc.sqlstate}): {exc}"
+                raise CdcError(msg.strip()) from None
+            log.warning("target asked to retry the batch (%s); attempt %d", exc.sqlstate, attempt + 2)
+            time.sleep(min(5.0, 0.1 * 2**attempt))
+    raise AssertionError("unreachable")
+
+
+def _apply_batch(
+    conn: psycopg.Connection,
+    catalog: TargetCatalog,
+    stream: _Stream,
+    dialect: str,
+    batch_changes: int,
+    migration: str,
+    stats: ApplyStats,
+    max_txns: int | None = None,
+) -> tuple[int, int, Commit | None, bool]:
+    """Apply the next batch in one target transaction, checkpoint included; also says whether the
+    stream was used up."""
+    n_changes = n_txns = in_txn = 0
+    last: Commit | None = None
+    exhausted = True
+    applier = BatchApplier(conn, catalog, dialect)
+    source = stream.source
+    with conn.transaction():
+        try:
+            for event in stream.current():
+                if isinstance(event, Change):
+                    applier.add(event)
+                    in_txn += 1
+                    continue
+                last = event
+                n_txns += 1
+                n_changes += in_txn
+                in_txn = 0
+                if n_changes >= batch_changes or (max_txns is not None and n_txns >= max_txns):
+                    exhausted = False
+                    break
+        except SchemaChangedError as exc:
+            exc.txns_before = n_txns  # the whole transactions read before the change of shape
+            raise
+        if in_txn:
+            raise CdcError(
+                f"the {source.kind} change stream ended inside a source transaction; "
+                "this batch was not applied"
+            )
+        if last is not None:
+            applier.flush()
+            checkpoint.write(
+                conn,
+                migration,
+                source.kind,
+                last.position,
+                last.commit_time,
+                n_changes,
+                n_txns,
+                catalog.schema,
+            )
+    if exhausted:
+        stream.reset()
+    for table, counts in applier.per_table.items():
+        total = stats.per_table.setdefault(table, {"I": 0, "U": 0, "D": 0, "T": 0})
+        for op, n in counts.items():
+            total[op] += n
+    return n_changes, n_txns, last, exhausted

@@ -1,0 +1,265 @@
+"""PostgreSQL source: the wal2json logical slot, read with ``pg_logical_slot_peek_changes``.
+
+Changes are only *peeked*; the slot is moved on with ``pg_replication_slot_advance`` after the target
+committed the batch and its checkpoint. wal2json format-version 2 sends one JSON object per action
+(``B`` begin, ``I``/``U``/``D``/``T``, ``C`` commit); begin and commit carry the commit record's
+``nextlsn``, which is the position recorded per transaction. Unchanged TOASTed columns are left out of
+UPDATE images (the applier keeps the target's value). A table whose UPDATE/DELETE changes carry no
+old key (no primary key and no ``REPLICA IDENTITY FULL``) is refused before anything is read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from roachlift.cdc.model import CdcError, Change, Commit, Event, Op, Position, Row
+from roachlift.paths import sql_text
+
+log = logging.getLogger(__name__)
+
+PLUGIN = "wal2json"
+
+
+def lsn_to_int(lsn: str) -> int:
+    """``'16/B374D848'`` as an integer."""
+    hi, lo = lsn.split("/")
+    return (int(hi, 16) << 32) + int(lo, 16)
+
+
+def int_to_lsn(value: int) -> str:
+    """The inverse of :func:`lsn_to_int`."""
+    return f"{value >> 32:X}/{value & 0xFFFFFFFF:X}"
+
+
+def _timestamp(text: str | None) -> dt.datetime | None:
+    if not text:
+        return None
+    return dt.datetime.fromisoformat(text.replace("+00", "+00:00") if text.endswith("+00") else text)
+
+
+BYTEA_OID = "17"
+_CHANGE_ACTIONS = frozenset("IUDT")
+
+
+def _text(col: dict[str, Any]) -> str | None:
+    """One wal2json column value as CSV-convention text (numbers keep their exact digits)."""
+    value = col.get("value")
+    if value is None:
+        return None
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if col.get("typeoid") == BYTEA_OID:
+        return "\\x" + str(value)
+    return value if isinstance(value, str) else str(value)
+
+
+def _row(columns: list[dict[str, Any]]) -> Row:
+    row: Row = {}
+    for c in columns:
+        value = c.get("value")
+        # fast path: text that needs no change (most values; bytea is the one string that does)
+        row[c["name"]] = value if value.__class__ is str and c.get("typeoid") != BYTEA_OID else _text(c)
+    return row
+
+
+#: numbers stay text with their exact digits (ints too: type oids are compared as text)
+_DECODER = json.JSONDecoder(parse_float=str, parse_int=str, parse_constant=str)
+
+
+def _parse(data: str) -> dict[str, Any]:
+    msg: dict[str, Any] = _DECODER.decode(data)
+    return msg
+
+
+def parse_message(msg: dict[str, Any]) -> Change | None:
+    """A :class:`Change` from one wal2json v2 row-change message (``None`` for other actions)."""
+    action = msg.get("action")
+    if action not in _CHANGE_ACTIONS:
+        return None
+    table = f"{msg.get('schema')}.{msg.get('table')}"
+    if action == "T":
+        return Change(Op.TRUNCATE, table)
+    pk = msg.get("pk")
+    key_columns = tuple([c["name"] for c in pk]) if pk else ()
+    if action == "I":
+        return Change(Op.INSERT, table, new=_row(msg["columns"]), key_columns=key_columns)
+    identity = msg.get("identity")
+    if not identity and not key_columns:
+        raise CdcError(
+            f"{'an UPDATE' if action == 'U' else 'a DELETE'} of {table} arrived without its old key: run "
+            f"ALTER TABLE {table} REPLICA IDENTITY FULL (or give it a primary key)"
+        )
+    old = _row(identity) if identity else None
+    if action == "U":
+        return Change(Op.UPDATE, table, new=_row(msg["columns"]), old_key=old, key_columns=key_columns)
+    return Change(Op.DELETE, table, old_key=old or {}, key_columns=key_columns)
+
+
+class PostgresSource:
+    """Reads one database's wal2json slot without consuming it; see the module docstring."""
+
+    kind = "postgres"
+    #: one peek serves this many batches: every peek decodes the WAL from the slot's restart_lsn,
+    #: which moves only at running-xacts records, so small peeks over a big backlog cost O(n^2)
+    read_ahead = 10
+
+    def __init__(
+        self,
+        conninfo: str,
+        slot: str,
+        *,
+        schemas: list[str] | None = None,
+        wants: Callable[[str], bool] | None = None,
+    ) -> None:
+        self.conninfo = conninfo
+        self.slot = slot
+        self.schemas = schemas or ["public"]
+        self.wants = wants or (lambda _t: True)
+        self.conn: psycopg.Connection | None = None
+        self.applied_lsn = 0
+        self.numbers_as_text = False
+        self.partition_root: dict[str, str] = {}
+
+    def _c(self) -> psycopg.Connection:
+        if self.conn is None:
+            raise CdcError("the PostgreSQL source is not open")
+        return self.conn
+
+    def open(self, resume: Position | None) -> Position:
+        """Connect, check the slot and the tables, and move the slot up to the checkpoint."""
+        try:
+            self.conn = psycopg.connect(self.conninfo, autocommit=True)
+        except psycopg.OperationalError as exc:
+            raise CdcError(f"cannot connect to the PostgreSQL source: {exc}".strip()) from None
+        conn = self.conn
+        # wal2json prints values with this session's output settings: match the dump's
+        conn.execute("SET TimeZone = 'UTC'")
+        conn.execute("SET DateStyle = 'ISO, YMD'")
+        conn.execute("SET IntervalStyle = 'postgres'")
+        conn.execute("SET extra_float_digits = 3")
+        state = self._slot_state()
+        if state is None:
+            raise CdcError(
+                f"replication slot {self.slot!r} does not exist on the source: the dump step creates it "
+                "(or create it with SELECT pg_create_logical_replication_slot(name, 'wal2json'))"
+            )
+        if state[0] != PLUGIN:
+            raise CdcError(f"replication slot {self.slot!r} uses plugin {state[0]!r}, not {PLUGIN}")
+        bad = conn.execute(sql_text("cdc/pg_tables_without_key.sql"), {"schemas": self.schemas}).fetchall()
+        bad = [r for r in bad if self.wants(f"{r[0]}.{r[1]}")]
+        if bad:
+            names = ", ".join(f"{r[0]}.{r[1]}" for r in bad)
+            first = f"{bad[0][0]}.{bad[0][1]}"
+            raise CdcError(
+                f"table(s) without a primary key: {names}. Logical decoding sends no old row for their "
+                f"UPDATEs and DELETEs; run ALTER TABLE {first} REPLICA IDENTITY FULL (for each), "
+                "or add a primary key, or exclude them in the spec (source.exclude)"
+            )
+        self.numbers_as_text = self._probe_numbers_as_text()
+        self.partition_root = dict(
+            conn.execute(sql_text("cdc/pg_partitions.sql"), {"schemas": self.schemas}).fetchall()
+        )
+        confirmed = lsn_to_int(state[2])
+        if resume is not None:
+            self.applied_lsn = lsn_to_int(str(resume["lsn"]))
+            if self.applied_lsn > confirmed:
+                self._advance(resume)  # the target has it; the slot did not hear of it before a crash
+            return {"lsn": int_to_lsn(max(self.applied_lsn, confirmed))}
+        self.applied_lsn = confirmed
+        return {"lsn": state[2]}
+
+    def _peek_sql(self, numbers_as_text: bool) -> sql.Composed:
+        extra = sql.SQL(", 'numeric-data-types-as-string', 'true'" if numbers_as_text else "")
+        return sql.SQL(sql_text("cdc/pg_peek_changes.sql")).format(extra=extra)
+
+    def _probe_numbers_as_text(self) -> bool:
+        """Whether wal2json knows ``numeric-data-types-as-string`` (2.4+). Older versions print NaN and
+        Infinity of float/numeric columns as JSON null: that is logged, as it cannot be undone here."""
+        try:
+            with self._c().transaction():
+                self._c().execute(
+                    self._peek_sql(True), {"slot": self.slot, "upto": 1, "add_tables": self._add_tables()}
+                )
+            return True
+        except psycopg.errors.InvalidParameterValue:
+            log.warning(
+                "wal2json on the source is older than 2.4 (no numeric-data-types-as-string): NaN and "
+                "Infinity in float/numeric columns arrive as NULL; upgrade wal2json if the data holds them"
+            )
+            return False
+
+    def _slot_state(self) -> tuple[Any, ...] | None:
+        return self._c().execute(sql_text("cdc/pg_slot.sql"), {"slot": self.slot}).fetchone()
+
+    def _add_tables(self) -> str:
+        return ",".join(s.replace(",", "\\,").replace(".", "\\.") + ".*" for s in self.schemas)
+
+    def read(self, max_changes: int) -> Iterator[Event]:
+        """Whole transactions after the checkpoint, ending after about ``max_changes`` changes."""
+        conn = self._c()
+        skip = False
+        # B and C rows count against upto_nchanges too
+        upto = max_changes + 2
+        # a client-side cursor: a server-side one costs a round trip per fetch and the result set is
+        # bounded by upto_nchanges anyway (one huge source transaction excepted)
+        with conn.transaction(), conn.cursor() as cur:
+            cur.execute(
+                self._peek_sql(self.numbers_as_text),
+                {"slot": self.slot, "upto": upto, "add_tables": self._add_tables()},
+            )
+            result = cur.fetchall()
+        # out of the transaction: the applier releases (advances the slot) between its batches
+        for (data,) in result:
+            msg = _parse(data)
+            action = msg.get("action")
+            if action == "B":
+                skip = lsn_to_int(msg["nextlsn"]) <= self.applied_lsn
+            elif action == "C":
+                if not skip:
+                    yield Commit({"lsn": msg["nextlsn"]}, _timestamp(msg.get("timestamp")))
+            elif not skip and action in _CHANGE_ACTIONS:
+                table = f"{msg.get('schema')}.{msg.get('table')}"
+                root = self.partition_root.get(table)
+                if root is not None:  # a partition's change goes to its root table
+                    table = root
+                    msg["schema"], msg["table"] = root.split(".", 1)
+                if self.wants(table):
+                    change = parse_message(msg)
+                    if change is not None:
+                        yield change
+
+    def release(self, position: Position) -> None:
+        """The target holds everything up to ``position``: skip it from now on and advance the slot."""
+        self.applied_lsn = max(self.applied_lsn, lsn_to_int(str(position["lsn"])))
+        self._advance(position)
+
+    def _advance(self, position: Position) -> None:
+        """``pg_replication_slot_advance`` to ``position`` (never backwards)."""
+        state = self._slot_state()
+        if state is not None and lsn_to_int(state[2]) < lsn_to_int(str(position["lsn"])):
+            self._c().execute(
+                "SELECT pg_replication_slot_advance(%s, %s::pg_lsn)", (self.slot, position["lsn"])
+            )
+
+    def lag(self, position: Position) -> tuple[int | None, int | None]:
+        """WAL bytes between the server's current LSN and ``position``."""
+        conn = self._c()
+        row = conn.execute(
+            "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s::pg_lsn)::bigint", (position["lsn"],)
+        ).fetchone()
+        return (max(0, int(row[0])) if row else None), None
+
+    def close(self) -> None:
+        """Close the connection."""
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None

@@ -1,0 +1,956 @@
+"""The conversion engine: statements in, schema model out, the same for every source dialect.
+
+Each statement is classified (skip, manual, table, index, sequence, type, domain, view, alter),
+parsed with sqlglot in the source dialect after the rules module's text rewrites, and turned into
+model objects (:mod:`roachlift.convert.model`). A statement that fails becomes an ``error`` review
+item naming its line; the rest goes on. ``finish()`` then runs the load-time checks and advice
+(:mod:`roachlift.convert.checks`) and the phases are rendered (:mod:`roachlift.convert.phases`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+from roachlift.convert.dialect import fit_identifier, identifier
+from roachlift.convert.model import (
+    Column,
+    ConvertOptions,
+    EnumType,
+    ForeignKey,
+    Index,
+    ManualItem,
+    ReviewItem,
+    Sequence,
+    Severity,
+    StatementRecord,
+    Table,
+    View,
+)
+from roachlift.convert.rules import ColumnContext, SourceRules, close_paren
+from roachlift.convert.splitting import Statement
+
+log = logging.getLogger(__name__)
+
+
+class StatementError(Exception):
+    """A statement could not be converted; the message says why."""
+
+
+_COMMON_SKIP: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^\s*SET\b", re.I), "session setting"),
+    (re.compile(r"^\s*(GRANT|REVOKE)\b", re.I), "privileges are not migrated"),
+    (re.compile(r"^\s*COMMENT\s+ON\b", re.I), "comment"),
+    (re.compile(r"^\s*ALTER\s+\w+(\s+\w+)?\s+\S+.*\bOWNER\s+TO\b", re.I | re.S), "ownership"),
+    (re.compile(r"^\s*DROP\b", re.I), "DROP statement in a schema script"),
+    (re.compile(r"^\s*USE\b", re.I), "USE database"),
+    (re.compile(r"^\s*(CREATE|DROP)\s+(SCHEMA|DATABASE|USER)\b", re.I), "schemas map to the target schema"),
+    (re.compile(r"^\s*(LOCK|UNLOCK)\s+TABLES?\b", re.I), "table locks"),
+    (re.compile(r"^\s*(INSERT|UPDATE|DELETE|COPY|SELECT)\b", re.I), "data statement in a schema script"),
+    (re.compile(r"^\s*(BEGIN|COMMIT|START\s+TRANSACTION|ROLLBACK)\b", re.I), "transaction control"),
+]
+
+_CLASSIFY: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^\s*CREATE\s+(GLOBAL\s+TEMPORARY\s+|TEMPORARY\s+|UNLOGGED\s+)?TABLE\b", re.I), "table"),
+    (
+        re.compile(r"^\s*CREATE\s+(UNIQUE\s+|BITMAP\s+|FULLTEXT\s+|SPATIAL\s+)?INDEX\b", re.I),
+        "index",
+    ),
+    (re.compile(r"^\s*CREATE\s+SEQUENCE\b", re.I), "sequence"),
+    (re.compile(r"^\s*ALTER\s+SEQUENCE\b", re.I), "alter_sequence"),
+    (re.compile(r"^\s*CREATE\s+TYPE\s+\S+\s+AS\s+ENUM\b", re.I), "enum"),
+    (re.compile(r"^\s*CREATE\s+DOMAIN\b", re.I), "domain"),
+    (
+        re.compile(
+            r"^\s*CREATE\s+(OR\s+REPLACE\s+)?(ALGORITHM\s*=\s*\w+\s+)?(DEFINER\s*=\s*\S+\s+)?"
+            r"(SQL\s+SECURITY\s+\w+\s+)?((NO\s+)?FORCE\s+)?((NON)?EDITIONABLE\s+)?(TEMP(ORARY)?\s+)?VIEW\b",
+            re.I,
+        ),
+        "view",
+    ),
+    (re.compile(r"^\s*ALTER\s+TABLE\b", re.I), "alter"),
+]
+
+_MANUAL_COMMON: list[tuple[re.Pattern[str], str, str]] = [
+    (
+        re.compile(
+            r"^\s*CREATE\s+(OR\s+REPLACE\s+)?(DEFINER\s*=\s*\S+\s+)?((NON)?EDITIONABLE\s+)?"
+            r"(CONSTRAINT\s+)?TRIGGER\b",
+            re.I,
+        ),
+        "trigger",
+        "Triggers are not converted: port the logic to the application, a computed column, "
+        "an ON UPDATE expression or a CockroachDB trigger (PL/pgSQL).",
+    ),
+    (
+        re.compile(
+            r"^\s*CREATE\s+(OR\s+REPLACE\s+)?(DEFINER\s*=\s*\S+\s+)?((NON)?EDITIONABLE\s+)?PROCEDURE\b", re.I
+        ),
+        "procedure",
+        "Stored procedures are not converted: port by hand (CockroachDB supports PL/pgSQL procedures).",
+    ),
+    (
+        re.compile(
+            r"^\s*CREATE\s+(OR\s+REPLACE\s+)?(DEFINER\s*=\s*\S+\s+)?((NON)?EDITIONABLE\s+)?FUNCTION\b", re.I
+        ),
+        "function",
+        "Functions are not converted: port by hand (CockroachDB supports SQL and PL/pgSQL UDFs).",
+    ),
+    (
+        re.compile(r"^\s*CREATE\s+(OR\s+REPLACE\s+)?((NON)?EDITIONABLE\s+)?PACKAGE\b", re.I),
+        "package",
+        "PL/SQL packages have no CockroachDB equivalent: port each routine by hand.",
+    ),
+    (
+        re.compile(r"^\s*CREATE\s+(OR\s+REPLACE\s+)?AGGREGATE\b", re.I),
+        "aggregate",
+        "User-defined aggregates are not supported by CockroachDB: rewrite the queries using them.",
+    ),
+    (
+        re.compile(r"^\s*CREATE\s+(OR\s+REPLACE\s+)?RULE\b", re.I),
+        "rule",
+        "PostgreSQL rules are not supported by CockroachDB: port to the application or a trigger.",
+    ),
+    (
+        re.compile(r"^\s*CREATE\s+(OR\s+REPLACE\s+)?(PUBLIC\s+)?SYNONYM\b", re.I),
+        "synonym",
+        "Synonyms have no CockroachDB equivalent: use the object's name, or a view.",
+    ),
+    (
+        re.compile(
+            r"^\s*CREATE\s+(OR\s+REPLACE\s+)?((NON)?EDITIONABLE\s+)?TYPE\b(?!\s+\S+\s+AS\s+ENUM\b)", re.I
+        ),
+        "type",
+        "Only enum types are converted: port this type by hand.",
+    ),
+    (
+        re.compile(r"^\s*CREATE\s+(DEFINER\s*=\s*\S+\s+)?EVENT\b", re.I),
+        "event",
+        "Scheduled events are not converted: use a CockroachDB scheduled job or Airflow.",
+    ),
+    (
+        re.compile(r"^\s*CREATE\s+MATERIALIZED\s+VIEW\b", re.I),
+        "materialized view",
+        "Materialized views are kept for review: CockroachDB supports CREATE MATERIALIZED VIEW.",
+    ),
+    (re.compile(r"^\s*ALTER\s+TRIGGER\b", re.I), "trigger", "Trigger state change; see the trigger."),
+    (
+        re.compile(r"^\s*CREATE\s+(OR\s+REPLACE\s+)?(TRUSTED\s+)?(PROCEDURAL\s+)?LANGUAGE\b", re.I),
+        "language",
+        "Procedural languages are built into CockroachDB; nothing to create.",
+    ),
+    (
+        re.compile(r"^\s*CREATE\s+EXTENSION\b", re.I),
+        "extension",
+        "Extensions are not installed by roachlift: check that CockroachDB has what it provides.",
+    ),
+]
+
+_OBJECT_NAME = re.compile(
+    r"\b(TRIGGER|PROCEDURE|FUNCTION|PACKAGE(?:\s+BODY)?|AGGREGATE|RULE|SYNONYM|TYPE(?:\s+BODY)?|EVENT|VIEW|"
+    r"LANGUAGE|EXTENSION)\s+(?:IF\s+NOT\s+EXISTS\s+)?((?:[`\"]?[\w$#]+[`\"]?\.)?[`\"]?[\w$#]+[`\"]?)",
+    re.I,
+)
+
+
+class Converter:
+    """Builds the schema model from statements for one source and one target."""
+
+    def __init__(self, rules: SourceRules, target: str, options: ConvertOptions) -> None:
+        self.rules = rules
+        rules.converter = self
+        self.target = target
+        self.options = options
+        self.records: list[StatementRecord] = []
+        self.review_items: list[ReviewItem] = []
+        self.tables: dict[str, Table] = {}
+        self.indexes: list[Index] = []
+        self.fks: list[ForeignKey] = []
+        self.sequences: dict[str, Sequence] = {}
+        self.enums: dict[str, EnumType] = {}
+        self.domains: dict[str, dict[str, Any]] = {}
+        self.views: dict[str, View] = {}
+        self.manual: list[ManualItem] = []
+        self.manual_functions: set[str] = set()
+        self.manual_tables: set[str] = set()
+        #: (table, column) -> sequence name filled by a trigger or a nextval() default
+        self.serial_hints: dict[tuple[str, str], tuple[str, StatementRecord]] = {}
+        self.target_differences: list[str] = []
+        self._shortened: set[str] = set()
+
+    # --- reporting helpers ---------------------------------------------------------------
+    def review(
+        self, severity: Severity, code: str, obj: str, message: str, record: StatementRecord | None
+    ) -> ReviewItem:
+        """Add a review item (and attach it to the statement's record)."""
+        item = ReviewItem(severity, code, obj, message, record.line if record else None)
+        self.review_items.append(item)
+        if record is not None:
+            record.review.append(item)
+        return item
+
+    def difference(self, text: str) -> None:
+        """Record a construct that differs between the CockroachDB and PostgreSQL outputs."""
+        if text not in self.target_differences:
+            self.target_differences.append(text)
+
+    # --- names ---------------------------------------------------------------------------
+    def name(self, node: exp.Expression | str, record: StatementRecord | None = None) -> str:
+        """The converted name of an identifier, column or table node (schema dropped)."""
+        if isinstance(node, str):
+            raw, quoted = node, False
+        elif isinstance(node, exp.Identifier):
+            raw, quoted = node.name, bool(node.args.get("quoted"))
+        elif isinstance(node, (exp.Table, exp.Column)):
+            ident = node.this
+            if not isinstance(ident, exp.Identifier):
+                raise StatementError(f"unexpected name {node.sql()}")
+            raw, quoted = ident.name, bool(ident.args.get("quoted"))
+        else:
+            raise StatementError(f"unexpected name {node.sql()}")
+        name = self.rules.normalize(raw, quoted)
+        fitted = fit_identifier(name)
+        if fitted != name and name not in self._shortened:
+            self._shortened.add(name)
+            self.review(
+                "warning",
+                "identifier_too_long",
+                name,
+                f"identifier longer than 63 bytes shortened to {fitted} (PostgreSQL would truncate it)",
+                record,
+            )
+        return fitted
+
+    def normalize_tree(self, node: exp.Expression, record: StatementRecord | None = None) -> exp.Expression:
+        """Convert every identifier in an expression and drop schema qualifiers of tables."""
+        node = self.rules.fix_expression(node)
+        for dt in list(node.find_all(exp.DataType)):
+            kind = dt.args.get("kind")
+            if dt.this == exp.DataType.Type.USERDEFINED and isinstance(kind, exp.Dot):
+                dt.set("kind", kind.expression)
+                if record is not None:
+                    _rule(record, "schema qualifier of a type dropped")
+        for ident in list(node.find_all(exp.Identifier)):
+            name = self.name(ident, record)
+            ident.set("this", name)
+            ident.set("quoted", identifier(name).args["quoted"])
+        for table in list(node.find_all(exp.Table)):
+            if table.args.get("db") is not None or table.args.get("catalog") is not None:
+                table.set("db", None)
+                table.set("catalog", None)
+                if record is not None:
+                    _rule(record, "schema qualifier dropped (objects go to the target schema)")
+        return node
+
+    # --- statements ----------------------------------------------------------------------
+    def add(self, stmt: Statement) -> StatementRecord:
+        """Convert one statement into the model; never raises."""
+        record = StatementRecord(line=stmt.line, source=stmt.raw)
+        self.records.append(record)
+        text = stmt.text
+        try:
+            self._dispatch(text, record)
+        except (StatementError, SqlglotError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            record.status = "error"
+            first = " ".join(text.split())[:160]
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            self.review(
+                "error", "statement_failed", record.object or first, f"{message} -- in: {first}", record
+            )
+            log.debug("statement at line %d failed", stmt.line, exc_info=True)
+        return record
+
+    def _dispatch(self, text: str, record: StatementRecord) -> None:
+        for pattern, kind, note in [*self.rules.MANUAL, *_MANUAL_COMMON]:
+            if pattern.search(text):
+                self._manual(kind, text, record, note)
+                return
+        for pattern, reason in [*self.rules.SKIP, *_COMMON_SKIP]:
+            if pattern.search(text):
+                record.status = "skipped"
+                record.kind = "skipped"
+                record.rules.append(f"removed: {reason}")
+                return
+        for pattern, kind in _CLASSIFY:
+            if pattern.search(text):
+                record.kind = kind
+                getattr(self, f"_{kind}")(text, record)
+                return
+        raise StatementError("statement not recognised as DDL roachlift converts")
+
+    def _manual(
+        self, kind: str, text: str, record: StatementRecord, note: str, name: str | None = None
+    ) -> None:
+        m = _OBJECT_NAME.search(text) if name is None else None
+        if name is None:
+            name = "?"
+            if m is not None:
+                raw = m.group(2).split(".")[-1]
+                name = self.rules.normalize(raw.strip('`"'), raw.startswith('"'))
+        record.kind = kind
+        record.object = name
+        record.status = "manual"
+        if kind == "inherited table":
+            m2 = re.match(r"^\s*CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?([\w\".$]+)", text, re.I)
+            if m2:
+                raw = m2.group(1).split(".")[-1]
+                name = self.rules.normalize(raw.strip('"'), raw.startswith('"'))
+                self.manual_tables.add(name)
+                record.object = name
+        if kind in ("function", "aggregate", "procedure"):
+            self.manual_functions.add(name.lower())
+
+        self.manual.append(ManualItem(kind, name, record.source, record.line, note))
+        severity: Severity = "info" if kind in ("language", "extension") else "warning"
+        self.review(severity, f"manual_{kind.replace(' ', '_')}", name, note, record)
+        if kind == "trigger":
+            self._trigger_hints(text, record)
+
+    def _trigger_hints(self, text: str, record: StatementRecord) -> None:
+        """A BEFORE INSERT trigger that fills a column from a sequence means 'default nextval'."""
+        m = re.search(r"\bBEFORE\s+INSERT\s+ON\s+((?:\"?\w+\"?\.)?\"?\w+\"?)", text, re.I)
+        if not m:
+            return
+        table_raw = m.group(1).split(".")[-1]
+        table = self.rules.normalize(table_raw.strip('"'), table_raw.startswith('"'))
+        patterns = [
+            r"(\"?\w+\"?)\s*\.\s*NEXTVAL\s+INTO\s+:NEW\.(\"?\w+\"?)",
+            r":NEW\.(\"?\w+\"?)\s*:=\s*(\"?\w+\"?)\s*\.\s*NEXTVAL",
+        ]
+        for i, pat in enumerate(patterns):
+            for hit in re.finditer(pat, text, re.I):
+                seq_raw, col_raw = (hit.group(1), hit.group(2)) if i == 0 else (hit.group(2), hit.group(1))
+                seq = self.rules.normalize(seq_raw.strip('"'), seq_raw.startswith('"'))
+                col = self.rules.normalize(col_raw.strip('"'), col_raw.startswith('"'))
+                self.serial_hints.setdefault((table, col), (seq, record))
+
+    def _parse(self, text: str) -> exp.Expression:
+        # sqlglot logs a warning before falling back to an opaque Command; we report it ourselves
+        sqlglot_log = logging.getLogger("sqlglot")
+        level = sqlglot_log.level
+        sqlglot_log.setLevel(logging.ERROR)
+        try:
+            parsed = sqlglot.parse(text, read=self.rules.read)
+        finally:
+            sqlglot_log.setLevel(level)
+        stmts = [p for p in parsed if p is not None]
+        if len(stmts) != 1:
+            raise StatementError("expected one statement")
+        node = stmts[0]
+        if isinstance(node, exp.Command) or not isinstance(node, exp.Expression):
+            raise StatementError(f"sqlglot could not parse this {self.rules.name} statement")
+        return node
+
+    # --- tables ----------------------------------------------------------------------------
+    def _table(self, text: str, record: StatementRecord) -> None:
+        text = self.rules.preprocess("table", text, record)
+        if record.status == "manual":
+            return
+        node = self._parse(text)
+        if not isinstance(node, exp.Create) or not isinstance(node.this, exp.Schema):
+            raise StatementError("CREATE TABLE without a column list (CREATE TABLE AS is not converted)")
+        schema = node.this
+        name = self.name(schema.this, record)
+        record.object = name
+        if name in self.tables:
+            raise StatementError(f"table {name} defined twice")
+        _strip_properties(node, record)
+        table = Table(name=name, source_name=_source_name(schema.this), line=record.line, record=record)
+        self.tables[name] = table
+        for item in schema.expressions:
+            if isinstance(item, exp.ColumnDef):
+                self._column(table, item, record)
+        for item in schema.expressions:
+            if not isinstance(item, exp.ColumnDef):
+                self._table_constraint(table, item, record)
+
+    def _column(self, table: Table, cd: exp.ColumnDef, record: StatementRecord) -> None:
+        name = self.name(cd.this, record)
+        kind = cd.args.get("kind")
+        if not isinstance(kind, exp.DataType):
+            raise StatementError(f"column {name} has no type")
+        ctx = ColumnContext(table=table.name, column=name, record=record, converter=self, source=cd)
+        domain = self._domain_for(kind)
+        if domain is not None:
+            target_type: exp.DataType = domain["type"].copy()
+            _rule(record, f"{table.name}.{name}: domain {kind.sql()} folded into {target_type.sql()} + CHECK")
+        else:
+            target_type = self.rules.map_type(kind, ctx)
+        col = Column(
+            name=name,
+            source_name=_source_name(cd.this),
+            source_type=kind.sql(self.rules.read),
+            type=target_type,
+        )
+        if domain is not None:
+            col.nullable = not domain["not_null"]
+            if domain["default"] is not None:
+                col.default = domain["default"].copy()
+            for chk in domain["checks"]:
+                replaced = chk.copy()
+                for c in list(replaced.find_all(exp.Column)):
+                    if c.name.lower() == "value":
+                        c.replace(exp.column(name, quoted=identifier(name).args["quoted"]))
+                col.checks.append(replaced)
+        serial = ctx.serial
+        for cons in cd.constraints:
+            k = cons.args.get("kind")
+            if isinstance(k, exp.NotNullColumnConstraint):
+                col.nullable = bool(k.args.get("allow_null"))
+            elif isinstance(k, exp.DefaultColumnConstraint):
+                col.default = self.normalize_tree(k.this.copy(), record)
+            elif isinstance(k, exp.AutoIncrementColumnConstraint):
+                serial = True
+                _rule(record, f"{table.name}.{name}: AUTO_INCREMENT -> sequence default (serial_as)")
+            elif (
+                isinstance(k, exp.GeneratedAsIdentityColumnConstraint)
+                and k.args.get("expression") is not None
+            ):
+                col.computed = self._computed(table, name, k.args["expression"], record)
+            elif isinstance(k, exp.GeneratedAsIdentityColumnConstraint):
+                serial = True
+                _rule(record, f"{table.name}.{name}: identity column -> sequence default (serial_as)")
+            elif isinstance(k, exp.OnUpdateColumnConstraint):
+                col.on_update = self.normalize_tree(k.this.copy(), record)
+                if isinstance(col.on_update, exp.CurrentTimestamp):
+                    col.on_update = exp.Anonymous(this="now", expressions=[])
+                    _rule(record, f"{table.name}.{name}: ON UPDATE CURRENT_TIMESTAMP -> ON UPDATE now()")
+            elif isinstance(k, exp.PrimaryKeyColumnConstraint):
+                table.primary_key = [name]
+            elif isinstance(k, exp.UniqueColumnConstraint):
+                self._add_index(
+                    table.name,
+                    f"{table.name}_{name}_key",
+                    [_col(name)],
+                    record,
+                    unique=True,
+                    constraint=True,
+                )
+            elif isinstance(k, exp.Reference):
+                self._add_fk(table.name, f"{table.name}_{name}_fkey", [name], k, record)
+            elif isinstance(k, exp.CheckColumnConstraint):
+                col.checks.append(self.normalize_tree(k.this.copy(), record))
+            elif isinstance(k, exp.ComputedColumnConstraint):
+                col.computed = self._computed(table, name, k.this, record)
+            elif isinstance(
+                k,
+                (
+                    exp.CommentColumnConstraint,
+                    exp.CharacterSetColumnConstraint,
+                    exp.CollateColumnConstraint,
+                    exp.BinaryColumnConstraint,
+                    exp.ZeroFillColumnConstraint,
+                ),
+            ):
+                _rule(record, f"{table.name}.{name}: removed {cons.sql(self.rules.read)}")
+            elif k is None and cons.args.get("this") is not None and isinstance(cons.this, exp.Identifier):
+                continue
+            else:
+                self.review(
+                    "warning",
+                    "column_clause_dropped",
+                    f"{table.name}.{name}",
+                    f"column clause not converted and dropped: {cons.sql(self.rules.read)}",
+                    record,
+                )
+        if isinstance(target_type, exp.DataType) and target_type.this == exp.DataType.Type.UNKNOWN:
+            raise StatementError(f"column {name}: no target type")
+        col.checks.extend(ctx.checks)
+        if ctx.default is not None:
+            col.default = ctx.default
+        if col.default is not None:
+            col.default = self._fix_default(table, col, record)
+        if serial:
+            self.serial_hints[(table.name, name)] = (fit_identifier(f"{table.name}_{name}_seq"), record)
+        self.rules.fix_column(table.name, col, record)
+        table.columns.append(col)
+
+    def _computed(
+        self, table: Table, name: str, expr: exp.Expression, record: StatementRecord
+    ) -> exp.Expression:
+        self.review(
+            "info",
+            "computed_column",
+            f"{table.name}.{name}",
+            "computed column created as GENERATED ALWAYS AS (...) STORED: leave it out of the "
+            "loaded columns (the target computes it)",
+            record,
+        )
+        return self.normalize_tree(expr.copy(), record)
+
+    def _fix_default(self, table: Table, col: Column, record: StatementRecord) -> exp.Expression | None:
+        default = col.default
+        assert default is not None
+        seq = _nextval_sequence(default)
+        if seq is not None:
+            seq_name = self.rules.normalize(seq, False) if seq == seq.lower() else seq
+            self.serial_hints[(table.name, col.name)] = (seq_name, record)
+            return None
+        if isinstance(default, exp.Null) and col.nullable:
+            return None
+        if (
+            col.type.this == exp.DataType.Type.BOOLEAN
+            and isinstance(default, (exp.Literal, exp.BitString))
+            and default.name in ("0", "1")
+        ):
+            _rule(record, f"{table.name}.{col.name}: default {default.name} -> {default.name == '1'}")
+            return exp.Boolean(this=default.name == "1")
+        ctx = ColumnContext(table=table.name, column=col.name, record=record, converter=self)
+        fixed = self.rules.fix_default(default, ctx)
+        if ctx.force_nullable and not col.nullable:
+            col.nullable = True
+            self.review(
+                "warning",
+                "not_null_dropped",
+                f"{table.name}.{col.name}",
+                "NOT NULL dropped: zero dates in this column load as NULL",
+                record,
+            )
+        return fixed
+
+    def _domain_for(self, dt: exp.DataType) -> dict[str, Any] | None:
+        if dt.this != exp.DataType.Type.USERDEFINED or not self.domains:
+            return None
+        kind = dt.args.get("kind")
+        raw = kind.name if isinstance(kind, exp.Expression) else str(kind or "")
+        return self.domains.get(self.rules.normalize(raw, False))
+
+    def _table_constraint(self, table: Table, item: exp.Expression, record: StatementRecord) -> None:
+        cname: str | None = None
+        inner = item
+        if isinstance(item, exp.Constraint):
+            cname = self.name(item.this, record)
+            if len(item.expressions) != 1:
+                raise StatementError(f"constraint {cname}: unexpected form")
+            inner = item.expressions[0]
+        if isinstance(inner, exp.PrimaryKey):
+            table.primary_key = [self.name(_ident(e), record) for e in inner.expressions]
+            table.pk_name = cname
+        elif isinstance(inner, exp.ForeignKey):
+            cols = [self.name(e, record) for e in inner.expressions]
+            ref = inner.args.get("reference")
+            if not isinstance(ref, exp.Reference):
+                raise StatementError("foreign key without REFERENCES")
+            self._add_fk(table.name, cname or f"{table.name}_{'_'.join(cols)}_fkey", cols, ref, record)
+        elif isinstance(inner, exp.UniqueColumnConstraint):
+            sch = inner.this
+            cols_nodes = sch.expressions if isinstance(sch, exp.Schema) else []
+            if isinstance(sch, exp.Schema) and isinstance(sch.this, exp.Identifier) and cname is None:
+                cname = self.name(sch.this, record)
+            cols = [self.name(_ident(e), record) for e in cols_nodes]
+            self._add_index(
+                table.name,
+                cname or f"{table.name}_{'_'.join(cols)}_key",
+                [_col(c) for c in cols],
+                record,
+                unique=True,
+                constraint=True,
+            )
+        elif isinstance(inner, exp.CheckColumnConstraint):
+            table.checks.append((cname, self.normalize_tree(inner.this.copy(), record)))
+        elif isinstance(inner, exp.IndexColumnConstraint):
+            self._inline_index(table, inner, record)
+        elif isinstance(inner, exp.ExcludeColumnConstraint):
+            self.review(
+                "warning",
+                "exclusion_constraint",
+                table.name,
+                f"exclusion constraint not supported by CockroachDB, dropped: {inner.sql(self.rules.read)}",
+                record,
+            )
+        else:
+            raise StatementError(
+                f"table {table.name}: unsupported table element {inner.sql(self.rules.read)}"
+            )
+
+    def _inline_index(self, table: Table, inner: exp.IndexColumnConstraint, record: StatementRecord) -> None:
+        kind = (inner.args.get("kind") or "").upper()
+        name = self.name(inner.this, record) if inner.this else None
+        cols = [self._index_column(e, record) for e in inner.expressions]
+        if kind == "FULLTEXT":
+            self.review(
+                "warning",
+                "fulltext_index",
+                f"{table.name}.{name}",
+                "FULLTEXT index not converted: CockroachDB full-text search uses a TSVECTOR column "
+                "with a GIN index (to_tsvector(...)); add one if queries need it",
+                record,
+            )
+            return
+        using = None
+        if kind == "SPATIAL":
+            using = "gist"
+            _rule(record, f"{table.name}.{name}: SPATIAL KEY -> spatial index USING GIST")
+        self._add_index(
+            table.name, name or f"{table.name}_{'_'.join(_key_names(cols))}_idx", cols, record, using=using
+        )
+
+    def _index_column(self, e: exp.Expression, record: StatementRecord) -> exp.Expression:
+        node = e.copy()
+        for prefix in list(node.find_all(exp.ColumnPrefix)):
+            whole = exp.column(prefix.this.copy() if isinstance(prefix.this, exp.Identifier) else prefix.name)
+            if prefix is node:
+                node = whole
+            else:
+                prefix.replace(whole)
+            _rule(record, "index prefix length removed (the whole column is indexed)")
+        for opclass in list(node.find_all(exp.Opclass)):
+            opname = opclass.expression.name.lower() if opclass.expression is not None else ""
+            if opname.endswith("_trgm_ops"):
+                continue  # https://www.cockroachlabs.com/docs/stable/trigram-indexes
+            _rule(record, f"operator class {opname} removed (CockroachDB uses its default)")
+            if opclass is node:
+                node = opclass.this
+            else:
+                opclass.replace(opclass.this)
+        if isinstance(node, exp.Identifier):
+            node = exp.column(node)
+        node = self.normalize_tree(node, record)
+        if isinstance(node, exp.Ordered) and not node.args.get("desc"):
+            node = node.this
+        return node
+
+    def _add_index(
+        self,
+        table: str,
+        name: str,
+        cols: list[exp.Expression],
+        record: StatementRecord,
+        *,
+        unique: bool = False,
+        constraint: bool = False,
+        using: str | None = None,
+        where: exp.Expression | None = None,
+    ) -> Index:
+        idx = Index(
+            name=fit_identifier(name),
+            table=table,
+            columns=cols,
+            line=record.line,
+            record=record,
+            unique=unique,
+            constraint=constraint,
+            using=using,
+            where=where,
+        )
+        self.indexes.append(idx)
+        return idx
+
+    def _add_fk(
+        self, table: str, name: str, cols: list[str], ref: exp.Reference, record: StatementRecord
+    ) -> None:
+        target = ref.this
+        if isinstance(target, exp.Schema):
+            ref_table = self.name(target.this, record)
+            ref_cols = [self.name(_ident(e), record) for e in target.expressions]
+        else:
+            ref_table = self.name(target, record)
+            ref_cols = []
+        on_delete = on_update = None
+        for opt in ref.args.get("options") or []:
+            text = opt if isinstance(opt, str) else opt.sql()
+            m = re.match(r"ON\s+(DELETE|UPDATE)\s+(.+)", text.strip(), re.I)
+            if m:
+                action = " ".join(m.group(2).upper().split())
+                if m.group(1).upper() == "DELETE":
+                    on_delete = action
+                else:
+                    on_update = action
+        self.fks.append(
+            ForeignKey(
+                name=fit_identifier(name),
+                table=table,
+                columns=cols,
+                ref_table=ref_table,
+                ref_columns=ref_cols,
+                line=record.line,
+                record=record,
+                on_delete=on_delete,
+                on_update=on_update,
+            )
+        )
+
+    # --- other statements ------------------------------------------------------------------
+    def _index(self, text: str, record: StatementRecord) -> None:
+        text = self.rules.preprocess("index", text, record)
+        if re.match(r"^\s*CREATE\s+FULLTEXT\b", text, re.I):
+            self.review("warning", "fulltext_index", "?", "FULLTEXT index not converted", record)
+            record.status = "skipped"
+            return
+        text = re.sub(
+            r"^(\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?)(?:[`\"]?[\w$#]+[`\"]?\.)",
+            r"\1",
+            text,
+            flags=re.I,
+        )
+        text = re.sub(r"\bON\s+ONLY\s+", "ON ", text, count=1, flags=re.I)
+        spatial = bool(re.match(r"^\s*CREATE\s+SPATIAL\b", text, re.I))
+        text = re.sub(r"^\s*CREATE\s+SPATIAL\s+", "CREATE ", text, flags=re.I)
+        node = self._parse(text)
+        if not isinstance(node, exp.Create) or not isinstance(node.this, exp.Index):
+            raise StatementError("could not read the index definition")
+        ix = node.this
+        table_node = ix.args.get("table")
+        if table_node is None:
+            raise StatementError("index without a table")
+        table = self.name(table_node, record)
+        params = ix.args.get("params")
+        cols_raw = params.args.get("columns") if params is not None else None
+        cols = [self._index_column(c, record) for c in (cols_raw or [])]
+        using_node = params.args.get("using") if params is not None else None
+        using = using_node.name.lower() if using_node is not None else None
+        if spatial:
+            using = "gist"
+        if using in ("btree",):
+            using = None
+        if using == "hash":
+            _rule(record, "USING HASH index -> ordinary index")
+            using = None
+        where = params.args.get("where") if params is not None else None
+        if where is not None:
+            where = self.normalize_tree(
+                where.this.copy() if isinstance(where, exp.Where) else where.copy(), record
+            )
+        name = self.name(ix.this, record) if ix.this else f"{table}_{'_'.join(_key_names(cols))}_idx"
+        record.object = name
+        idx = self._add_index(
+            table, name, cols, record, unique=bool(node.args.get("unique")), using=using, where=where
+        )
+        if params is not None:
+            idx.storing = [self.name(i, record) for i in params.args.get("include") or []]
+            for key in ("with_storage", "tablespace"):
+                if params.args.get(key):
+                    _rule(record, f"removed index storage option ({key})")
+        if node.args.get("concurrently"):
+            _rule(record, "CONCURRENTLY removed (the index is built before the table is used)")
+
+    def _sequence(self, text: str, record: StatementRecord) -> None:
+        m = re.match(
+            r"^\s*CREATE\s+SEQUENCE\s+(IF\s+NOT\s+EXISTS\s+)?((?:[`\"]?[\w$#]+[`\"]?\.)?[`\"]?[\w$#]+[`\"]?)(.*)$",
+            text,
+            re.I | re.S,
+        )
+        if not m:
+            raise StatementError("could not read the sequence name")
+        raw = m.group(2).split(".")[-1]
+        name = fit_identifier(self.rules.normalize(raw.strip('"`'), raw.startswith('"')))
+        record.object = name
+        opts = m.group(3)
+        seq = Sequence(name=name, line=record.line, record=record)
+
+        def num(pattern: str) -> int | None:
+            hit = re.search(pattern, opts, re.I)
+            return int(hit.group(1)) if hit else None
+
+        seq.start = num(r"\bSTART\s+(?:WITH\s+)?(-?\d+)")
+        seq.increment = num(r"\bINCREMENT\s+(?:BY\s+)?(-?\d+)")
+        seq.minvalue = num(r"(?<!NO )\bMINVALUE\s+(-?\d+)")
+        seq.maxvalue = num(r"(?<!NO )\bMAXVALUE\s+(-?\d+)")
+        seq.cache = num(r"\bCACHE\s+(\d+)")
+        seq.cycle = bool(re.search(r"(?<!NO)\bCYCLE\b", opts, re.I))
+        if seq.maxvalue is not None and seq.maxvalue > 2**63 - 1:
+            _rule(record, f"sequence {name}: MAXVALUE {seq.maxvalue} above INT8 range removed")
+            seq.maxvalue = None
+        if seq.cache is not None and seq.cache <= 1:
+            seq.cache = None
+        dropped = re.findall(
+            r"\b(NOORDER|ORDER|NOKEEP|KEEP|NOSCALE|SCALE|GLOBAL|SESSION|NOCACHE)\b", opts, re.I
+        )
+        if dropped:
+            _rule(record, f"sequence {name}: removed {' '.join(d.upper() for d in dropped)}")
+        owned = re.search(r"\bOWNED\s+BY\s+([\w\"]+)\.([\w\"]+)", opts, re.I)
+        if owned:
+            seq.table = self.rules.normalize(owned.group(1).strip('"'), owned.group(1).startswith('"'))
+            seq.column = self.rules.normalize(owned.group(2).strip('"'), owned.group(2).startswith('"'))
+        self.sequences[name] = seq
+
+    def _alter_sequence(self, text: str, record: StatementRecord) -> None:
+        m = re.match(r"^\s*ALTER\s+SEQUENCE\s+([\w\".]+)\s+OWNED\s+BY\s+([\w\".]+)\s*$", text, re.I | re.S)
+        if not m:
+            raise StatementError("only ALTER SEQUENCE ... OWNED BY is converted")
+        seq = self.rules.normalize(m.group(1).split(".")[-1].strip('"'), '"' in m.group(1))
+        parts = m.group(2).split(".")
+        record.object = seq
+        record.status = "folded"
+        if len(parts) >= 2:
+            table = self.rules.normalize(parts[-2].strip('"'), parts[-2].startswith('"'))
+            column = self.rules.normalize(parts[-1].strip('"'), parts[-1].startswith('"'))
+            if seq in self.sequences:
+                self.sequences[seq].table, self.sequences[seq].column = table, column
+
+    def _enum(self, text: str, record: StatementRecord) -> None:
+        node = self._parse(text)
+        if not isinstance(node, exp.Create) or not isinstance(node.expression, exp.DataType):
+            raise StatementError("could not read the enum type")
+        name = self.name(node.this, record)
+        record.object = name
+        values = [v.name for v in node.expression.expressions]
+        self.enums[name] = EnumType(name, values, record.line, record)
+
+    def add_enum(self, name: str, values: list[str], record: StatementRecord) -> str:
+        """Create (or reuse) an enum type for a MySQL ENUM column; returns its name."""
+        name = fit_identifier(name)
+        existing = self.enums.get(name)
+        if existing is not None and existing.values != values:
+            name = fit_identifier(f"{name}_{len(self.enums)}")
+        self.enums.setdefault(name, EnumType(name, values, record.line, record))
+        return name
+
+    def _domain(self, text: str, record: StatementRecord) -> None:
+        m = re.match(r"^\s*CREATE\s+DOMAIN\s+([\w\".]+)\s+(?:AS\s+)?(.*)$", text, re.I | re.S)
+        if not m:
+            raise StatementError("could not read the domain")
+        raw = m.group(1).split(".")[-1]
+        name = self.rules.normalize(raw.strip('"'), raw.startswith('"'))
+        record.object = name
+        rest = m.group(2)
+        cut = re.search(r"\b(CONSTRAINT|CHECK|DEFAULT|NOT\s+NULL|NULL|COLLATE)\b", rest, re.I)
+        type_text = rest[: cut.start()] if cut else rest
+        clauses = rest[cut.start() :] if cut else ""
+        base = exp.DataType.build(type_text.strip(), dialect=self.rules.read)
+        ctx = ColumnContext(table=name, column="VALUE", record=record, converter=self)
+        target = self.rules.map_type(base, ctx)
+        checks = []
+        for chk in re.finditer(r"\bCHECK\s*\(", clauses, re.I):
+            start = chk.end() - 1
+            end = close_paren(clauses, start)
+            checks.append(sqlglot.parse_one(clauses[start : end + 1], read=self.rules.read))
+        default = None
+        dm = re.search(
+            r"\bDEFAULT\s+(.+?)(?=\s+(CONSTRAINT|CHECK|NOT\s+NULL|NULL)\b|$)", clauses, re.I | re.S
+        )
+        if dm:
+            default = sqlglot.parse_one(dm.group(1), read=self.rules.read)
+        self.domains[name] = {
+            "type": target,
+            "checks": checks,
+            "not_null": bool(re.search(r"\bNOT\s+NULL\b", clauses, re.I)),
+            "default": default,
+        }
+        record.status = "folded"
+        record.rules.append(f"domain {name} folded into its columns: base type + CHECK")
+
+    def _view(self, text: str, record: StatementRecord) -> None:
+        text = self.rules.preprocess("view", text, record)
+        node = self._parse(text)
+        if not isinstance(node, exp.Create) or (node.args.get("kind") or "").upper() != "VIEW":
+            raise StatementError("could not read the view")
+        target = node.this
+        columns: list[str] = []
+        if isinstance(target, exp.Schema):
+            columns = [self.name(_ident(e), record) for e in target.expressions]
+            target = target.this
+        name = self.name(target, record)
+        record.object = name
+        query = node.expression
+        if query is None:
+            raise StatementError("view without a query")
+        query = self.normalize_tree(query.copy(), record)
+        query = self.rules.fix_view(query, record)
+        ctes = {c.alias_or_name for c in query.find_all(exp.CTE)}
+        depends = {t.name for t in query.find_all(exp.Table) if t.name and t.name not in ctes}
+        self.views[name] = View(
+            name=name, query=query, line=record.line, record=record, columns=columns, depends=depends
+        )
+
+    def _alter(self, text: str, record: StatementRecord) -> None:
+        text = self.rules.preprocess("alter", text, record)
+        node = self._parse(text)
+        if not isinstance(node, exp.Alter):
+            raise StatementError("could not read the ALTER TABLE")
+        table_name = self.name(node.this, record)
+        record.object = table_name
+        table = self.tables.get(table_name)
+        if table is None and table_name in self.manual_tables:
+            self._manual(
+                "alter table", text, record, f"table {table_name} is left for manual porting", table_name
+            )
+            return
+        for action in node.args.get("actions") or []:
+            if isinstance(action, exp.AddConstraint):
+                if table is None:
+                    raise StatementError(f"ALTER TABLE on table {table_name} not defined before")
+                record.status = "folded"
+                for cons in action.expressions:
+                    self._table_constraint(table, cons, record)
+            elif isinstance(action, exp.ColumnDef):
+                if table is None:
+                    raise StatementError(f"ALTER TABLE on table {table_name} not defined before")
+                self._column(table, action, record)
+                record.status = "folded"
+            elif isinstance(action, exp.AlterColumn) and action.args.get("default") is not None:
+                if table is None:
+                    raise StatementError(f"ALTER TABLE on table {table_name} not defined before")
+                col = table.column(self.name(action.this, record))
+                if col is None:
+                    raise StatementError(f"column {action.this.sql()} not found in {table_name}")
+                col.default = self.normalize_tree(action.args["default"].copy(), record)
+                col.default = self._fix_default(table, col, record)
+                record.status = "folded"
+            else:
+                raise StatementError(f"ALTER TABLE action not converted: {action.sql(self.rules.read)}")
+        record.rules.append(f"folded into the definition of {table_name}")
+
+
+def _rule(record: StatementRecord, text: str) -> None:
+    if text not in record.rules:
+        record.rules.append(text)
+
+
+def _col(name: str) -> exp.Column:
+    """A column reference to a converted name, quoted only where needed."""
+    return exp.Column(this=identifier(name))
+
+
+def _ident(e: exp.Expression) -> exp.Expression:
+    """The identifier inside a key element (``Ordered``/``Column``/``Identifier``)."""
+    if isinstance(e, exp.Ordered):
+        e = e.this
+    if isinstance(e, exp.Column):
+        return e.this
+    return e
+
+
+def _key_names(cols: list[exp.Expression]) -> list[str]:
+    out = []
+    for c in cols:
+        inner = c.this if isinstance(c, exp.Ordered) else c
+        out.append(inner.name if isinstance(inner, exp.Column) else "expr")
+    return out
+
+
+def _source_name(node: exp.Expression) -> str:
+    """The name as the source spells it (schema included when given)."""
+    if isinstance(node, exp.Table):
+        parts = [p.name for p in (node.args.get("catalog"), node.args.get("db")) if p is not None]
+        return ".".join([*parts, node.name])
+    return node.name
+
+
+def _nextval_sequence(node: exp.Expression) -> str | None:
+    """``seq`` when ``node`` is ``nextval('seq')`` / ``nextval('seq'::regclass)``."""
+    if isinstance(node, exp.Anonymous) and str(node.this).lower() == "nextval" and node.expressions:
+        arg = node.expressions[0]
+        if isinstance(arg, exp.Cast):
+            arg = arg.this
+        if isinstance(arg, exp.Literal) and arg.is_string:
+            return arg.name.split(".")[-1].strip('"')
+    return None
+
+
+def _strip_properties(node: exp.Create, record: StatementRecord) -> None:
+    """Drop table properties (ENGINE=, CHARSET, COLLATE, AUTO_INCREMENT=N, COMMENT, ...)."""
+    props = node.args.get("properties")
+    if props is None:
+        return
+    for prop in props.expressions:
+        _rule(record, f"removed table option {prop.sql('mysql') if prop else ''}".strip())
+    node.set("properties", None)
+
+
+__all__ = ["Converter", "StatementError"]

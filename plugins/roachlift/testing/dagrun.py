@@ -1,0 +1,154 @@
+"""Run one roachlift DAG in-process with ``dag.test()`` and answer its cutover approval.
+
+Used by the end-to-end tests and the demo, always in a process of its own (Airflow reads its
+configuration once per process)::
+
+    python -m roachlift.testing.dagrun --dag-id roachlift_pagila --conf '{"mode": "cutover"}' \\
+        --approve approve --result result.json
+
+``AIRFLOW_HOME`` must name a folder of this run; the metadata database there is created when
+missing. ``--approve approve|reject`` answers the approval task as a person in the UI would (by
+writing the response the UI writes); ``none`` leaves it to time out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+
+def migrate_metadata_db() -> None:
+    """``airflow db migrate`` for this ``AIRFLOW_HOME`` (a no-op when already done)."""
+    home = Path(os.environ["AIRFLOW_HOME"])
+    stamp = home / ".roachlift-db-migrated"
+    if stamp.exists():
+        return
+    airflow = Path(sys.executable).with_name("airflow")
+    proc = subprocess.run([str(airflow), "db", "migrate"], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"airflow db migrate failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+    stamp.touch()
+
+
+def _answer_approvals(choice: str, stop: threading.Event, answered: list[str]) -> None:
+    """Answer every pending approval with ``choice`` (Approve/Reject) the way the api-server's
+    HITL endpoint does: record the response, then resume the parked task."""
+    from airflow import settings
+    from airflow.models.hitl import HITLDetail, HITLUser
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.models.trigger import handle_event_submit
+    from airflow.triggers.base import TriggerEvent
+    from airflow.utils.state import TaskInstanceState
+
+    from roachlift.testing._clock import utcnow
+
+    while not stop.is_set():
+        session = settings.Session()  # type: ignore[misc]
+        try:
+            pending = session.query(HITLDetail).filter(HITLDetail.responded_at.is_(None)).all()
+            for detail in pending:
+                ti = session.get(TaskInstance, detail.ti_id)
+                if ti is None or ti.state not in (
+                    TaskInstanceState.AWAITING_INPUT,
+                    TaskInstanceState.DEFERRED,
+                ):
+                    continue
+                detail.chosen_options = [choice]
+                detail.responded_at = utcnow()
+                detail.responded_by = HITLUser(id="roachlift-test", name="roachlift-test")
+                detail.params_input = {}
+                session.add(detail)
+                handle_event_submit(
+                    TriggerEvent(detail.as_resume_event_payload()), task_instance=ti, session=session
+                )
+                answered.append(detail.subject)
+            session.commit()
+        finally:
+            session.close()
+        stop.wait(0.5)
+
+
+def run(dag_id: str, conf: dict[str, Any], approve: str) -> dict[str, Any]:
+    """Run the DAG once; return its state, each task's state and the report path."""
+    migrate_metadata_db()
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=os.environ.get("AIRFLOW__CORE__DAGS_FOLDER"))
+    if bag.import_errors:
+        raise SystemExit(f"DAG import errors: {bag.import_errors}")
+    dag = bag.dags[dag_id]
+    stop = threading.Event()
+    answered: list[str] = []
+    thread = None
+    if approve in {"approve", "reject"}:
+        choice = "Approve" if approve == "approve" else "Reject"
+        thread = threading.Thread(target=_answer_approvals, args=(choice, stop, answered), daemon=True)
+        thread.start()
+    started = time.monotonic()
+    try:
+        dag_run = dag.test(run_conf=conf)
+    finally:
+        stop.set()
+        if thread is not None:
+            thread.join(5)
+    from airflow import settings
+    from airflow.models.taskinstance import TaskInstance
+
+    session = settings.Session()  # type: ignore[misc]
+    tis = session.query(TaskInstance).filter(
+        TaskInstance.dag_id == dag_id, TaskInstance.run_id == dag_run.run_id
+    )
+    states: dict[str, list[str]] = {}
+    report: Any = None
+    for ti in tis:
+        states.setdefault(ti.task_id, []).append(str(ti.state))
+    from airflow.models.xcom import XComModel
+
+    row = (
+        session.query(XComModel)
+        .filter(
+            XComModel.dag_id == dag_id,
+            XComModel.run_id == dag_run.run_id,
+            XComModel.task_id == "report",
+            XComModel.key == "return_value",
+        )
+        .first()
+    )
+    if row is not None:
+        report = XComModel.deserialize_value(row)
+    session.close()
+    return {
+        "dag_id": dag_id,
+        "run_id": dag_run.run_id,
+        "state": str(dag_run.state),
+        "seconds": round(time.monotonic() - started, 1),
+        "tasks": states,
+        "answered": answered,
+        "report": report,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI entry point; exit 0 when the run succeeded."""
+    parser = argparse.ArgumentParser(prog="python -m roachlift.testing.dagrun", description=__doc__)
+    parser.add_argument("--dag-id", required=True)
+    parser.add_argument("--conf", default="{}", help="run conf (the trigger form's Params) as JSON")
+    parser.add_argument("--approve", choices=["approve", "reject", "none"], default="none")
+    parser.add_argument("--result", type=Path, help="write the run's outcome here as JSON")
+    args = parser.parse_args(argv)
+    result = run(args.dag_id, json.loads(args.conf), args.approve)
+    if args.result:
+        args.result.write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
+    print(json.dumps({k: result[k] for k in ("dag_id", "state", "seconds")}, default=str))
+    return 0 if result["state"] == "success" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

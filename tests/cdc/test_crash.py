@@ -1,0 +1,215 @@
+"""Crash test: the applier process is killed with SIGKILL at random points while a writer keeps
+changing the source; after restarts the target equals the source row for row."""
+
+from __future__ import annotations
+
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pymysql
+
+from roachlift.cdc.apply import run_applier
+from roachlift.cdc.mysql import MySQLSource, master_status
+from roachlift.cdc.postgres import PostgresSource
+from roachlift.testing import MariaDBServer
+
+from .conftest import execute, rows
+
+DDL = [
+    "CREATE TABLE acct (id int PRIMARY KEY, balance bigint NOT NULL, note text, blob text)",
+    "ALTER TABLE acct ALTER COLUMN blob SET STORAGE EXTERNAL",
+    "CREATE TABLE ledger (acct int, seq int, amount bigint, PRIMARY KEY (acct, seq))",
+]
+
+
+def writer(dsn: str, stop: threading.Event, seed: int) -> int:
+    """Random transactions of inserts, updates, PK changes and deletes until ``stop``; returns txns."""
+    rnd = random.Random(seed)
+    n = 0
+    big = "B" * 50_000
+    with psycopg.connect(dsn) as conn:
+        while not stop.is_set():
+            with conn.transaction():
+                for _ in range(rnd.randint(1, 8)):
+                    k = rnd.randint(1, 300)
+                    op = rnd.random()
+                    if op < 0.4:
+                        conn.execute(
+                            "INSERT INTO acct VALUES (%s, %s, %s, %s)"
+                            " ON CONFLICT (id) DO UPDATE SET balance = acct.balance + 1",
+                            (k, rnd.randint(0, 1000), f"n{k}", big if k % 10 == 0 else None),
+                        )
+                        conn.execute(
+                            "INSERT INTO ledger VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                            (k, rnd.randint(1, 20), k),
+                        )
+                    elif op < 0.75:
+                        conn.execute(
+                            "UPDATE acct SET balance = balance + %s WHERE id = %s", (rnd.randint(-5, 5), k)
+                        )
+                    elif op < 0.85:
+                        conn.execute(
+                            "UPDATE acct SET id = %s WHERE id = %s"
+                            " AND NOT EXISTS (SELECT 1 FROM acct WHERE id = %s)",
+                            (k + 1000, k, k + 1000),
+                        )
+                    else:
+                        conn.execute("DELETE FROM acct WHERE id = %s", (k,))
+                        conn.execute(
+                            "DELETE FROM ledger WHERE acct = %s AND seq < %s", (k, rnd.randint(1, 20))
+                        )
+            n += 1
+            time.sleep(0.001)
+    return n
+
+
+def test_sigkill_at_random_points_loses_and_repeats_nothing(pg_db: str, pg_target: str, pg_slot: str) -> None:
+    execute(pg_target, *DDL)
+    execute(pg_db, *DDL)
+    stop = threading.Event()
+    counts: list[int] = []
+    thread = threading.Thread(target=lambda: counts.append(writer(pg_db, stop, 42)))
+    thread.start()
+    rnd = random.Random(7)
+    script = str(Path(__file__).with_name("applier_process.py"))
+    kills = 0
+    try:
+        deadline = time.monotonic() + 6
+        while time.monotonic() < deadline:
+            proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    script,
+                    "postgres",
+                    pg_db,
+                    pg_slot,
+                    pg_target,
+                    "crash",
+                    str(rnd.choice([5, 50, 500])),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+            time.sleep(rnd.uniform(0.4, 1.5))
+            if proc.poll() is not None:
+                raise AssertionError(
+                    f"applier exited early: {proc.stderr.read().decode() if proc.stderr else ''}"
+                )
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            kills += 1
+    finally:
+        stop.set()
+        thread.join()
+    assert kills >= 5 and counts[0] > 100
+    stats = run_applier(PostgresSource(pg_db, pg_slot), pg_target, migration="crash", batch_changes=1000)
+    assert stats.caught_up
+    for table, key in (("acct", "id"), ("ledger", "acct, seq")):
+        query = f"SELECT row_to_json(r)::text FROM {table} AS r ORDER BY {key}"
+        source, target = rows(pg_db, query), rows(pg_target, query)
+        assert len(source) > 50
+        assert source == target, table
+    # the checkpoint is where the slot is: nothing left behind, nothing to replay
+    (saved,) = rows(
+        pg_target, "SELECT position->>'lsn' FROM roachlift_cdc_checkpoint WHERE migration = 'crash'"
+    )[0]
+    (confirmed,) = rows(
+        pg_db, f"SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = '{pg_slot}'"
+    )[0]
+    assert saved == confirmed
+
+
+def mysql_writer(kwargs: dict[str, Any], stop: threading.Event, seed: int) -> int:
+    """Random transactions on the MariaDB source until ``stop``; returns how many committed."""
+    rnd = random.Random(seed)
+    n = 0
+    conn = pymysql.connect(**kwargs)
+    try:
+        with conn.cursor() as cur:
+            while not stop.is_set():
+                for _ in range(rnd.randint(1, 6)):
+                    k = rnd.randint(1, 200)
+                    op = rnd.random()
+                    if op < 0.45:
+                        cur.execute(
+                            "INSERT INTO acct VALUES (%s, %s, %s)"
+                            " ON DUPLICATE KEY UPDATE balance = balance + 1",
+                            (k, rnd.randint(0, 1000), f"n{k}"),
+                        )
+                    elif op < 0.75:
+                        cur.execute(
+                            "UPDATE acct SET balance = balance + %s WHERE id = %s", (rnd.randint(-5, 5), k)
+                        )
+                    elif op < 0.85:
+                        cur.execute("UPDATE IGNORE acct SET id = %s WHERE id = %s", (k + 1000, k))
+                    else:
+                        cur.execute("DELETE FROM acct WHERE id = %s", (k,))
+                conn.commit()
+                n += 1
+                time.sleep(0.002)
+    finally:
+        conn.close()
+    return n
+
+
+def test_mysql_sigkill_at_random_points(mariadb_server: MariaDBServer, mysql_db: str, pg_target: str) -> None:
+    ddl = "CREATE TABLE acct (id int PRIMARY KEY, balance bigint NOT NULL, note varchar(20))"
+    execute(pg_target, ddl)
+    kwargs = mariadb_server.connect_kwargs(mysql_db)
+    conn = pymysql.connect(**kwargs, autocommit=True)  # type: ignore[arg-type]
+    with conn.cursor() as cur:
+        cur.execute(ddl)
+    start = master_status(mariadb_server.connect_kwargs())
+    stop = threading.Event()
+    counts: list[int] = []
+    thread = threading.Thread(target=lambda: counts.append(mysql_writer(kwargs, stop, 3)))
+    thread.start()
+    rnd = random.Random(11)
+    script = str(Path(__file__).with_name("applier_process.py"))
+    kills = 0
+    try:
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    script,
+                    "mysql",
+                    str(mariadb_server.port),
+                    mysql_db,
+                    start["binlog_file"],
+                    str(start["binlog_pos"]),
+                    pg_target,
+                    "crash",
+                    str(rnd.choice([5, 50])),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+            time.sleep(rnd.uniform(0.4, 1.2))
+            if proc.poll() is not None:
+                raise AssertionError(
+                    f"applier exited early: {proc.stderr.read().decode() if proc.stderr else ''}"
+                )
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            kills += 1
+    finally:
+        stop.set()
+        thread.join()
+    assert kills >= 4 and counts[0] > 50
+    source = MySQLSource(mariadb_server.connect_kwargs(), start, schemas=[mysql_db])
+    assert run_applier(source, pg_target, migration="crash").caught_up
+    with conn.cursor() as cur:
+        cur.execute("SELECT id, balance, note FROM acct ORDER BY id")
+        expected = [tuple(r) for r in cur.fetchall()]
+    conn.close()
+    assert len(expected) > 50
+    assert rows(pg_target, "SELECT id, balance, note FROM acct ORDER BY id") == expected

@@ -1,0 +1,4 @@
+ALTER TABLE child ADD CONSTRAINT fk_child_parent FOREIGN KEY (parent_id) REFERENCES parent (id) ON DELETE CASCADE;
+
+ALTER TABLE child ADD CONSTRAINT fk_child_other FOREIGN KEY (other_id) REFERENCES parent (id) ON DELETE SET NULL;
+

@@ -1,0 +1,2 @@
+ALTER TABLE pet ADD CONSTRAINT pet_owner_fkey FOREIGN KEY (owner_id) REFERENCES "Person" (id);
+
