@@ -180,6 +180,17 @@ def _ui(env: dict[str, str], work: Path) -> int:
     server = AirflowServer(REPO / "dags", env=env, home=work / "airflow_ui")
     server.start()
     try:
+        airflow = str(Path(sys.executable).with_name("airflow"))
+        for pool, what in (
+            ("roachlift_source", "reading the source"),
+            ("roachlift_target", "writing the target"),
+        ):
+            subprocess.run(
+                [airflow, "pools", "set", pool, "4", f"roachlift: concurrent tasks {what}"],
+                env=server.environment(),
+                check=True,
+                capture_output=True,
+            )
         _say(f"Airflow UI: {server.base_url}  (DAGs roachlift_demo_pagila, roachlift_demo_sakila)")
         _say(f"trigger a run with mode=cutover, then approve it under {server.base_url}/required_actions")
         _say("Ctrl-C stops Airflow and the databases")

@@ -56,7 +56,7 @@ def test_postgres_sakila_round_trip(
 _PG_TYPES = {
     "tinyint": "bigint", "smallint": "bigint", "mediumint": "bigint", "int": "bigint", "bigint": "numeric",
     "year": "int", "decimal": "numeric", "float": "float8", "double": "float8", "date": "date",
-    "datetime": "timestamp", "timestamp": "timestamptz", "time": "interval", "set": "text[]", "json": "jsonb",
+    "datetime": "timestamp", "timestamp": "timestamptz", "time": "interval", "set": "text", "json": "jsonb",
 }  # fmt: skip
 _BYTES = {"binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob", "geometry"}
 

@@ -88,6 +88,15 @@ def run(dag_id: str, conf: dict[str, Any], approve: str) -> dict[str, Any]:
     answered: list[str] = []
     thread = None
     if approve in {"approve", "reject"}:
+        # Import and map every model here, before the thread starts: a model import racing the
+        # one dag.test() does deadlocks on Python's import lock.
+        import sqlalchemy.orm
+        from airflow.models import import_all_models
+        from airflow.models.trigger import handle_event_submit  # noqa: F401
+        from airflow.triggers.base import TriggerEvent  # noqa: F401
+
+        import_all_models()
+        sqlalchemy.orm.configure_mappers()
         choice = "Approve" if approve == "approve" else "Reject"
         thread = threading.Thread(target=_answer_approvals, args=(choice, stop, answered), daemon=True)
         thread.start()
