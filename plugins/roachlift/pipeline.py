@@ -634,7 +634,14 @@ def verify_step(ctx: RunContext, live: bool = True) -> Summary:
         "tables": data["tables"],
         "last_rehearsal": _last_rehearsal(ctx),
         "stats": [
-            _stat("verify", str(t.get("table")), int(t.get("rows_source") or 0)) for t in data["tables"]
+            _stat(
+                "verify",
+                str(t.get("table")),
+                int(t.get("rows_source") or 0),
+                0,
+                float(t.get("elapsed_s") or 0),
+            )
+            for t in data["tables"]
         ],
     }
 
@@ -726,9 +733,11 @@ def _outcome(ctx: RunContext, pulled: Mapping[str, Any]) -> _Outcome:
     return _Outcome("not cut over", [])
 
 
-def report_step(ctx: RunContext, pulled: Mapping[str, Any]) -> Summary:
+def report_step(ctx: RunContext, pulled: Mapping[str, Any], started_at: float | None = None) -> Summary:
     """Write the run report from the steps' summaries; return its paths and the run's outcome."""
     report = RunReport(migration=ctx.spec.name, run_id=ctx.run_id, mode=ctx.mode)
+    if started_at is not None:
+        report.started_at = started_at
     outcome = _outcome(ctx, pulled)
     report.outcome = outcome.text
     report.notes.extend(outcome.notes)
@@ -738,8 +747,13 @@ def report_step(ctx: RunContext, pulled: Mapping[str, Any]) -> Summary:
             report.notes.append(f"change stream: {release_change_stream(ctx)}")
         except Exception as exc:  # the report must still be written
             report.notes.append(f"change stream not released ({exc}): drop the slot by hand")
-    items: list[Mapping[str, Any]] = list(pulled.get("load.load_table") or [])
-    items += [v for v in pulled.values() if isinstance(v, Mapping)]
+    items: list[Mapping[str, Any]] = []
+    for task_id in REPORT_TASKS:  # in the order of the chain, the mapped loads right after the dump
+        value = pulled.get(task_id)
+        if isinstance(value, Mapping):
+            items.append(value)
+        if task_id == "dump":
+            items += [v for v in pulled.get("load.load_table") or [] if isinstance(v, Mapping)]
     for summary in items:
         if not isinstance(summary, Mapping):
             continue

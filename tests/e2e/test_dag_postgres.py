@@ -145,6 +145,8 @@ def test_cutover_approved_moves_everything_including_cdc_changes(
         )
         assert slots.fetchall() == []
     report = json.loads(Path(result["report"]["json"]).read_text())
+    assert report["total_seconds"] > 1  # measured from the run's start, not the report task's
+    assert [s["step"] for s in report["steps"]][:2] == ["extract", "convert"]  # in the chain's order
     loaded = {s["table"]: s["rows"] for s in report["steps"] if s["step"] == "load"}
     assert loaded["public.rental"] == 16044 and loaded["public.film"] == 1000
     assert Path(result["report"]["html"]).read_text().count("<svg") == 1  # the CDC lag chart

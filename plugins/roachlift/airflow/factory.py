@@ -203,7 +203,8 @@ def build_dag(spec: MigrationSpec, spec_path: Path) -> DAG:
             pulled["load.load_table"] = (
                 [loaded] if isinstance(loaded, dict) else [x for x in loaded or [] if x]
             )
-            result = pipeline.report_step(ctx, pulled)
+            start = getattr(context.get("dag_run"), "start_date", None)
+            result = pipeline.report_step(ctx, pulled, start.timestamp() if start else None)
             log.info("roachlift report: %s (json: %s)", result["html"], result["json"])
             if result["outcome"] not in {"cut over", "rehearsal ok"}:
                 raise AirflowFailException(f"run ended as {result['outcome']!r}: see {result['html']}")
