@@ -678,6 +678,13 @@ def changefeed_step(ctx: RunContext, brokers: str | None = None) -> Summary:
     return {"summary": f"changefeed job {row[0] if row else '?'} streams {len(tables)} table(s) to Kafka"}
 
 
+def changefeed_topics(ctx: RunContext) -> list[str]:
+    """Kafka topics the changefeed writes: ``<topic_prefix><table>`` (CockroachDB's default naming)."""
+    feed = ctx.spec.cutover.changefeed
+    prefix = feed.topic_prefix if feed else ""
+    return [prefix + table.rsplit(".", 1)[-1] for table in _target_tables(ctx)]
+
+
 def cutover_done_step(ctx: RunContext) -> Summary:
     """Release the change stream and say what to point the application at."""
     released = release_change_stream(ctx)

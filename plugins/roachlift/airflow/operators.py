@@ -217,6 +217,14 @@ class CreateChangefeedOperator(RoachliftStepOperator):
         if feed is not None:
             extra = BaseHook.get_connection(feed.kafka_conn_id).extra_dejson or {}
             brokers = extra.get("bootstrap.servers")
+            if feed.create_topics and str(ctx.spec.target.dialect) == "cockroachdb":
+                from airflow.providers.apache.kafka.hooks.client import KafkaAdminClientHook
+
+                topics = pipeline.changefeed_topics(ctx)
+                KafkaAdminClientHook(kafka_config_id=feed.kafka_conn_id).create_topic(
+                    [(t, feed.topic_partitions, feed.topic_replication) for t in topics]
+                )
+                self.log.info("Kafka topics ready: %s", ", ".join(topics))
         summary = call_step(pipeline.changefeed_step, ctx, brokers=brokers)
         self.log.info("%s", summary["summary"])
         return summary

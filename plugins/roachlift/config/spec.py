@@ -127,6 +127,8 @@ class ChangefeedSpec(_Model):
     format: Literal["json", "avro"] = "json"
     schema_registry_url: str | None = None
     create_topics: bool = False
+    topic_partitions: int = Field(default=1, ge=1)
+    topic_replication: int = Field(default=1, ge=1)
 
     @model_validator(mode="after")
     def _avro_needs_registry(self) -> ChangefeedSpec:
