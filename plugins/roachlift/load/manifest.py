@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from roachlift.dump.manifest import TableManifest
 from roachlift.errors import RoachliftError
 
 
@@ -39,28 +40,28 @@ class Manifest:
 
 
 def read_manifest(path: Path) -> Manifest:
-    """Parse ``<dir>/<table>/manifest.json``; a missing key or file is a :class:`RoachliftError`."""
+    """Parse ``<dir>/<table>/manifest.json`` (written by :mod:`roachlift.dump.manifest`) into the
+    loader's view: absolute part paths, each checked to exist. A missing key or file is a
+    :class:`RoachliftError` naming the manifest."""
     try:
         data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise RoachliftError(f"{path}: cannot read the dump manifest: {exc}") from exc
     try:
-        files = [
-            DataFile(path=path.parent / f["path"], rows=int(f.get("rows", 0)), bytes=int(f.get("bytes", 0)))
-            for f in data["files"]
-        ]
-        manifest = Manifest(
-            path=path,
-            table=str(data["table"]),
-            target_table=str(data.get("target_table") or data["table"]),
-            columns=[str(c) for c in data["columns"]],
-            files=files,
-            rows=int(data["rows"]),
-            bytes=int(data.get("bytes", sum(f.bytes for f in files))),
-            compression=str(data.get("compression", "none")),
-        )
+        dumped = TableManifest.from_json(data)
     except (KeyError, TypeError, ValueError) as exc:
-        raise RoachliftError(f"{path}: manifest lacks or mistypes key {exc}") from exc
+        raise RoachliftError(f"{path}: manifest lacks or mistypes a key ({exc})") from exc
+    files = [DataFile(path=path.parent / f.path, rows=f.rows, bytes=f.bytes) for f in dumped.files]
+    manifest = Manifest(
+        path=path,
+        table=dumped.table,
+        target_table=dumped.target_table or dumped.table,
+        columns=list(dumped.columns),
+        files=files,
+        rows=dumped.rows,
+        bytes=dumped.bytes or sum(f.bytes for f in files),
+        compression=dumped.compression,
+    )
     missing = [str(f.path) for f in manifest.files if not f.path.is_file()]
     if missing:
         raise RoachliftError(f"{path}: data file(s) missing: {', '.join(missing)}")
