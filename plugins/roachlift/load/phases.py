@@ -18,6 +18,7 @@ import psycopg
 from psycopg import errors as pg_errors
 from psycopg import sql
 
+from roachlift.convert.splitting import split_statements as scan_statements
 from roachlift.errors import RoachliftError
 from roachlift.load import crdb
 
@@ -32,7 +33,6 @@ PHASE_FILES: dict[str, str] = {
 }
 TABLE_HANDLING = ("fail-if-not-empty", "truncate", "drop-and-recreate")
 
-_DOLLAR = re.compile(r"\$[A-Za-z_0-9]*\$")
 _ALTER_FK = re.compile(r"^\s*ALTER\s+TABLE\b.*\bFOREIGN\s+KEY\b", re.IGNORECASE | re.DOTALL)
 _ENDS_NOT_VALID = re.compile(r"\bNOT\s+VALID\s*$", re.IGNORECASE)
 _IDENT = r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z_0-9$]*)'
@@ -44,44 +44,12 @@ _EXISTS = (pg_errors.DuplicateTable, pg_errors.DuplicateObject, pg_errors.Duplic
 
 
 def split_statements(text: str) -> list[str]:
-    """Split SQL text on ``;`` outside quotes, dollar-quoted bodies and comments; drop blanks."""
-    out: list[str] = []
-    buf: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch in "'\"":
-            j = i + 1
-            while j < n:
-                if text[j] == ch:
-                    if j + 1 < n and text[j + 1] == ch:
-                        j += 2
-                        continue
-                    break
-                j += 1
-            buf.append(text[i : j + 1])
-            i = j + 1
-        elif ch == "-" and text.startswith("--", i):
-            j = text.find("\n", i)
-            i = n if j < 0 else j
-        elif ch == "/" and text.startswith("/*", i):
-            j = text.find("*/", i + 2)
-            i = n if j < 0 else j + 2
-            buf.append(" ")
-        elif ch == "$" and (m := _DOLLAR.match(text, i)):
-            j = text.find(m.group(0), m.end())
-            j = n if j < 0 else j + len(m.group(0))
-            buf.append(text[i:j])
-            i = j
-        elif ch == ";":
-            out.append("".join(buf))
-            buf = []
-            i += 1
-        else:
-            buf.append(ch)
-            i += 1
-    out.append("".join(buf))
-    return [s.strip() for s in out if s.strip()]
+    """Split phase SQL on ``;`` outside quotes, dollar-quoted bodies and comments; drop blanks.
+
+    The converter's own scanner (PostgreSQL rules: the phase files are written in the target's
+    PostgreSQL-compatible dialect), so the loader cuts statements exactly where the converter did.
+    """
+    return [s.text for s in scan_statements(text, "postgres") if s.text.strip()]
 
 
 def _read(sql_file_or_text: str | Path) -> tuple[str, str]:
