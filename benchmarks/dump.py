@@ -5,8 +5,9 @@ roachlift (one worker, no compression, in a child process so its peak RSS is its
 native client, ``--repeat`` times each (best run counts; every run is printed, the machine may be
 noisy), and prints rows/s of each and peak RSS at ``--rows`` and ``--rows / 10`` (flat memory means
 both are about equal). PostgreSQL is also dumped as ``--split`` ctid ranges on parallel connections
-sharing the snapshot (``split_ratio=``). Times start after the child has imported its modules and
-include the table listing, snapshot and connections. The last line is
+sharing the snapshot (``split_ratio=``), and MariaDB as ``--split`` primary-key ranges on worker
+transactions of one snapshot (``mysql_split_ratio=``). Times start after the child has imported its
+modules and include the table listing, snapshot and connections. The last line is
 ``ratio=<roachlift rows/s ÷ psql rows/s>`` (one stream through ``dump_database``).
 
     .venv/bin/python benchmarks/dump.py --rows 1000000 [--only postgres] [--repeat 3] [--split 2]
@@ -42,12 +43,13 @@ from roachlift.extract import list_tables
 kind, uri, schema, table, out, split, compression = sys.argv[1:8]
 spec = parse_spec({"name": "bench", "source": {"kind": kind, "conn_id": "s", "schemas": [schema],
                    "include": [table]}, "target": {"conn_id": "t", "database": "t"},
-                   "dump": {"compression": compression, "parallelism": 1, "chunk_rows": 10**9,
+                   "dump": {"compression": compression,
+                            "parallelism": int(split) if kind == "mysql" else 1, "chunk_rows": 10**9,
                             "chunk_mb": 100000},
                    "cdc": {"enabled": False}})
 conninfo = parse_uri(uri)
 t0 = time.monotonic()
-if int(split) <= 1:
+if int(split) <= 1 or kind == "mysql":  # MySQL: one table, parallelism=split splits it into PK ranges
     result = dump_database(spec, conninfo, Path(out))
     rows, table_s = result.rows, result.tables[0].elapsed_s
 else:  # one table as ctid ranges on parallel connections (what dump_database would do with split)
@@ -195,10 +197,11 @@ def _bench_postgres(pg: PostgresServer, psql: str, rows: int, repeat: int, split
     return (rows / rl_s) / native
 
 
-def _bench_mysql(my: MariaDBServer, mysql: str, rows: int, repeat: int, work: Path) -> None:
-    """Dump the MariaDB table with roachlift and the mysql client ``repeat`` times each."""
+def _bench_mysql(my: MariaDBServer, mysql: str, rows: int, repeat: int, split: int, work: Path) -> None:
+    """Dump the MariaDB table with roachlift (one stream, and ``split`` primary-key ranges on worker
+    transactions of one snapshot) and the mysql client ``repeat`` times each, interleaved."""
     msmall_rows, _ms, msmall_rss = _child_dump("mysql", my.uri("bench"), "bench", "bench_small", work / "ms")
-    rl_runs, native_runs, rss = [], [], []
+    rl_runs, split_runs, native_runs, rss, split_rss = [], [], [], [], []
     for _ in range(repeat):
         my_rows, my_s, my_rss = _child_dump("mysql", my.uri("bench"), "bench", "bench", work / "my")
         assert my_rows == rows, my_rows
@@ -211,12 +214,40 @@ def _bench_mysql(my: MariaDBServer, mysql: str, rows: int, repeat: int, work: Pa
                 work / "mysql.tsv",
             )
         )  # fmt: skip
+        if split > 1:
+            sp_rows, sp_s, sp_rss = _child_dump(
+                "mysql", my.uri("bench"), "bench", "bench", work / "mysplit", split
+            )
+            assert sp_rows == rows, sp_rows
+            split_runs.append(sp_s)
+            split_rss.append(sp_rss)
     my_s = _best("mysql roachlift", rl_runs)
     mnative_s = _best("mysql client", native_runs)
+    native = rows / mnative_s
     print(f"mysql roachlift: {rows / my_s:,.0f} rows/s ({my_s:.2f}s), peak RSS {max(rss):.0f} MB")
     print(f"mysql roachlift at {msmall_rows} rows: peak RSS {msmall_rss:.0f} MB")
-    print(f"mysql client --batch --quick: {rows / mnative_s:,.0f} rows/s ({mnative_s:.2f}s)")
-    print(f"mysql_ratio={(rows / my_s) / (rows / mnative_s):.3f}")
+    print(f"mysql client --batch --quick: {native:,.0f} rows/s ({mnative_s:.2f}s)")
+    if split > 1:
+        sp_s = _best(f"mysql roachlift split={split}", split_runs)
+        print(
+            f"mysql roachlift split={split}: {rows / sp_s:,.0f} rows/s ({sp_s:.2f}s),"
+            f" peak RSS {max(split_rss):.0f} MB"
+        )
+        ours = [work / d / "bench.bench" for d in ("my", "mysplit")]
+        same = _same_output(ours[1], _concat_parts(ours[0], work / "my-one.csv"))
+        print(f"mysql roachlift split={split} output identical to one stream: {same}")
+        print(f"mysql_split_ratio={(rows / sp_s) / native:.3f}")
+    print(f"mysql_ratio={(rows / my_s) / native:.3f}")
+
+
+def _concat_parts(folder: Path, out: Path) -> Path:
+    """The parts of ``folder`` read in manifest order, written to ``out`` (uncompressed)."""
+    manifest = json.loads((folder / "manifest.json").read_text())
+    with out.open("wb") as fh:
+        for f in manifest["files"]:
+            data = (folder / f["path"]).read_bytes()
+            fh.write(gzip.decompress(data) if f["path"].endswith(".gz") else data)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -226,7 +257,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each dump; the best one counts")
     parser.add_argument("--only", choices=("postgres", "mysql"), help="benchmark one source only")
     parser.add_argument(
-        "--split", type=int, default=2, help="also time PostgreSQL as N parallel ctid ranges (1: no)"
+        "--split",
+        type=int,
+        default=2,
+        help="also time each table as N parallel ranges (PostgreSQL ctid, MySQL primary key; 1: no)",
     )
     parser.add_argument(
         "--compression", choices=("none", "gzip"), default="none", help="roachlift's part files"
@@ -253,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"built {args.rows} rows in each server in {time.monotonic() - t0:.1f}s", flush=True)
         if do_my:
             assert mysql is not None
-            _bench_mysql(my, mysql, args.rows, args.repeat, work)
+            _bench_mysql(my, mysql, args.rows, args.repeat, args.split, work)
         if do_pg:
             assert psql is not None
             print(f"ratio={_bench_postgres(pg, psql, args.rows, args.repeat, args.split, work):.3f}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import logging
+import queue
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -127,7 +128,7 @@ def _dump_one(
         from roachlift.dump import mysql
 
         return mysql.dump_table(
-            conn, table, out_dir, default_schema=_default_schema(spec, conninfo), **common
+            conn, table, out_dir, default_schema=_default_schema(spec, conninfo), split=split, **common
         )
     from roachlift.dump import oracle
 
@@ -183,17 +184,27 @@ def select_tables(spec: MigrationSpec, conninfo: ConnInfo, patterns: list[str] |
 def dump_database(
     spec: MigrationSpec, conninfo: ConnInfo, out_dir: Path, tables: list[str] | None = None
 ) -> DumpResult:
-    """Snapshot, then dump every wanted table (or those matching ``tables``) with parallel workers."""
+    """Snapshot, then dump every wanted table (or those matching ``tables``) with parallel workers.
+
+    With fewer tables than ``spec.dump.parallelism``, the idle worker slots split large tables into
+    ranges (PostgreSQL ctid, MySQL primary key) dumped in parallel under the same snapshot; MySQL
+    opens ``parallelism`` worker transactions for that (one per table thread, the rest shared).
+    """
     started = time.monotonic()
     out_dir = Path(out_dir)
     names = select_tables(spec, conninfo, tables)
     if not names:
         raise RoachliftError(f"no table of {spec.name} matches {tables or spec.source.include}")
     workers = max(1, min(spec.dump.parallelism, len(names)))
-    split = max(1, spec.dump.parallelism // len(names))  # idle worker slots split large PG tables
-    with open_snapshot(spec, conninfo, workers) as snapshot:
+    split = max(1, spec.dump.parallelism // len(names))  # idle worker slots split large tables
+    # MySQL: one worker transaction per table thread, plus the extra ones a split table borrows.
+    with open_snapshot(spec, conninfo, workers * split) as snapshot:
+        reserved: queue.SimpleQueue[Any] = queue.SimpleQueue()
         if snapshot.kind == "mysql":
-            workers = snapshot.worker_count
+            workers = max(1, min(workers, snapshot.worker_count))
+            # Each table thread's own transaction is taken now, so the rest are free for splits.
+            for _ in range(workers):
+                reserved.put(_worker_connection(spec, conninfo, snapshot))
         write_snapshot_json(out_dir, snapshot.position)
         local = threading.local()
         opened: list[Any] = []
@@ -202,7 +213,11 @@ def dump_database(
         def run(table: str) -> TableManifest:
             conn = getattr(local, "conn", None)
             if conn is None:
-                conn = local.conn = _worker_connection(spec, conninfo, snapshot)
+                conn = local.conn = (
+                    reserved.get()
+                    if snapshot.kind == "mysql"
+                    else _worker_connection(spec, conninfo, snapshot)
+                )
                 with lock:
                     opened.append(conn)
             log.info("dumping %s", table)
@@ -214,6 +229,8 @@ def dump_database(
         finally:
             for conn in opened:
                 _release(spec, snapshot, conn)
+            while not reserved.empty():
+                _release(spec, snapshot, reserved.get())
         position = dict(snapshot.position)
     result = DumpResult(out_dir, position, manifests, round(time.monotonic() - started, 3))
     log.info("dumped %d tables, %d rows in %.1fs", len(manifests), result.rows, result.elapsed_s)

@@ -89,6 +89,20 @@ class TableManifest:
         return path
 
 
+def rename_parts(folder: Path, parts: list[PartFile]) -> list[PartFile]:
+    """Rename the ranges' parts ``part-00001...`` in order; empty parts go (one stays if all are)."""
+    kept = [p for p in parts if p.rows] or parts[:1]
+    for p in parts:
+        if p not in kept:
+            (folder / p.path).unlink()
+    renamed: list[PartFile] = []
+    for n, p in enumerate(kept, 1):
+        name = f"part-{n:05d}.csv" + (".gz" if p.path.endswith(".gz") else "")
+        (folder / p.path).rename(folder / name)
+        renamed.append(PartFile(name, p.rows, p.bytes, p.sha256))
+    return renamed
+
+
 def read_manifest(folder: Path) -> TableManifest:
     """The manifest of one table folder."""
     return TableManifest.from_json(json.loads((folder / "manifest.json").read_text(encoding="utf-8")))

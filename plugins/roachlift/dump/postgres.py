@@ -27,7 +27,14 @@ from psycopg import pq, sql
 from psycopg.conninfo import make_conninfo
 
 from roachlift.config.connections import ConnInfo
-from roachlift.dump.manifest import ChunkedWriter, PartFile, Progress, TableManifest, table_dir_name
+from roachlift.dump.manifest import (
+    ChunkedWriter,
+    PartFile,
+    Progress,
+    TableManifest,
+    rename_parts,
+    table_dir_name,
+)
 from roachlift.dump.snapshot import Snapshot
 from roachlift.errors import RoachliftError
 from roachlift.paths import sql_text
@@ -326,25 +333,11 @@ def _dump_ranges(
     finally:
         for c in conns:
             c.close()
-    return _rename_parts(folder, parts), sum(w.rows for w in writers)
+    return rename_parts(folder, parts), sum(w.rows for w in writers)
 
 
 def _cancelled(exc: BaseException) -> bool:
     return isinstance(exc, psycopg.errors.QueryCanceled)
-
-
-def _rename_parts(folder: Path, parts: list[PartFile]) -> list[PartFile]:
-    """Rename the ranges' parts ``part-00001...`` in order; empty parts go (one stays if all are)."""
-    kept = [p for p in parts if p.rows] or parts[:1]
-    for p in parts:
-        if p not in kept:
-            (folder / p.path).unlink()
-    renamed: list[PartFile] = []
-    for n, p in enumerate(kept, 1):
-        name = f"part-{n:05d}.csv" + (".gz" if p.path.endswith(".gz") else "")
-        (folder / p.path).rename(folder / name)
-        renamed.append(PartFile(name, p.rows, p.bytes, p.sha256))
-    return renamed
 
 
 def dump_table(
