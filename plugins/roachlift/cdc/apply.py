@@ -21,6 +21,8 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import chain
+from operator import itemgetter
 from typing import Any, Protocol
 
 import psycopg
@@ -84,6 +86,17 @@ class TargetTable:
     key: list[str]
     _map: dict[str, str] = field(default_factory=dict)
     column_set: frozenset[str] = frozenset()
+    all_columns: tuple[str, ...] = field(init=False)
+    #: the primary-key values of a row image, always as a tuple
+    key_of: Callable[[Row], tuple[str | None, ...]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.all_columns = tuple(self.columns)
+        if len(self.key) == 1:
+            only = self.key[0]
+            self.key_of = lambda row: (row[only],)
+        else:
+            self.key_of = itemgetter(*self.key)
 
     def column(self, source_name: str, source_table: str) -> str:
         """The target column for a source column (exact name, else case-insensitive)."""
@@ -165,13 +178,15 @@ class BatchApplier:
 
     # --- intake ------------------------------------------------------------------------------------
     def _target_row(self, table: TargetTable, change: Change, image: Row) -> Row:
+        """``image`` with target column names. Images are never modified here (merges build new
+        dicts), so the common case of equal names needs no copy."""
         if image.keys() <= table.column_set:  # same names on both sides: the common case
-            return dict(image)
+            return image
         return {table.column(k, change.table): v for k, v in image.items()}
 
     def _key(self, table: TargetTable, row: Row, change: Change) -> tuple[str | None, ...]:
         try:
-            return tuple(row[k] for k in table.key)
+            return table.key_of(row)
         except KeyError as exc:
             raise CdcError(
                 f"a {change.op.name} change of {change.table} carries no value for key column "
@@ -180,15 +195,12 @@ class BatchApplier:
                 f"ALTER TABLE {change.table} REPLICA IDENTITY FULL; MySQL: binlog_row_image=FULL)"
             ) from None
 
-    def _count(self, change: Change) -> None:
+    def add(self, change: Change) -> None:
+        """Take one change into the batch."""
         counts = self.per_table.get(change.table)
         if counts is None:
             counts = self.per_table[change.table] = {"I": 0, "U": 0, "D": 0, "T": 0}
         counts[change.op] += 1
-
-    def add(self, change: Change) -> None:
-        """Take one change into the batch."""
-        self._count(change)
         table = self.catalog.table(change.table)
         if change.op is Op.TRUNCATE:
             self.flush()
@@ -222,7 +234,8 @@ class BatchApplier:
             if old_key == new_key:
                 pending = ops.get(new_key)
                 if pending is not None:
-                    pending.update(row)  # unchanged (TOAST) columns keep the pending values
+                    # unchanged (TOAST) columns keep the pending values; the row keeps its place
+                    ops[new_key] = {**pending, **row} if len(row) < len(table.columns) else row
                 else:
                     self._put(ops, new_key, row)
                 return
@@ -298,15 +311,22 @@ class BatchApplier:
             chunk = keys[i : i + size]
             i += size
             query = self._sql(("D", table.name, size), partial(st.delete_keys, table.ident, table.key, size))
-            self.raw.execute(query, [v for k in chunk for v in k], prepare=True)
+            self.raw.execute(query, list(chain.from_iterable(chunk)), prepare=True)
 
     def _write_upserts(self, table: TargetTable, ops: dict[tuple[str | None, ...], Row | None]) -> None:
         groups: dict[tuple[str, ...], list[Row]] = {}
+        full = table.all_columns
+        n_columns = len(full)
         for row in ops.values():
             if row is not None:
-                cols = tuple(c for c in table.columns if c in row)
-                groups.setdefault(cols, []).append(row)
+                # a row's names are target columns: as many means all of them
+                cols = full if len(row) == n_columns else tuple(c for c in full if c in row)
+                group = groups.get(cols)
+                if group is None:
+                    group = groups[cols] = []
+                group.append(row)
         for cols, rows in groups.items():
+            values = itemgetter(*cols)
             dialect = self.dialect if len(cols) == len(table.columns) else st.POSTGRES
             step = max(1, min(MAX_ROWS_PER_STATEMENT, MAX_PARAMS // len(cols)))
             i = 0
@@ -317,7 +337,12 @@ class BatchApplier:
                     ("U", dialect, table.name, cols, size),
                     partial(st.upsert_rows, dialect, table.ident, cols, table.key, size),
                 )
-                self.raw.execute(query, [r[c] for r in chunk for c in cols], prepare=True)
+                params = (
+                    list(chain.from_iterable(map(values, chunk)))
+                    if len(cols) > 1
+                    else [r[cols[0]] for r in chunk]
+                )
+                self.raw.execute(query, params, prepare=True)
 
 
 def chunk_sizes(total: int, step: int) -> Iterator[int]:
