@@ -27,6 +27,7 @@ from typing import Any
 
 from roachlift.config.connections import parse_uri
 from roachlift.testing import MariaDBServer, PostgresServer
+from roachlift.testing.dagrun import run_in_subprocess
 from roachlift.testing.seed import seed_pagila, seed_sakila
 
 REPO = Path(__file__).resolve().parents[2]
@@ -102,30 +103,13 @@ def run_dag(dag_id: str, env: dict[str, str], work: Path) -> dict[str, Any]:
     home = work / "airflow_home"
     home.mkdir(exist_ok=True)
     result_path = work / f"{dag_id}.json"
-    log_path = work / f"{dag_id}.log"
-    full_env = {
-        **os.environ,
-        **env,
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home}/airflow.db",
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
-    }
-    command = [sys.executable, "-m", "roachlift.testing.dagrun", "--dag-id", dag_id]
-    command += [
-        "--conf",
-        json.dumps({"mode": "cutover"}),
-        "--approve",
-        "approve",
-        "--result",
-        str(result_path),
-    ]
+    log_path = result_path.with_suffix(".log")
     _say(f"running {dag_id} (cutover; the approval is answered 'Approve'); task log: {log_path}")
-    with log_path.open("w") as log:
-        subprocess.run(command, env=full_env, stdout=log, stderr=subprocess.STDOUT, check=False)
-    if not result_path.exists():
+    result = run_in_subprocess(
+        dag_id, {"mode": "cutover"}, approve="approve", home=home, env=env, result_path=result_path
+    )
+    if result is None:
         return {"dag_id": dag_id, "state": "crashed", "report": None, "log": str(log_path)}
-    result: dict[str, Any] = json.loads(result_path.read_text())
     result["log"] = str(log_path)
     return result
 

@@ -310,10 +310,6 @@ def dump_step(ctx: RunContext) -> Summary:
     }
 
 
-def _handling_for_load(ctx: RunContext) -> str:
-    return ctx.table_handling
-
-
 def _create_sql(ctx: RunContext, table: str) -> str | None:
     from roachlift.load.phases import create_statement_for
 
@@ -334,7 +330,7 @@ def copy_table_step(ctx: RunContext, manifest: Path) -> Summary:
             conn,
             manifest,
             "copy",
-            _handling_for_load(ctx),
+            ctx.table_handling,
             ctx.spec.load.copy_batch_rows,
             str(ctx.spec.target.dialect),
             create_sql=_create_sql(ctx, m.target_table),
@@ -390,7 +386,7 @@ def start_import_step(ctx: RunContext, manifest: Path, known_job_id: int | None 
                     "job_id": int(known_job_id),
                     "table": m.target_table,
                 }
-        prepare_table(conn, m.target_table, _handling_for_load(ctx), _create_sql(ctx, m.target_table))
+        prepare_table(conn, m.target_table, ctx.table_handling, _create_sql(ctx, m.target_table))
         urls, _ = stage_files(conn, m, ctx.spec.load.storage, _safe(ctx.run_id))
         job_id = start_import(conn, m, urls)
     return {
@@ -592,20 +588,13 @@ def verify_step(ctx: RunContext, live: bool = True) -> Summary:
     With ``live`` (and CDC on), the change stream keeps being applied while the comparison runs,
     and rows that differ are re-checked after twice the lag threshold before being reported.
     """
-    from roachlift.verify import TableRef, list_source_tables, verify_tables
+    from roachlift.verify import verify_tables
+    from roachlift.verify.cli import select_tables
 
     kind = str(ctx.spec.source.kind)
     if kind not in {"postgres", "mysql"}:
         raise RoachliftError(f"verify does not read {kind} sources yet")
-    refs = [
-        r for r in list_source_tables(ctx.source, ctx.spec.source.schemas) if ctx.spec.source.wants(str(r))
-    ]
-    pats = ctx.patterns()
-    if pats:
-        import fnmatch
-
-        refs = [r for r in refs if any(fnmatch.fnmatchcase(r.source_table.lower(), p.lower()) for p in pats)]
-    tables = [TableRef(r.source_table, r.source_schema, None, ctx.spec.target.schema_) for r in refs]
+    tables = select_tables(ctx.spec, ctx.tables, source=ctx.source)
     live = live and not ctx.skip_cdc
     recheck = 2 * ctx.spec.cdc.lag_threshold_seconds if live else None
     if live:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -14,19 +13,10 @@ from typing import Any
 import pytest
 
 from roachlift.testing import PostgresServer
+from roachlift.testing.dagrun import run_in_subprocess
+from roachlift.testing.seed import seed_pagila
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def psql_file(dsn: str, path: Path) -> None:
-    """Run one SQL file with psql (the corpus files use psql's COPY ... FROM stdin blocks)."""
-    psql = shutil.which("psql")
-    if psql is None:
-        pytest.fail("psql not found: install the Debian package postgresql-client")
-    proc = subprocess.run(
-        [psql, dsn, "-q", "-X", "-v", "ON_ERROR_STOP=1", "-f", str(path)], capture_output=True, text=True
-    )
-    assert proc.returncode == 0, f"{path.name}: {proc.stderr[-2000:]}"
 
 
 @pytest.fixture(scope="session")
@@ -49,9 +39,7 @@ def airflow_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def pagila_template(pg_server: PostgresServer, corpus: Path) -> str:
     """A PostgreSQL database with the Pagila-like Sakila schema and data, used as a template."""
-    dsn = pg_server.create_database("pagila_template")
-    for name in ("sakila-schema.sql", "sakila-data-copy.sql"):
-        psql_file(dsn, corpus / "sakila" / "postgres" / name)
+    seed_pagila(pg_server, "pagila_template", corpus)
     return "pagila_template"
 
 
@@ -79,24 +67,22 @@ def run_dag(airflow_template: Path, tmp_path: Path) -> RunDag:
         )
         (migrations / f"{name}.yaml").write_text(spec_yaml)
         env = {
-            **os.environ,
-            "AIRFLOW_HOME": str(home),
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home}/airflow.db",
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
             "ROACHLIFT_MIGRATIONS_DIR": str(migrations),
             "ROACHLIFT_WORK_DIR": str(tmp_path / "work"),
             **{f"AIRFLOW_CONN_{k.upper()}": v for k, v in conns.items()},
         }
         result_path = tmp_path / f"result-{len(list(tmp_path.glob('result-*')))}.json"
-        log_path = result_path.with_suffix(".log")
-        command = [sys.executable, "-m", "roachlift.testing.dagrun", "--dag-id", f"roachlift_{name}"]
-        command += ["--conf", json.dumps(conf), "--approve", approve, "--result", str(result_path)]
-        with log_path.open("w") as log:
-            proc = subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=timeout)
-        output = log_path.read_text()
-        assert result_path.exists(), f"the DAG run crashed (exit {proc.returncode}):\n{output[-4000:]}"
-        result: dict[str, Any] = json.loads(result_path.read_text())
+        result = run_in_subprocess(
+            f"roachlift_{name}",
+            conf,
+            approve=approve,
+            home=home,
+            env=env,
+            result_path=result_path,
+            timeout=timeout,
+        )
+        output = result_path.with_suffix(".log").read_text()
+        assert result is not None, f"the DAG run crashed:\n{output[-4000:]}"
         result["log"] = output
         return result
 

@@ -144,6 +144,50 @@ def run(dag_id: str, conf: dict[str, Any], approve: str) -> dict[str, Any]:
     }
 
 
+REPO = Path(__file__).resolve().parents[3]
+
+
+def run_in_subprocess(
+    dag_id: str,
+    conf: dict[str, Any],
+    *,
+    approve: str,
+    home: Path,
+    env: dict[str, str],
+    result_path: Path,
+    timeout: float | None = None,
+) -> dict[str, Any] | None:
+    """Run ``dag_id`` through this module in a process of its own (Airflow reads its configuration
+    once per process) with ``AIRFLOW_HOME=home`` and the repository's DAGs; the output goes to
+    ``result_path`` with suffix ``.log``. Returns the result, or None when the process crashed."""
+    full_env = {
+        **os.environ,
+        **env,
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home}/airflow.db",
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "roachlift.testing.dagrun",
+        "--dag-id",
+        dag_id,
+        "--conf",
+        json.dumps(conf),
+    ]
+    command += ["--approve", approve, "--result", str(result_path)]
+    with result_path.with_suffix(".log").open("w") as log:
+        subprocess.run(
+            command, env=full_env, stdout=log, stderr=subprocess.STDOUT, timeout=timeout, check=False
+        )
+    if not result_path.exists():
+        return None
+    result: dict[str, Any] = json.loads(result_path.read_text(encoding="utf-8"))
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point; exit 0 when the run succeeded."""
     parser = argparse.ArgumentParser(prog="python -m roachlift.testing.dagrun", description=__doc__)

@@ -7,7 +7,7 @@ import fnmatch
 import sys
 from pathlib import Path
 
-from roachlift.config.connections import resolve_connection
+from roachlift.config.connections import ConnInfo, resolve_connection
 from roachlift.config.spec import MigrationSpec, load_spec
 from roachlift.errors import RoachliftError
 from roachlift.verify.compare import TableRef, list_source_tables, verify_tables
@@ -19,9 +19,10 @@ def _matches(ref: TableRef, patterns: list[str]) -> bool:
     return any(fnmatch.fnmatchcase(n, p.lower()) for p in patterns for n in names)
 
 
-def select_tables(spec: MigrationSpec, pattern: str | None) -> list[TableRef]:
-    """The source tables the spec includes, narrowed by ``pattern`` (comma-separated globs)."""
-    source = resolve_connection(spec.source.conn_id)
+def select_tables(spec: MigrationSpec, pattern: str | None, source: ConnInfo | None = None) -> list[TableRef]:
+    """The source tables the spec includes, narrowed by ``pattern`` (comma-separated globs);
+    ``source`` defaults to the spec's connection from ``AIRFLOW_CONN_<ID>``."""
+    source = source or resolve_connection(spec.source.conn_id)
     refs = list_source_tables(source, spec.source.schemas)
     refs = [r for r in refs if spec.source.wants(str(r))]
     if pattern:
