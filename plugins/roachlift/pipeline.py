@@ -210,6 +210,7 @@ def convert_step(ctx: RunContext) -> Summary:
             tinyint1_as_bool=opts.tinyint1_as_bool,
             bare_number_as=opts.bare_number_as,
             serial_as=opts.serial_as,
+            naming=ctx.spec.naming,
         ),
     )
     write_output(result, ctx.convert_dir)

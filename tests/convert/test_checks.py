@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from roachlift.convert import convert_ddl
+from roachlift.convert import ConvertOptions, convert_ddl
 from roachlift.convert.splitting import split_statements
 
 
@@ -70,20 +70,26 @@ def test_duplicate_index_names_are_prefixed_with_the_table() -> None:
     assert "duplicate_index_name" in codes(result)
 
 
-def test_long_identifiers_are_shortened_stably() -> None:
+def test_long_source_names_are_errors_and_derived_names_are_shortened_stably() -> None:
     long = "a_really_long_column_name_that_goes_on_and_on_past_the_postgres_limit"
     result = convert_ddl(f"CREATE TABLE t (id INT PRIMARY KEY, {long} INT);", "mysql")
-    name = result.tables[0].columns[1]["name"]
-    assert len(name) <= 63 and name.startswith("a_really_long") and name != long
-    again = convert_ddl(f"CREATE TABLE t (id INT PRIMARY KEY, {long} INT);", "mysql")
-    assert again.tables[0].columns[1]["name"] == name
-    assert "identifier_too_long" in codes(result)
+    errors = [r for r in result.review if r.severity == "error"]
+    assert [e.code for e in errors] == ["identifier_too_long"] and long in errors[0].message
+    # a name roachlift derives (index of a UNIQUE column) is shortened with a stable hash instead
+    table = "t" * 40
+    ddl = f"CREATE TABLE {table} (id INT PRIMARY KEY, code_of_the_thing INT UNIQUE);"
+    first, again = convert_ddl(ddl, "postgres"), convert_ddl(ddl, "postgres")
+    name = first.indexes[0]["name"]
+    assert len(name) <= 63 and name.startswith(table) and name == again.indexes[0]["name"]
+    assert not first.errors
 
 
 def test_reserved_words_are_quoted_and_reported() -> None:
-    result = convert_ddl('CREATE TABLE "order" ("user" integer PRIMARY KEY, "Mixed" integer);', "postgres")
-    sql = result.phase_sql("02_tables")
-    assert 'CREATE TABLE "order"' in sql and '"user" INT' in sql and '"Mixed" INT' in sql
+    ddl = 'CREATE TABLE "order" ("user" integer PRIMARY KEY, "Mixed" integer);'
+    sql = convert_ddl(ddl, "postgres").phase_sql("02_tables")
+    assert 'CREATE TABLE "order"' in sql and '"user" INT' in sql and "  mixed INT" in sql
+    result = convert_ddl(ddl, "postgres", options=ConvertOptions(naming="preserve"))
+    assert '"Mixed" INT' in result.phase_sql("02_tables")
     assert "reserved_word" in codes(result)
 
 

@@ -94,14 +94,18 @@ def test_oracle_defaults_sysdate_systimestamp() -> None:
     assert "SYS" not in sql.upper()
 
 
-def test_oracle_names_quoted_upper_lowered_mixed_kept_schema_dropped() -> None:
-    result = convert(
-        "oracle", 'CREATE TABLE "SHOP"."ORDERS" ("ORDER_ID" NUMBER(9) PRIMARY KEY, "MixedCase" CLOB);'
-    )
+def test_oracle_names_follow_the_naming_rule_schema_dropped() -> None:
+    ddl = 'CREATE TABLE "SHOP"."ORDERS" ("ORDER_ID" NUMBER(9) PRIMARY KEY, "MixedCase" CLOB);'
+    result = convert("oracle", ddl)  # naming: lower (default)
     assert [t.name for t in result.tables] == ["orders"]
-    assert col(result, "orders", "MixedCase")["type"] == "TEXT"
+    assert col(result, "orders", "mixedcase")["type"] == "TEXT"
     sql = tables_sql(result)
-    assert "CREATE TABLE orders (" in sql and '"MixedCase" TEXT' in sql and "shop" not in sql.lower()
+    assert "CREATE TABLE orders (" in sql and "  mixedcase TEXT" in sql and "shop" not in sql.lower()
+    kept = convert_ddl(ddl, "oracle", options=ConvertOptions(naming="preserve"))
+    assert [t.name for t in kept.tables] == ["ORDERS"] and kept.tables[0].source_name == "SHOP.ORDERS"
+    assert 'CREATE TABLE "ORDERS" (' in kept.phase_sql("02_tables")
+    assert '"ORDER_ID" INT NOT NULL' in kept.phase_sql("02_tables")
+    assert '"MixedCase" TEXT' in kept.phase_sql("02_tables")
 
 
 ORACLE_STRIPPED = [

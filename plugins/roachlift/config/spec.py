@@ -14,6 +14,7 @@ from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from roachlift.errors import SpecError
+from roachlift.naming import NamingRule
 from roachlift.paths import include_dir
 
 MIGRATIONS_DIR_ENV = "ROACHLIFT_MIGRATIONS_DIR"
@@ -183,6 +184,8 @@ class MigrationSpec(_Model):
     cutover: CutoverSpec = Field(default_factory=CutoverSpec)
     rehearsal: RehearsalSpec = Field(default_factory=RehearsalSpec)
     convert: ConvertSpec = Field(default_factory=ConvertSpec)
+    #: source -> target names (roachlift.naming): lower-case unquoted, or the exact names quoted
+    naming: NamingRule = "lower"
 
     @property
     def dag_id(self) -> str:

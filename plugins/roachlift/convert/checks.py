@@ -22,9 +22,10 @@ from graphlib import CycleError, TopologicalSorter
 
 from sqlglot import exp
 
-from roachlift.convert.dialect import RESERVED, fit_identifier, quote_ident, render
+from roachlift.convert.dialect import fit_identifier, quote_ident, render
 from roachlift.convert.engine import Converter
 from roachlift.convert.model import ForeignKey, Index, ManualItem, Sequence, View
+from roachlift.naming import check_names
 
 _INT_TYPES = {exp.DataType.Type.INT, exp.DataType.Type.BIGINT, exp.DataType.Type.SMALLINT}
 
@@ -41,7 +42,7 @@ def finish(conv: Converter) -> list[View]:
     _target_types(conv)
     _fk_checks(conv)
     _index_names(conv)
-    _reserved_words(conv)
+    _naming(conv)
     views = _order_views(conv)
     _advice(conv)
     return views
@@ -294,20 +295,14 @@ def _index_names(conv: Converter) -> None:
         taken.add(new)
 
 
-def _reserved_words(conv: Converter) -> None:
-    seen: set[str] = set()
-    for table in conv.tables.values():
-        for name in [table.name, *(c.name for c in table.columns)]:
-            if name in RESERVED and name not in seen:
-                seen.add(name)
-                conv.review(
-                    "info",
-                    "reserved_word",
-                    f"{table.name}.{name}" if name != table.name else name,
-                    f"{name} is a reserved word in CockroachDB/PostgreSQL: it is quoted in the output; "
-                    "queries must quote it too",
-                    table.record,
-                )
+def _naming(conv: Converter) -> None:
+    """The naming checks (roachlift.naming.check_names) over every object the source defined:
+    collisions after mapping, names over 63 bytes and invalid names are errors, reserved words info."""
+    records = {t.name: t.record for t in conv.tables.values()}
+    for problem in check_names(conv.rules.naming, conv.defined):
+        table = problem.object.split(".")[0] if "." in problem.object else problem.object
+        record = records.get(conv.rules.naming.name(table))
+        conv.review(problem.severity, problem.code, problem.object, problem.message, record)
 
 
 def _order_views(conv: Converter) -> list[View]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from roachlift.convert import convert_ddl, write_output
 from roachlift.convert.model import SOURCES, TARGETS, ConvertOptions
 from roachlift.errors import RoachliftError
+from roachlift.naming import NAMING_RULES
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,6 +28,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--no-tinyint1-bool", action="store_true", help="MySQL TINYINT(1) stays SMALLINT")
     p.add_argument("--bare-number-as", choices=("decimal", "float8"), default="decimal")
     p.add_argument("--serial-as", choices=("keep", "unique_rowid", "uuid"), default="keep")
+    p.add_argument(
+        "--naming",
+        choices=NAMING_RULES,
+        default="lower",
+        help="target names: lower-case unquoted (default), or the exact source names quoted",
+    )
     p.set_defaults(handler=_convert)
 
 
@@ -40,6 +47,7 @@ def _convert(args: argparse.Namespace) -> int:
         bare_number_as=args.bare_number_as,
         serial_as=args.serial_as,
         target_schema=args.schema,
+        naming=args.naming,
     )
     result = convert_ddl(text, args.source, args.target, options)
     write_output(result, args.out)

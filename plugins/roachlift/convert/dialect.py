@@ -9,10 +9,23 @@ Type names: https://www.cockroachlabs.com/docs/stable/data-types
 from __future__ import annotations
 
 import hashlib
-import re
 
 from sqlglot import exp
 from sqlglot.dialects.postgres import Postgres
+
+from roachlift.naming import MAX_IDENTIFIER, RESERVED, needs_quotes, quote_ident
+
+__all__ = [
+    "MAX_IDENTIFIER",
+    "RESERVED",
+    "CockroachDB",
+    "fit_identifier",
+    "identifier",
+    "needs_quotes",
+    "quote_ident",
+    "render",
+    "target_dialect",
+]
 
 
 class CockroachDB(Postgres):
@@ -38,134 +51,7 @@ class CockroachDB(Postgres):
         }
 
 
-#: PostgreSQL's reserved key words (PostgreSQL docs, appendix "SQL Key Words") plus the words
-#: CockroachDB also reserves (https://www.cockroachlabs.com/docs/stable/keywords-and-identifiers).
-RESERVED = frozenset(
-    [
-        "all",
-        "analyse",
-        "analyze",
-        "and",
-        "any",
-        "array",
-        "as",
-        "asc",
-        "asymmetric",
-        "authorization",
-        "binary",
-        "both",
-        "case",
-        "cast",
-        "check",
-        "collate",
-        "collation",
-        "column",
-        "concurrently",
-        "constraint",
-        "create",
-        "cross",
-        "current_catalog",
-        "current_date",
-        "current_role",
-        "current_schema",
-        "current_time",
-        "current_timestamp",
-        "current_user",
-        "default",
-        "deferrable",
-        "desc",
-        "distinct",
-        "do",
-        "else",
-        "end",
-        "except",
-        "false",
-        "fetch",
-        "for",
-        "foreign",
-        "freeze",
-        "from",
-        "full",
-        "grant",
-        "group",
-        "having",
-        "ilike",
-        "in",
-        "initially",
-        "inner",
-        "intersect",
-        "into",
-        "is",
-        "isnull",
-        "join",
-        "lateral",
-        "leading",
-        "left",
-        "like",
-        "limit",
-        "localtime",
-        "localtimestamp",
-        "natural",
-        "not",
-        "notnull",
-        "null",
-        "offset",
-        "on",
-        "only",
-        "or",
-        "order",
-        "outer",
-        "overlaps",
-        "placing",
-        "primary",
-        "references",
-        "returning",
-        "right",
-        "select",
-        "session_user",
-        "similar",
-        "some",
-        "symmetric",
-        "system_user",
-        "table",
-        "tablesample",
-        "then",
-        "to",
-        "trailing",
-        "true",
-        "union",
-        "unique",
-        "user",
-        "using",
-        "variadic",
-        "verbose",
-        "when",
-        "where",
-        "window",
-        "with",
-        "family",
-        "index",
-        "nothing",
-    ]
-)
-
-#: The longest identifier PostgreSQL keeps (NAMEDATALEN - 1 bytes); longer names are truncated
-#: silently there, so the converter shortens them itself and says so.
-MAX_IDENTIFIER = 63
-
-_PLAIN = re.compile(r"[a-z_][a-z0-9_$]*")
-
-
-def needs_quotes(name: str) -> bool:
-    """True when ``name`` must be double-quoted: upper case, odd characters or reserved."""
-    return not _PLAIN.fullmatch(name) or name in RESERVED
-
-
-def quote_ident(name: str) -> str:
-    """``name`` quoted only where needed."""
-    if needs_quotes(name):
-        return '"' + name.replace('"', '""') + '"'
-    return name
+# Identifier rules (reserved words, quoting, the 63-byte limit) live in the one naming module.
 
 
 def fit_identifier(name: str) -> str:

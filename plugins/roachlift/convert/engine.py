@@ -34,6 +34,7 @@ from roachlift.convert.model import (
 )
 from roachlift.convert.rules import ColumnContext, SourceRules, close_paren
 from roachlift.convert.splitting import Statement
+from roachlift.naming import SourceObject
 
 log = logging.getLogger(__name__)
 
@@ -178,6 +179,8 @@ class Converter:
         self.manual: list[ManualItem] = []
         self.manual_functions: set[str] = set()
         self.manual_tables: set[str] = set()
+        #: every named object as the source defines it, for the naming checks (roachlift.naming)
+        self.defined: list[SourceObject] = []
         #: (table, column) -> sequence name filled by a trigger or a nextval() default
         self.serial_hints: dict[tuple[str, str], tuple[str, StatementRecord]] = {}
         self.target_differences: list[str] = []
@@ -200,6 +203,23 @@ class Converter:
             self.target_differences.append(text)
 
     # --- names ---------------------------------------------------------------------------
+    def source_name(self, node: exp.Expression) -> str:
+        """The exact source name of an identifier, column or table node (schema kept when given)."""
+        if isinstance(node, exp.Table):
+            parts = [p for p in (node.args.get("catalog"), node.args.get("db"), node.this) if p is not None]
+            return ".".join(self.source_name(p) for p in parts)
+        ident = node.this if isinstance(node, exp.Column) else node
+        if isinstance(ident, exp.Identifier):
+            return self.rules.source_name(ident.name, bool(ident.args.get("quoted")))
+        return node.name
+
+    def define(self, kind: str, scope: str, node: exp.Expression | str, display: str = "") -> str:
+        """Record a source object for the naming checks; returns its exact source name."""
+        exact = node if isinstance(node, str) else self.source_name(node)
+        short = exact.rpartition(".")[2] if kind == "table" else exact
+        self.defined.append(SourceObject(kind, scope, short, display or exact))
+        return exact
+
     def name(self, node: exp.Expression | str, record: StatementRecord | None = None) -> str:
         """The converted name of an identifier, column or table node (schema dropped)."""
         if isinstance(node, str):
@@ -219,7 +239,7 @@ class Converter:
             self._shortened.add(name)
             self.review(
                 "warning",
-                "identifier_too_long",
+                "identifier_shortened",
                 name,
                 f"identifier longer than 63 bytes shortened to {fitted} (PostgreSQL would truncate it)",
                 record,
@@ -357,10 +377,14 @@ class Converter:
         schema = node.this
         name = self.name(schema.this, record)
         record.object = name
+        exact = self.define("table", "", schema.this)
         if name in self.tables:
+            if self.tables[name].source_name != exact:
+                record.status = "error"  # two source tables, one target name: check_names reports it
+                return
             raise StatementError(f"table {name} defined twice")
         _strip_properties(node, record)
-        table = Table(name=name, source_name=_source_name(schema.this), line=record.line, record=record)
+        table = Table(name=name, source_name=exact, line=record.line, record=record)
         self.tables[name] = table
         for item in schema.expressions:
             if isinstance(item, exp.ColumnDef):
@@ -371,6 +395,10 @@ class Converter:
 
     def _column(self, table: Table, cd: exp.ColumnDef, record: StatementRecord) -> None:
         name = self.name(cd.this, record)
+        exact = self.define("column", table.name, cd.this, f"{table.source_name}.{self.source_name(cd.this)}")
+        if table.column(name) is not None:
+            record.status = "error"  # two source columns, one target name: check_names reports it
+            return
         kind = cd.args.get("kind")
         if not isinstance(kind, exp.DataType):
             raise StatementError(f"column {name} has no type")
@@ -383,7 +411,7 @@ class Converter:
             target_type = self.rules.map_type(kind, ctx)
         col = Column(
             name=name,
-            source_name=_source_name(cd.this),
+            source_name=exact,
             source_type=kind.sql(self.rules.read),
             type=target_type,
         )
@@ -488,7 +516,7 @@ class Converter:
         assert default is not None
         seq = _nextval_sequence(default)
         if seq is not None:
-            seq_name = self.rules.normalize(seq, False) if seq == seq.lower() else seq
+            seq_name = self.rules.normalize(seq, seq != seq.lower())
             self.serial_hints[(table.name, col.name)] = (seq_name, record)
             return None
         if isinstance(default, exp.Null) and col.nullable:
@@ -740,6 +768,7 @@ class Converter:
         raw = m.group(2).split(".")[-1]
         name = fit_identifier(self.rules.normalize(raw.strip('"`'), raw.startswith('"')))
         record.object = name
+        self.define("sequence", "", self.rules.source_name(raw.strip('"`'), raw.startswith('"')))
         opts = m.group(3)
         seq = Sequence(name=name, line=record.line, record=record)
 
@@ -789,6 +818,7 @@ class Converter:
             raise StatementError("could not read the enum type")
         name = self.name(node.this, record)
         record.object = name
+        self.define("type", "", node.this)
         values = [v.name for v in node.expression.expressions]
         self.enums[name] = EnumType(name, values, record.line, record)
 
@@ -847,6 +877,7 @@ class Converter:
             target = target.this
         name = self.name(target, record)
         record.object = name
+        self.define("view", "", target)
         query = node.expression
         if query is None:
             raise StatementError("view without a query")
@@ -922,14 +953,6 @@ def _key_names(cols: list[exp.Expression]) -> list[str]:
         inner = c.this if isinstance(c, exp.Ordered) else c
         out.append(inner.name if isinstance(inner, exp.Column) else "expr")
     return out
-
-
-def _source_name(node: exp.Expression) -> str:
-    """The name as the source spells it (schema included when given)."""
-    if isinstance(node, exp.Table):
-        parts = [p.name for p in (node.args.get("catalog"), node.args.get("db")) if p is not None]
-        return ".".join([*parts, node.name])
-    return node.name
 
 
 def _nextval_sequence(node: exp.Expression) -> str | None:

@@ -21,6 +21,8 @@ class ConvertOptions:
     bare_number_as: Literal["decimal", "float8"] = "decimal"
     serial_as: Literal["keep", "unique_rowid", "uuid"] = "keep"
     target_schema: str | None = None
+    #: the spec's naming rule (roachlift.naming): "lower" or "preserve"
+    naming: str = "lower"
 
     @classmethod
     def from_spec(cls, spec: Any, target_schema: str | None = None) -> ConvertOptions:
@@ -30,6 +32,7 @@ class ConvertOptions:
             bare_number_as=spec.bare_number_as,
             serial_as=spec.serial_as,
             target_schema=target_schema,
+            naming=str(getattr(spec, "naming", "lower")),
         )
 
 

@@ -190,10 +190,6 @@ class MySQLRules(SourceRules):
         DT.GEOMETRY: _plain("GEOMETRY", "spatial type -> GEOMETRY"),
     }
 
-    def normalize(self, name: str, quoted: bool) -> str:
-        """MySQL names are case-insensitive for columns: lower case, as pgloader does."""
-        return name.lower()
-
     def preprocess(self, kind: str, text: str, record: StatementRecord) -> str:
         """Spatial subtypes -> GEOMETRY; DEFINER/ALGORITHM/SQL SECURITY removed from views."""
         if kind == "table":

@@ -168,12 +168,6 @@ class OracleRules(SourceRules):
         DT.USERDEFINED: _userdefined,
     }
 
-    def normalize(self, name: str, quoted: bool) -> str:
-        """Unquoted (upper case) names -> lower case; quoted mixed-case names are kept."""
-        if not quoted or name == name.upper():
-            return name.lower()
-        return name
-
     def preprocess(self, kind: str, text: str, record: StatementRecord) -> str:
         """Remove what sqlglot cannot parse and CockroachDB has no use for; log each removal."""
         if kind in ("table", "alter"):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlglot import exp
 
 from roachlift.convert.model import Column, ConvertOptions, ReviewItem, Severity, StatementRecord
+from roachlift.naming import Naming
 
 if TYPE_CHECKING:
     from roachlift.convert.engine import Converter
@@ -102,6 +103,8 @@ class SourceRules:
     def __init__(self, options: ConvertOptions) -> None:
         self.options = options
         self._converter: Converter | None = None
+        #: the one naming rule (roachlift.naming); the source kind tells how DDL text folds names
+        self.naming = Naming(rule=options.naming, source_kind=self.name or "postgres")
 
     @property
     def converter(self) -> Converter:
@@ -115,8 +118,12 @@ class SourceRules:
 
     # --- names -----------------------------------------------------------------------------
     def normalize(self, name: str, quoted: bool) -> str:
-        """The target name of a source identifier (before length fitting)."""
-        return name if quoted else name.lower()
+        """The target name of an identifier as the source DDL writes it (before length fitting)."""
+        return self.naming.name(self.naming.source_name(name, quoted))
+
+    def source_name(self, name: str, quoted: bool) -> str:
+        """The exact name the source catalog stores for an identifier as its DDL writes it."""
+        return self.naming.source_name(name, quoted)
 
     # --- text rewrites ---------------------------------------------------------------------
     def preprocess(self, kind: str, text: str, record: StatementRecord) -> str:

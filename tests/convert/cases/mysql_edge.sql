@@ -16,7 +16,8 @@ CREATE TABLE `Parent` (
   tags SET('x','y') DEFAULT NULL,
   doubled INT AS (price * 2) STORED,
   pic MEDIUMBLOB,
-  a_column_name_of_exactly_sixty_four_characters_that_mysql_allows INT,
+  -- 64 bytes would be a convert error (roachlift.naming): the longest name that maps exactly
+  a_column_name_of_exactly_sixty_three_bytes_that_postgres_keeps1 INT,
   PRIMARY KEY (`ID`),
   UNIQUE KEY uk_order (`order`),
   KEY idx_kind (kind),

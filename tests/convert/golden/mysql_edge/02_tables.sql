@@ -14,7 +14,7 @@ CREATE TABLE parent (
   tags TEXT,
   doubled INT GENERATED ALWAYS AS (price * 2) STORED,
   pic BYTEA,
-  a_column_name_of_exactly_sixty_four_characters_that_my_89694d1e INT,
+  a_column_name_of_exactly_sixty_three_bytes_that_postgres_keeps1 INT,
   PRIMARY KEY (id)
 );
 

@@ -1,6 +1,6 @@
-CREATE TABLE "Accounts" (
+CREATE TABLE accounts (
   account_id UUID NOT NULL DEFAULT GEN_RANDOM_UUID(),
-  "Display Name" VARCHAR(100),
+  "display name" VARCHAR(100),
   balance DECIMAL(19, 4) NOT NULL DEFAULT 0,
   rate DOUBLE PRECISION,
   score DECIMAL,

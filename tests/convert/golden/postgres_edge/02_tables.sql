@@ -1,5 +1,5 @@
-CREATE TABLE "Person" (
-  id BIGINT NOT NULL DEFAULT NEXTVAL('"Person_id_seq"'),
+CREATE TABLE person (
+  id BIGINT NOT NULL DEFAULT NEXTVAL('person_id_seq'),
   ref UUID NOT NULL DEFAULT GEN_RANDOM_UUID(),
   name TEXT NOT NULL,
   current_mood mood DEFAULT CAST('ok' AS mood),
@@ -9,7 +9,7 @@ CREATE TABLE "Person" (
   balance DECIMAL(12, 2) NOT NULL DEFAULT 0 CHECK (balance >= 0),
   born DATE DEFAULT CURRENT_DATE,
   full_name TEXT GENERATED ALWAYS AS (name || '!') STORED,
-  CONSTRAINT "Person_pkey" PRIMARY KEY (id)
+  CONSTRAINT person_pkey PRIMARY KEY (id)
 );
 
 CREATE TABLE pet (

@@ -1,2 +1,2 @@
-ALTER TABLE pet ADD CONSTRAINT pet_owner_fkey FOREIGN KEY (owner_id) REFERENCES "Person" (id);
+ALTER TABLE pet ADD CONSTRAINT pet_owner_fkey FOREIGN KEY (owner_id) REFERENCES person (id);
 
