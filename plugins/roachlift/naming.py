@@ -227,7 +227,12 @@ class Naming:
 
     def label(self, source_table: str) -> str:
         """``source -> target`` of one table, as logs, the report and task labels show it."""
-        return f"{source_table} → {self.table(source_table)}"
+        return self.pair(source_table, self.table(source_table))
+
+    @staticmethod
+    def pair(source: str, target: str) -> str:
+        """``source → target`` of two names already known (a manifest's, a verify result's)."""
+        return f"{source} → {target}"
 
     def schema_mapping(self, source_schemas: Iterable[str]) -> str:
         """The schema mapping stated once: ``sakila → public (naming: lower)``."""

@@ -26,6 +26,7 @@ import psycopg
 from roachlift.config.connections import ConnInfo
 from roachlift.config.spec import MigrationSpec
 from roachlift.errors import RoachliftError
+from roachlift.naming import Naming
 from roachlift.runreport import RunReport, StepStat, write_report
 
 log = logging.getLogger(__name__)
@@ -221,8 +222,8 @@ def convert_step(ctx: RunContext) -> Summary:
     errors = [i for i in items if i["severity"] == "error"]
     seconds = time.monotonic() - started
     summary = (
-        f"converted {len(result.tables)} table(s): {len(items)} review item(s), {len(errors)} error(s); "
-        f"phase files and report in {ctx.convert_dir}"
+        f"converted {len(result.tables)} table(s), names {schema_mapping(ctx)}: {len(items)} review item(s), "
+        f"{len(errors)} error(s); phase files and report in {ctx.convert_dir}"
     )
     if errors:
         raise RoachliftError(
@@ -234,6 +235,14 @@ def convert_step(ctx: RunContext) -> Summary:
         "convert_dir": str(ctx.convert_dir),
         "stats": [_stat("convert", seconds=seconds)],
     }
+
+
+def schema_mapping(ctx: RunContext) -> str:
+    """The source → target schema mapping, stated once (``sakila → public (naming: lower)``)."""
+    schemas = list(ctx.spec.source.schemas) or [
+        ctx.source.database or ("public" if ctx.source.kind == "postgres" else "")
+    ]
+    return Naming.from_spec(ctx.spec).schema_mapping(schemas)
 
 
 def ensure_database(ctx: RunContext) -> bool:
@@ -298,6 +307,11 @@ def dump_step(ctx: RunContext) -> Summary:
     result = dump_database(ctx.spec, ctx.source, ctx.dump_dir, ctx.patterns())
     tables = sorted(result.tables, key=lambda m: (m.bytes, m.rows), reverse=True)
     manifests = [str(ctx.dump_dir / table_dir_name(m.table) / "manifest.json") for m in tables]
+    # one mapped load task per table, labelled "source → target" (the DAG's map_index_template)
+    loads = [
+        {"manifest": path, "table_label": Naming.pair(m.table, m.target_table)}
+        for path, m in zip(manifests, tables, strict=True)
+    ]
     mb = sum(m.bytes for m in tables) / 1e6
     rate = result.rows / result.elapsed_s if result.elapsed_s else 0.0
     return {
@@ -306,8 +320,11 @@ def dump_step(ctx: RunContext) -> Summary:
             f"({rate:,.0f} rows/s) under snapshot {json.dumps(result.snapshot, default=str)}"
         ),
         "manifests": manifests,
+        "loads": loads,
         "snapshot": result.snapshot,
-        "stats": [_stat("dump", m.table, m.rows, m.bytes, m.elapsed_s) for m in tables],
+        "stats": [
+            _stat("dump", Naming.pair(m.table, m.target_table), m.rows, m.bytes, m.elapsed_s) for m in tables
+        ],
     }
 
 
@@ -337,13 +354,13 @@ def copy_table_step(ctx: RunContext, manifest: Path) -> Summary:
             create_sql=_create_sql(ctx, m.target_table),
         )
     rate = res.rows / res.seconds if res.seconds else 0.0
+    label = Naming.pair(m.table, m.target_table)
     return {
         "summary": (
-            f"{m.target_table}: {res.rows} rows, {res.bytes / 1e6:.1f} MB in {res.seconds:.1f}s "
-            f"({rate:,.0f} rows/s)"
+            f"{label}: {res.rows} rows, {res.bytes / 1e6:.1f} MB in {res.seconds:.1f}s ({rate:,.0f} rows/s)"
         ),
         "table": m.target_table,
-        "stats": [_stat("load", m.target_table, res.rows, res.bytes, res.seconds)],
+        "stats": [_stat("load", label, res.rows, res.bytes, res.seconds)],
     }
 
 
@@ -361,7 +378,7 @@ def upload_table_step(ctx: RunContext, manifest: Path) -> Summary:
         "summary": f"{m.target_table}: {len(urls)} file(s), {m.bytes / 1e6:.1f} MB staged in {seconds:.1f}s",
         "urls": urls,
         "uploaded": uploaded,
-        "stats": [_stat("upload", m.target_table, 0, m.bytes, seconds)],
+        "stats": [_stat("upload", Naming.pair(m.table, m.target_table), 0, m.bytes, seconds)],
     }
 
 
@@ -413,7 +430,16 @@ def finish_import_step(ctx: RunContext, manifest: Path, job: Mapping[str, Any]) 
     return {
         "summary": f"{m.target_table}: IMPORT job {job.get('job_id')} succeeded, {rows} rows",
         "table": m.target_table,
-        "stats": [_stat("load", m.target_table, rows, m.bytes, 0.0, detail=f"job {job.get('job_id')}")],
+        "stats": [
+            _stat(
+                "load",
+                Naming.pair(m.table, m.target_table),
+                rows,
+                m.bytes,
+                0.0,
+                detail=f"job {job.get('job_id')}",
+            )
+        ],
     }
 
 
@@ -521,6 +547,7 @@ def cdc_step(ctx: RunContext, max_seconds: float = 60.0, drain: bool = False) ->
         dialect=str(ctx.spec.target.dialect),
         target_schema=ctx.spec.target.schema_,
         lag_threshold_seconds=ctx.spec.cdc.lag_threshold_seconds,
+        naming=Naming.from_spec(ctx.spec),
     )
     if drain:
         caught_up = bool(stats.caught_up)
@@ -626,7 +653,7 @@ def verify_step(ctx: RunContext, live: bool = True) -> Summary:
         "stats": [
             _stat(
                 "verify",
-                str(t.get("table")),
+                Naming.pair(str(t.get("table")), str(t.get("target_table"))),
                 int(t.get("rows_source") or 0),
                 0,
                 float(t.get("elapsed_s") or 0),
@@ -732,7 +759,7 @@ def _outcome(ctx: RunContext, pulled: Mapping[str, Any]) -> _Outcome:
 
 def report_step(ctx: RunContext, pulled: Mapping[str, Any], started_at: float | None = None) -> Summary:
     """Write the run report from the steps' summaries; return its paths and the run's outcome."""
-    report = RunReport(migration=ctx.spec.name, run_id=ctx.run_id, mode=ctx.mode)
+    report = RunReport(migration=ctx.spec.name, run_id=ctx.run_id, mode=ctx.mode, names=schema_mapping(ctx))
     if started_at is not None:
         report.started_at = started_at
     outcome = _outcome(ctx, pulled)

@@ -49,6 +49,8 @@ class RunReport:
     verify: list[dict[str, Any]] = field(default_factory=list)
     lag_samples: list[tuple[float, float]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: the source → target schema mapping and naming rule (roachlift.naming), stated once
+    names: str = ""
 
     @property
     def total_seconds(self) -> float:
@@ -158,7 +160,7 @@ def render_html(report: RunReport, history: Sequence[Mapping[str, Any]]) -> str:
         ["table", "source rows", "target rows", "missing", "extra", "mismatched", "ok"],
         (
             [
-                v.get("table"),
+                f"{v.get('table')} → {v.get('target_table')}" if v.get("target_table") else v.get("table"),
                 v.get("rows_source"),
                 v.get("rows_target"),
                 v.get("missing"),
@@ -184,6 +186,7 @@ def render_html(report: RunReport, history: Sequence[Mapping[str, Any]]) -> str:
         ),
     )
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in report.notes)
+    names = f"<p>names: <b>{html.escape(report.names)}</b></p>" if report.names else ""
     title = f"roachlift {report.migration} — {report.run_id}"
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
@@ -191,7 +194,7 @@ def render_html(report: RunReport, history: Sequence[Mapping[str, Any]]) -> str:
 td,th{{border:1px solid #ccc;padding:3px 8px;text-align:left}}th{{background:#f3f0ff}}</style></head>
 <body><h1>{html.escape(title)}</h1>
 <p>mode <b>{html.escape(report.mode)}</b>, outcome <b>{html.escape(report.outcome)}</b>,
-{report.total_seconds:.1f} s in all.</p><ul>{notes}</ul>
+{report.total_seconds:.1f} s in all.</p>{names}<ul>{notes}</ul>
 <h2>Steps</h2>{steps}
 <h2>Review items from the conversion</h2>{review}
 <h2>Verify</h2>{verify}

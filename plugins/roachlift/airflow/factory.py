@@ -125,9 +125,10 @@ def build_dag(spec: MigrationSpec, spec_path: Path) -> DAG:
         dump = DumpOperator(task_id="dump", spec_path=path, pool=SOURCE_POOL, retries=1)
 
         @task(task_id="table_manifests")
-        def table_manifests(dumped: dict[str, Any]) -> list[str]:
-            """The dump's manifests, largest table first: one mapped load task each."""
-            return list(dumped["manifests"])
+        def table_manifests(dumped: dict[str, Any]) -> list[dict[str, str]]:
+            """The dump's manifests, largest table first: one mapped load task each, labelled
+            ``source → target`` (roachlift.naming)."""
+            return [dict(x) for x in dumped["loads"]]
 
         with TaskGroup("load") as load:
             loader = ImportTableOperator if str(spec.load.method) == "import" else CopyLoadTableOperator
@@ -135,8 +136,8 @@ def build_dag(spec: MigrationSpec, spec_path: Path) -> DAG:
                 task_id="load_table",
                 spec_path=path,
                 pool=TARGET_POOL,
-                map_index_template="{{ task.manifest.split('/')[-2] }}",
-            ).expand(manifest=table_manifests(dump.output))  # type: ignore[arg-type]
+                map_index_template="{{ task.table_label }}",
+            ).expand_kwargs(table_manifests(dump.output))  # type: ignore[arg-type]
 
         with TaskGroup("post_load") as post_load:
             indexes = ApplyDdlPhaseOperator(

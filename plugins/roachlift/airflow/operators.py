@@ -117,9 +117,11 @@ class CopyLoadTableOperator(RoachliftStepOperator):
     step_name = "copy_table_step"
     template_fields: Sequence[str] = ("spec_path", "manifest")
 
-    def __init__(self, *, manifest: str, **kwargs: Any) -> None:
+    def __init__(self, *, manifest: str, table_label: str = "", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.manifest = manifest
+        #: ``source → target`` of the table (roachlift.naming): the mapped task's label
+        self.table_label = table_label
 
     def step_kwargs(self) -> dict[str, Any]:
         return {"manifest": Path(self.manifest)}

@@ -41,6 +41,7 @@ from roachlift.cdc.model import (
     SchemaChangedError,
 )
 from roachlift.load import crdb as st
+from roachlift.naming import Naming
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,7 @@ class TargetTable:
     columns: list[str]
     key: list[str]
     _map: dict[str, str] = field(default_factory=dict)
+    naming: Naming = field(default_factory=Naming)
     column_set: frozenset[str] = frozenset()
     all_columns: tuple[str, ...] = field(init=False)
     #: the primary-key values of a row image, always as a tuple
@@ -99,11 +101,16 @@ class TargetTable:
             self.key_of = itemgetter(*self.key)
 
     def column(self, source_name: str, source_table: str) -> str:
-        """The target column for a source column (exact name, else case-insensitive)."""
-        found = self._map.get(source_name) or self._map.get(source_name.lower())
+        """The target column of a source column, by the naming rule (roachlift.naming)."""
+        found = self._map.get(source_name)
+        if found is None:
+            mapped = self.naming.name(source_name)
+            if mapped in self.column_set:
+                found = self._map[source_name] = mapped
         if found is None:
             raise SchemaChangedError(
-                f"source table {source_table} changed mid-stream: column {source_name!r} is not in target "
+                f"source table {source_table} changed mid-stream: column {source_name!r} (target name "
+                f"{self.naming.name(source_name)!r}, naming: {self.naming.rule}) is not in target "
                 f"table {self.name} (target columns: {', '.join(self.columns)}). Apply the same DDL to the "
                 "target (or redo the dump and load of this table), then restart `roachlift cdc`."
             )
@@ -111,11 +118,12 @@ class TargetTable:
 
 
 class TargetCatalog:
-    """Resolves source tables to target tables (by name, then case-insensitively), cached."""
+    """Resolves source tables to target tables by the naming rule (roachlift.naming), cached."""
 
-    def __init__(self, conn: psycopg.Connection, schema: str) -> None:
+    def __init__(self, conn: psycopg.Connection, schema: str, naming: Naming | None = None) -> None:
         self.conn = conn
         self.schema = schema
+        self.naming = naming or Naming(target_schema=schema)
         self._tables: dict[str, TargetTable] = {}
         self.sql_cache: dict[tuple[Any, ...], bytes] = {}
         self._by_name: dict[str, TargetTable] = {}
@@ -126,19 +134,12 @@ class TargetCatalog:
         if hit is not None:
             return hit
         short = source_table.rsplit(".", 1)[-1]
-        rows: list[tuple[Any, ...]] = []
-        name = short
-        for candidate in dict.fromkeys([short, short.lower()]):
-            rows = self.conn.execute(
-                st.target_columns(), {"schema": self.schema, "table": candidate}
-            ).fetchall()
-            if rows:
-                name = candidate
-                break
+        name = self.naming.name(short)
+        rows = self.conn.execute(st.target_columns(), {"schema": self.schema, "table": name}).fetchall()
         if not rows:
             raise CdcError(
-                f"source table {source_table} has changes but no target table {self.schema}.{short} exists: "
-                "load it first, or exclude it in the spec (source.exclude)"
+                f"source table {source_table} has changes but no target table {self.schema}.{name} exists "
+                f"(naming: {self.naming.rule}): load it first, or exclude it in the spec (source.exclude)"
             )
         columns = [r[0] for r in rows]
         key = [r[0] for r in sorted((r for r in rows if r[2]), key=lambda r: r[2])]
@@ -147,11 +148,9 @@ class TargetCatalog:
                 f"target table {self.schema}.{name} has no primary key: changes of {source_table} cannot be "
                 "applied row by row; give the target table a primary key"
             )
-        mapping = {c: c for c in columns}
-        for c in columns:
-            mapping.setdefault(c.lower(), c)
         ident = sql.Identifier(self.schema, name)
-        table = TargetTable(name, ident, columns, key, mapping, frozenset(columns))
+        table = TargetTable(name, ident, columns, key, {}, self.naming, frozenset(columns))
+        log.info("CDC %s", self.naming.label(source_table))
         self._tables[source_table] = table
         self._by_name[name] = table
         return table
@@ -369,6 +368,7 @@ def run_applier(
     dialect: str = st.POSTGRES,
     target_schema: str = "public",
     lag_threshold_seconds: float | None = None,
+    naming: Naming | None = None,
 ) -> ApplyStats:
     """Apply source changes to the target; one bounded run (a sensor poke, a CLI call).
 
@@ -396,7 +396,7 @@ def run_applier(
             else:
                 last_commit_time = saved.commit_time
             stats.position = position
-            catalog = TargetCatalog(conn, target_schema)
+            catalog = TargetCatalog(conn, target_schema, naming)
             stream = _Stream(source, batch_changes)
             idle_sleep = POLL_SECONDS[0]
             while True:

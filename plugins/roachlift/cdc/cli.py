@@ -13,6 +13,7 @@ from roachlift.cdc.lag import measure_lag
 from roachlift.cdc.model import CdcError
 from roachlift.config.connections import resolve_connection
 from roachlift.config.spec import MigrationSpec, load_spec
+from roachlift.naming import Naming
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,7 @@ def _cdc(args: argparse.Namespace) -> int:
         dialect=str(spec.target.dialect),
         target_schema=spec.target.schema_,
         lag_threshold_seconds=spec.cdc.lag_threshold_seconds,
+        naming=Naming.from_spec(spec),
     )
     print(stats.summary())
     return 0

@@ -21,7 +21,7 @@ from typing import Any
 
 from roachlift.config.connections import ConnInfo
 from roachlift.config.spec import MigrationSpec
-from roachlift.dump.manifest import TableManifest, read_manifest, write_snapshot_json
+from roachlift.dump.manifest import TableManifest, read_manifest, table_dir_name, write_snapshot_json
 from roachlift.dump.snapshot import (
     Snapshot,
     SnapshotError,
@@ -31,6 +31,7 @@ from roachlift.dump.snapshot import (
     open_postgres_snapshot,
 )
 from roachlift.errors import RoachliftError
+from roachlift.naming import Naming
 
 __all__ = [
     "DumpResult",
@@ -64,11 +65,8 @@ class DumpResult:
 
 
 def target_table_name(spec: MigrationSpec, table: str) -> str:
-    """``<target schema>.<name>``; Oracle's upper-case names become lower case."""
-    name = table.rpartition(".")[2]
-    if spec.source.kind == "oracle" and name.isupper():
-        name = name.lower()
-    return f"{spec.target.schema_}.{name}"
+    """``<target schema>.<name>`` of a source table, by the spec's naming rule (roachlift.naming)."""
+    return Naming.from_spec(spec).table(table)
 
 
 def oracle_connect(conninfo: ConnInfo) -> Any:
@@ -112,6 +110,20 @@ def _dump_one(
     conn: Any,
     split: int = 1,
 ) -> TableManifest:
+    return _with_target_names(
+        spec, _dump_source(spec, conninfo, snapshot, table, out_dir, conn, split), out_dir
+    )
+
+
+def _dump_source(
+    spec: MigrationSpec,
+    conninfo: ConnInfo,
+    snapshot: Snapshot,
+    table: str,
+    out_dir: Path,
+    conn: Any,
+    split: int = 1,
+) -> TableManifest:
     d = spec.dump
     common: dict[str, Any] = {
         "snapshot": snapshot,
@@ -133,6 +145,13 @@ def _dump_one(
     from roachlift.dump import oracle
 
     return oracle.dump_table(conn, table, out_dir, **common)
+
+
+def _with_target_names(spec: MigrationSpec, manifest: TableManifest, out_dir: Path) -> TableManifest:
+    """The manifest with the target's column names (roachlift.naming), rewritten in place."""
+    manifest.target_columns = Naming.from_spec(spec).columns(manifest.columns)
+    manifest.write(out_dir / table_dir_name(manifest.table))
+    return manifest
 
 
 def _worker_connection(spec: MigrationSpec, conninfo: ConnInfo, snapshot: Snapshot) -> Any:
@@ -220,7 +239,7 @@ def dump_database(
                 )
                 with lock:
                     opened.append(conn)
-            log.info("dumping %s", table)
+            log.info("dumping %s", Naming.from_spec(spec).label(table))
             return _dump_one(spec, conninfo, snapshot, table, out_dir, conn, split)
 
         try:

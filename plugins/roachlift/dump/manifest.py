@@ -69,6 +69,8 @@ class TableManifest:
     snapshot: dict[str, Any] = field(default_factory=dict)
     elapsed_s: float = 0.0
     rows_per_s: float = 0.0
+    #: ``columns`` as the target names them (roachlift.naming), same order; load writes these
+    target_columns: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The manifest as a JSON-ready dict."""

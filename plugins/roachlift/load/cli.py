@@ -36,22 +36,64 @@ def _connect(args: argparse.Namespace) -> psycopg.Connection:
         raise RoachliftError(f"cannot connect to the target: {exc}") from exc
 
 
+#: ``roachlift load`` options and their defaults when neither the command line nor a spec sets them
+_LOAD_DEFAULTS: dict[str, object] = {
+    "method": "import",
+    "table_handling": "fail-if-not-empty",
+    "batch_rows": 100_000,
+    "dialect": "cockroachdb",
+    "schema": "public",
+    "storage": "userfile",
+    "keep_uploaded_files": False,
+}
+
+
+def load_options(args: argparse.Namespace) -> dict[str, object]:
+    """The load options: each from the command line when given, else from ``--spec`` (load.method,
+    load.table_handling, load.copy_batch_rows, load.storage, load.keep_uploaded_files,
+    target.dialect, target.schema), else the default."""
+    from_spec: dict[str, object] = {}
+    if getattr(args, "spec", None):
+        from roachlift.config.spec import load_spec
+
+        spec = load_spec(args.spec)
+        from_spec = {
+            "method": str(spec.load.method),
+            "table_handling": str(spec.load.table_handling),
+            "batch_rows": spec.load.copy_batch_rows,
+            "dialect": str(spec.target.dialect),
+            "schema": spec.target.schema_,
+            "storage": spec.load.storage,
+            "keep_uploaded_files": spec.load.keep_uploaded_files,
+        }
+    out: dict[str, object] = {}
+    for key, default in _LOAD_DEFAULTS.items():
+        given = getattr(args, key, None)
+        out[key] = given if given not in (None, False) else from_spec.get(key, default)
+    return out
+
+
 def _load(args: argparse.Namespace) -> int:
     from roachlift.load.pipeline import run_load
 
+    opts = load_options(args)
+    print(
+        f"load: method {opts['method']}, dialect {opts['dialect']}, table handling {opts['table_handling']}, "
+        f"schema {opts['schema']}"
+    )
     with _connect(args) as conn:
         report = run_load(
             conn,
             Path(args.dump_dir),
             Path(args.phase_dir),
-            method=args.method,
-            table_handling=args.table_handling,
-            batch_rows=args.batch_rows,
-            target_dialect=args.dialect,
-            schema=args.schema,
-            storage=args.storage,
+            method=opts["method"],  # type: ignore[arg-type]
+            table_handling=str(opts["table_handling"]),
+            batch_rows=int(opts["batch_rows"]),  # type: ignore[call-overload]
+            target_dialect=str(opts["dialect"]),
+            schema=str(opts["schema"]),
+            storage=str(opts["storage"]),
             run_id=args.run_id,
-            keep_uploaded_files=args.keep_uploaded_files,
+            keep_uploaded_files=bool(opts["keep_uploaded_files"]),
         )
     print(report.summary())
     return 0
@@ -101,18 +143,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _target_args(p)
     p.add_argument("--dump-dir", required=True, help="folder with <table>/manifest.json")
     p.add_argument("--phase-dir", required=True, help="folder with 01_types.sql .. 05_views.sql")
-    p.add_argument("--method", choices=["copy", "import"], default="import")
+    p.add_argument(
+        "--method", choices=["copy", "import"], default=None, help="default: the spec's, else import"
+    )
     p.add_argument(
         "--table-handling",
         choices=["fail-if-not-empty", "truncate", "drop-and-recreate"],
-        default="fail-if-not-empty",
+        default=None,
+        help="default: the spec's, else fail-if-not-empty",
     )
-    p.add_argument("--batch-rows", type=int, default=100_000, help="rows per COPY transaction")
-    p.add_argument("--dialect", choices=["cockroachdb", "postgres"], default="cockroachdb")
-    p.add_argument("--schema", default="public")
-    p.add_argument("--storage", default="userfile", help="userfile, or an object-storage URL prefix")
+    p.add_argument("--batch-rows", type=int, default=None, help="rows per COPY transaction (default 100000)")
+    p.add_argument(
+        "--dialect",
+        choices=["cockroachdb", "postgres"],
+        default=None,
+        help="default: the spec's, else cockroachdb",
+    )
+    p.add_argument("--schema", default=None, help="target schema (default: the spec's, else public)")
+    p.add_argument("--storage", default=None, help="userfile (default), or an object-storage URL prefix")
     p.add_argument("--run-id", default="manual", help="userfile folder: userfile:///roachlift/<run-id>/")
-    p.add_argument("--keep-uploaded-files", action="store_true")
+    p.add_argument("--keep-uploaded-files", action="store_true", default=None)
     p.set_defaults(handler=_load)
 
     p = subparsers.add_parser("load-phase", help="apply phase SQL files to the target, in order")

@@ -27,6 +27,7 @@ class Manifest:
     path: Path
     table: str
     target_table: str
+    #: target column names in file order
     columns: list[str]
     files: list[DataFile]
     rows: int
@@ -56,7 +57,8 @@ def read_manifest(path: Path) -> Manifest:
         path=path,
         table=dumped.table,
         target_table=dumped.target_table or dumped.table,
-        columns=list(dumped.columns),
+        # the target's names (roachlift.naming); manifests older than target_columns: as dumped
+        columns=list(dumped.target_columns or dumped.columns),
         files=files,
         rows=dumped.rows,
         bytes=dumped.bytes or sum(f.bytes for f in files),

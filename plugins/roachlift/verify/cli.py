@@ -10,6 +10,7 @@ from pathlib import Path
 from roachlift.config.connections import ConnInfo, resolve_connection
 from roachlift.config.spec import MigrationSpec, load_spec
 from roachlift.errors import RoachliftError
+from roachlift.naming import Naming
 from roachlift.verify.compare import TableRef, list_source_tables, verify_tables
 from roachlift.verify.report import render
 
@@ -28,7 +29,11 @@ def select_tables(spec: MigrationSpec, pattern: str | None, source: ConnInfo | N
     if pattern:
         patterns = [p.strip() for p in pattern.split(",") if p.strip()]
         refs = [r for r in refs if _matches(r, patterns)]
-    return [TableRef(r.source_table, r.source_schema, None, spec.target.schema_) for r in refs]
+    naming = Naming.from_spec(spec)
+    return [
+        TableRef(r.source_table, r.source_schema, naming.name(r.source_table), spec.target.schema_, naming)
+        for r in refs
+    ]
 
 
 def _verify(args: argparse.Namespace) -> int:

@@ -28,7 +28,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
@@ -37,6 +37,7 @@ import pymysql
 
 from roachlift.config.connections import ConnInfo
 from roachlift.errors import RoachliftError
+from roachlift.naming import Naming
 from roachlift.verify.normalize import column_kind, normalize, values_equal
 from roachlift.verify.readers import Bounds, Reader, TableShape, as_conninfo, open_reader
 from roachlift.verify.report import (
@@ -75,6 +76,8 @@ class TableRef:
     source_schema: str | None = None
     target_table: str | None = None
     target_schema: str | None = None
+    #: source -> target names of the table (when ``target_table`` is not given) and its columns
+    naming: Naming = field(default_factory=Naming, compare=False)
 
     @classmethod
     def parse(cls, source: str, target: str | None = None) -> TableRef:
@@ -267,36 +270,29 @@ def merge_streams(
     tally.rows(ns - flushed_s, nt - flushed_t)
 
 
-def _find_table(reader: Reader, schema: str, table: str) -> TableShape | None:
-    """``schema.table``, or the same name in lower case (converted targets fold case)."""
-    shape = reader.describe(schema, table)
-    if shape is None and table != table.lower():
-        shape = reader.describe(schema, table.lower())
-    return shape
-
-
 def _plan(src: Reader, tgt: Reader, table: TableRef, empty_is_null: bool) -> _Plan:
     """Discover both tables in the catalogs and pair their columns."""
     s_schema = table.source_schema or src.default_schema
-    source = _find_table(src, s_schema, table.source_table)
+    source = src.describe(s_schema, table.source_table)
     if source is None:
         raise RoachliftError(f"table {s_schema}.{table.source_table} not found in the source")
     t_schema = table.target_schema or tgt.default_schema
-    target = _find_table(tgt, t_schema, table.target_table or source.name)
+    naming = table.naming
+    t_name = table.target_table or naming.name(source.name)
+    target = tgt.describe(t_schema, t_name)
     if target is None:
         raise RoachliftError(
-            f"table {t_schema}.{table.target_table or source.name} (for source {source.qualified}) "
+            f"table {t_schema}.{t_name} (for source {source.qualified}, naming: {naming.rule}) "
             "not found in the target"
         )
     by_name = {c.name: c for c in target.columns}
-    by_lower = {c.name.lower(): c for c in target.columns}
     key = list(source.primary_key)
     ordered = key + [c.name for c in source.columns if c.name not in key]
     target_names: list[str] = []
     kinds: list[str | None] = []
     absent: list[str] = []
     for name in ordered:
-        tcol = by_name.get(name) or by_lower.get(name.lower())
+        tcol = by_name.get(naming.name(name))
         if tcol is None:
             absent.append(name)
             continue
@@ -305,7 +301,8 @@ def _plan(src: Reader, tgt: Reader, table: TableRef, empty_is_null: bool) -> _Pl
         kinds.append(column_kind(scol.data_type, tcol.data_type, source_column_type=scol.detail))
     if absent:
         raise RoachliftError(
-            f"{source.qualified}: column(s) {', '.join(absent)} not found in target table {target.qualified}"
+            f"{source.qualified}: column(s) {', '.join(absent)} not found in target table {target.qualified} "
+            f"as {', '.join(naming.name(a) for a in absent)} (naming: {naming.rule})"
         )
     ranged = (
         bool(key) and src.is_integer(source.column(key[0])) and tgt.is_integer(target.column(target_names[0]))
