@@ -212,6 +212,8 @@ def convert_step(ctx: RunContext) -> Summary:
             bare_number_as=opts.bare_number_as,
             serial_as=opts.serial_as,
             naming=ctx.spec.naming,
+            # objects land in the spec's target schema, the one every later step addresses
+            target_schema=ctx.spec.target.schema_ if ctx.spec.target.schema_ != "public" else None,
         ),
     )
     write_output(result, ctx.convert_dir)
@@ -239,9 +241,9 @@ def convert_step(ctx: RunContext) -> Summary:
 
 def schema_mapping(ctx: RunContext) -> str:
     """The source → target schema mapping, stated once (``sakila → public (naming: lower)``)."""
-    schemas = list(ctx.spec.source.schemas) or [
-        ctx.source.database or ("public" if ctx.source.kind == "postgres" else "")
-    ]
+    schemas = list(ctx.spec.source.schemas)
+    if not schemas:  # what extract reads without source.schemas: PostgreSQL's public, MySQL's database
+        schemas = ["public"] if str(ctx.spec.source.kind) == "postgres" else [ctx.source.database or ""]
     return Naming.from_spec(ctx.spec).schema_mapping(schemas)
 
 
