@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 import time
 from pathlib import Path
@@ -104,6 +105,14 @@ def test_mysql_cutover_moves_everything_including_binlog_changes(
     assert writer.error is None, writer.error
     assert result["state"] == "success", result["log"][-6000:]
     assert result["report"]["outcome"] == "cut over"
+    # one naming rule: the mapped loads and the report say source → target, the schema mapping once
+    assert f"{sakila_source}.rental → public.rental" in result["labels"]["load.load_table"]
+    assert len(result["labels"]["load.load_table"]) == 16
+    report = json.loads(Path(result["report"]["json"]).read_text(encoding="utf-8"))
+    assert report["names"] == f"{sakila_source} → public (naming: lower)"
+    assert {s["table"] for s in report["steps"] if s["step"] == "load"} == set(
+        result["labels"]["load.load_table"]
+    )
     assert writer.inserted > 10
     target = pg_server.dsn(f"{name}_target")
     with psycopg.connect(target) as conn:

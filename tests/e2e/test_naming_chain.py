@@ -309,3 +309,56 @@ def test_names_colliding_after_folding_stop_the_run_at_convert(
         assert all(t["ok"] for t in pipeline.verify_step(ctx, live=False)["tables"])
     finally:
         pipeline.release_change_stream(ctx)
+
+
+def test_load_cli_takes_method_dialect_and_table_handling_from_the_spec(
+    pg_server: PostgresServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from roachlift.cli import main
+
+    monkeypatch.setenv("ROACHLIFT_WORK_DIR", str(tmp_path / "work"))
+    monkeypatch.delenv("ROACHLIFT_TARGET_URL", raising=False)
+    src = _source("postgres", None, pg_server, PG_DDL)
+    src.run(SEED)
+    ctx = _context(src, pg_server, "lower", "public")
+    ctx = pipeline.RunContext.create(
+        spec=ctx.spec.model_copy(update={"cdc": ctx.spec.cdc.model_copy(update={"enabled": False})}),
+        run_id="r1",
+        mode="cutover",
+        source=ctx.source,
+        target=ctx.target_server,
+    )
+    pipeline.extract_step(ctx)
+    pipeline.convert_step(ctx)
+    pipeline.dump_step(ctx)
+    pg_server.create_database(ctx.target_database)
+    spec_file = tmp_path / "spec.yaml"
+    spec_file.write_text(
+        f"name: {ctx.spec.name}\nsource: {{kind: postgres, conn_id: src}}\n"
+        f"target: {{conn_id: cli_tgt, database: {ctx.target_database}, dialect: postgres}}\n"
+        "load: {method: copy, table_handling: truncate}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("AIRFLOW_CONN_CLI_TGT", pg_server.uri("postgres"))
+    argv = [
+        "load",
+        "--spec",
+        str(spec_file),
+        "--dump-dir",
+        str(ctx.dump_dir),
+        "--phase-dir",
+        str(ctx.convert_dir),
+    ]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "load: method copy, dialect postgres, table handling truncate, schema public" in out
+    assert "public.invoiceline" in out and "public.订单" in out
+    assert main(argv) == 0  # a rerun truncates (the spec's handling), it does not fail on rows present
+    with psycopg.connect(pg_server.dsn(ctx.target_database)) as conn:
+        assert conn.execute("SELECT count(*) FROM album").fetchone() == (3,)
+    # the command line still wins over the spec
+    assert main([*argv, "--table-handling", "fail-if-not-empty"]) == 2
+    assert "already holds 3 row(s)" in capsys.readouterr().err

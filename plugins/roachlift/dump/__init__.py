@@ -110,7 +110,7 @@ def _dump_one(
     conn: Any,
     split: int = 1,
 ) -> TableManifest:
-    return _with_target_names(
+    return with_target_names(
         spec, _dump_source(spec, conninfo, snapshot, table, out_dir, conn, split), out_dir
     )
 
@@ -147,7 +147,7 @@ def _dump_source(
     return oracle.dump_table(conn, table, out_dir, **common)
 
 
-def _with_target_names(spec: MigrationSpec, manifest: TableManifest, out_dir: Path) -> TableManifest:
+def with_target_names(spec: MigrationSpec, manifest: TableManifest, out_dir: Path) -> TableManifest:
     """The manifest with the target's column names (roachlift.naming), rewritten in place."""
     manifest.target_columns = Naming.from_spec(spec).columns(manifest.columns)
     manifest.write(out_dir / table_dir_name(manifest.table))

@@ -116,8 +116,11 @@ def run(dag_id: str, conf: dict[str, Any], approve: str) -> dict[str, Any]:
     )
     states: dict[str, list[str]] = {}
     report: Any = None
+    labels: dict[str, list[str]] = {}  # mapped tasks: the rendered map_index_template of each
     for ti in tis:
         states.setdefault(ti.task_id, []).append(str(ti.state))
+        if ti.map_index >= 0:
+            labels.setdefault(ti.task_id, []).append(str(ti.rendered_map_index))
     from airflow.models.xcom import XComModel
 
     row = (
@@ -139,6 +142,7 @@ def run(dag_id: str, conf: dict[str, Any], approve: str) -> dict[str, Any]:
         "state": str(dag_run.state),
         "seconds": round(time.monotonic() - started, 1),
         "tasks": states,
+        "labels": labels,
         "answered": answered,
         "report": report,
     }
