@@ -607,7 +607,7 @@ def verify_table(
         result.target_table = plan.target.qualified
         result.method = plan.method
         result.key_columns = tuple(plan.names[: plan.key_len])
-        log.info("verify %s -> %s (%s)", result.table, result.target_table, plan.method)
+        log.info("verify %s → %s (%s)", result.table, result.target_table, plan.method)
         if plan.key_len:
             _pk_merge(
                 s_info,
