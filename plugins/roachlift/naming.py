@@ -248,6 +248,8 @@ class NameProblem:
     code: str
     object: str
     message: str
+    #: source line of the object's definition, when known
+    line: int | None = None
 
 
 @dataclass(frozen=True)
@@ -260,6 +262,8 @@ class SourceObject:
     name: str
     #: how messages name it (``sakila.Order``, ``Album.AlbumId``); default ``scope.name``
     display: str = ""
+    #: source line of its definition, when known
+    line: int | None = None
 
 
 #: Kinds whose name must keep exactly to its target name (data steps address them by name).
@@ -281,7 +285,9 @@ def check_names(naming: Naming, objects: Iterable[SourceObject]) -> list[NamePro
         bad = _invalid(obj)
         if bad:
             problems.append(
-                NameProblem("error", "invalid_identifier", where, f"{obj.kind} name {obj.name!r} {bad}")
+                NameProblem(
+                    "error", "invalid_identifier", where, f"{obj.kind} name {obj.name!r} {bad}", obj.line
+                )
             )
             continue
         if len(target.encode("utf-8")) > MAX_IDENTIFIER and obj.kind in _DATA_KINDS:
@@ -292,6 +298,7 @@ def check_names(naming: Naming, objects: Iterable[SourceObject]) -> list[NamePro
                     where,
                     f"{obj.kind} name {obj.name!r} is {len(target.encode('utf-8'))} bytes; the target keeps "
                     f"{MAX_IDENTIFIER} (PostgreSQL truncates longer names silently): rename it on the source",
+                    obj.line,
                 )
             )
         namespace = "relation" if obj.kind in {"table", "view", "sequence", "type"} else obj.kind
@@ -310,6 +317,7 @@ def check_names(naming: Naming, objects: Iterable[SourceObject]) -> list[NamePro
                         if naming.rule == "lower" and other.name.lower() == obj.name.lower()
                         else "; rename one on the source"
                     ),
+                    obj.line,
                 )
             )
             continue
@@ -323,6 +331,7 @@ def check_names(naming: Naming, objects: Iterable[SourceObject]) -> list[NamePro
                     where,
                     f"{target} is a reserved word in CockroachDB/PostgreSQL: it is quoted in the output; "
                     "queries must quote it too",
+                    obj.line,
                 )
             )
     return problems

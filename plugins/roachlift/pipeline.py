@@ -218,7 +218,7 @@ def convert_step(ctx: RunContext) -> Summary:
     )
     write_output(result, ctx.convert_dir)
     items = [
-        {"severity": r.severity, "object": getattr(r, "object", ""), "message": r.message}
+        {"severity": r.severity, "object": getattr(r, "object", ""), "message": r.message, "line": r.line}
         for r in result.review
     ]
     errors = [i for i in items if i["severity"] == "error"]
@@ -229,7 +229,12 @@ def convert_step(ctx: RunContext) -> Summary:
     )
     if errors:
         raise RoachliftError(
-            summary + "\n" + "\n".join(f"  {e['object']}: {e['message']}" for e in errors[:20])
+            summary
+            + "\n"
+            + "\n".join(
+                f"  {e['object']}" + (f" (DDL line {e['line']})" if e["line"] else "") + f": {e['message']}"
+                for e in errors[:20]
+            )
         )
     return {
         "summary": summary,

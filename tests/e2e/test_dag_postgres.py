@@ -148,7 +148,10 @@ def test_cutover_approved_moves_everything_including_cdc_changes(
     assert report["total_seconds"] > 1  # measured from the run's start, not the report task's
     assert [s["step"] for s in report["steps"]][:2] == ["extract", "convert"]  # in the chain's order
     loaded = {s["table"]: s["rows"] for s in report["steps"] if s["step"] == "load"}
-    assert loaded["public.rental"] == 16044 and loaded["public.film"] == 1000
+    # one naming rule: every table shown as source → target, the schema mapping stated once
+    assert loaded["public.rental → public.rental"] == 16044 and loaded["public.film → public.film"] == 1000
+    assert report["names"] == "public → public (naming: lower)"
+    assert "public.rental → public.rental" in result["labels"]["load.load_table"]
     assert Path(result["report"]["html"]).read_text().count("<svg") == 1  # the CDC lag chart
 
 

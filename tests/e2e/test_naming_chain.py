@@ -292,6 +292,7 @@ def test_names_colliding_after_folding_stop_the_run_at_convert(
     assert hit is not None, text
     assert {hit.group(1).rpartition(".")[2], hit.group(2).rpartition(".")[2]} == {"Order", "ORDER"}
     assert "rename one on the source or use naming: preserve" in text
+    assert re.search(r"(Order|ORDER) \(DDL line \d+\): table", text), text  # names the line too
     if kind == "postgres":
         hit = re.search(r"column (\S+) and column (\S+) both become 'name'", text)
         assert hit is not None, text

@@ -298,10 +298,9 @@ def _index_names(conv: Converter) -> None:
 def _naming(conv: Converter) -> None:
     """The naming checks (roachlift.naming.check_names) over every object the source defined:
     collisions after mapping, names over 63 bytes and invalid names are errors, reserved words info."""
-    records = {t.name: t.record for t in conv.tables.values()}
+    records = {r.line: r for r in conv.records}
     for problem in check_names(conv.rules.naming, conv.defined):
-        table = problem.object.split(".")[0] if "." in problem.object else problem.object
-        record = records.get(conv.rules.naming.name(table))
+        record = records.get(problem.line) if problem.line is not None else None
         conv.review(problem.severity, problem.code, problem.object, problem.message, record)
 
 

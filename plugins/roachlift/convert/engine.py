@@ -213,11 +213,13 @@ class Converter:
             return self.rules.source_name(ident.name, bool(ident.args.get("quoted")))
         return node.name
 
-    def define(self, kind: str, scope: str, node: exp.Expression | str, display: str = "") -> str:
+    def define(
+        self, kind: str, scope: str, node: exp.Expression | str, record: StatementRecord, display: str = ""
+    ) -> str:
         """Record a source object for the naming checks; returns its exact source name."""
         exact = node if isinstance(node, str) else self.source_name(node)
         short = exact.rpartition(".")[2] if kind == "table" else exact
-        self.defined.append(SourceObject(kind, scope, short, display or exact))
+        self.defined.append(SourceObject(kind, scope, short, display or exact, record.line))
         return exact
 
     def name(self, node: exp.Expression | str, record: StatementRecord | None = None) -> str:
@@ -377,7 +379,7 @@ class Converter:
         schema = node.this
         name = self.name(schema.this, record)
         record.object = name
-        exact = self.define("table", "", schema.this)
+        exact = self.define("table", "", schema.this, record)
         if name in self.tables:
             if self.tables[name].source_name != exact:
                 record.status = "error"  # two source tables, one target name: check_names reports it
@@ -395,7 +397,9 @@ class Converter:
 
     def _column(self, table: Table, cd: exp.ColumnDef, record: StatementRecord) -> None:
         name = self.name(cd.this, record)
-        exact = self.define("column", table.name, cd.this, f"{table.source_name}.{self.source_name(cd.this)}")
+        exact = self.define(
+            "column", table.name, cd.this, record, f"{table.source_name}.{self.source_name(cd.this)}"
+        )
         if table.column(name) is not None:
             record.status = "error"  # two source columns, one target name: check_names reports it
             return
@@ -768,7 +772,7 @@ class Converter:
         raw = m.group(2).split(".")[-1]
         name = fit_identifier(self.rules.normalize(raw.strip('"`'), raw.startswith('"')))
         record.object = name
-        self.define("sequence", "", self.rules.source_name(raw.strip('"`'), raw.startswith('"')))
+        self.define("sequence", "", self.rules.source_name(raw.strip('"`'), raw.startswith('"')), record)
         opts = m.group(3)
         seq = Sequence(name=name, line=record.line, record=record)
 
@@ -818,7 +822,7 @@ class Converter:
             raise StatementError("could not read the enum type")
         name = self.name(node.this, record)
         record.object = name
-        self.define("type", "", node.this)
+        self.define("type", "", node.this, record)
         values = [v.name for v in node.expression.expressions]
         self.enums[name] = EnumType(name, values, record.line, record)
 
@@ -877,7 +881,7 @@ class Converter:
             target = target.this
         name = self.name(target, record)
         record.object = name
-        self.define("view", "", target)
+        self.define("view", "", target, record)
         query = node.expression
         if query is None:
             raise StatementError("view without a query")
