@@ -125,9 +125,11 @@ def _print_result(result: dict[str, Any]) -> None:
         loads = [s for s in data["steps"] if s["step"] == "load"]
         rows = sum(s["rows"] for s in loads)
         print(f"    {len(loads)} tables, {rows} rows loaded; verify: {len(data['verify'])} tables compared")
+        if data.get("names"):
+            print(f"    names: {data['names']}")
         for s in sorted(loads, key=lambda s: -s["rows"])[:5]:
             print(
-                f"    {s['table']:<28} {s['rows']:>8} rows {s['bytes'] / 1e6:>7.2f} MB "
+                f"    {s['table']:<44} {s['rows']:>8} rows {s['bytes'] / 1e6:>7.2f} MB "
                 f"{s['rows_per_s']:>10,.0f} rows/s"
             )
         print(f"    report: {report['html']}")
