@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from roachlift.config.spec import parse_spec
@@ -74,3 +76,23 @@ def test_spec_naming_key() -> None:
     assert Naming.from_spec(parse_spec({**base, "naming": "preserve"})).rule == "preserve"
     with pytest.raises(Exception, match="naming: 'upper' is not one of lower, preserve"):
         parse_spec({**base, "naming": "upper"})
+
+
+def test_convert_cli_takes_the_naming_rule(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from roachlift.cli import main
+
+    ddl = tmp_path / "in.sql"
+    ddl.write_text(
+        "CREATE TABLE `Album` (`AlbumId` INT PRIMARY KEY, `Title` TEXT);\n"
+        "CREATE TABLE `ALBUM` (`Id` INT PRIMARY KEY);\n",
+        encoding="utf-8",
+    )
+    assert (
+        main(["convert", "--from", "mysql", str(ddl), "--out", str(tmp_path / "p"), "--naming", "preserve"])
+        == 0
+    )
+    tables = (tmp_path / "p" / "02_tables.sql").read_text(encoding="utf-8")
+    assert 'CREATE TABLE "Album" (\n  "AlbumId" INT NOT NULL' in tables and 'CREATE TABLE "ALBUM"' in tables
+    assert main(["convert", "--from", "mysql", str(ddl), "--out", str(tmp_path / "l")]) == 1
+    err = capsys.readouterr().err
+    assert "table Album and table ALBUM both become 'album' under naming: lower" in err
