@@ -21,7 +21,9 @@ the same target name (``Order`` and ``ORDER`` under ``lower``), names longer tha
 documents 128 bytes as its limit, "not enforced", cockroachdb/docs
 src/current/v24.2/schema-design-overview.md "Hard limits" -- roachlift keeps to 63 so both targets
 hold the same names), and names that are not valid identifiers. Convert reports each as an error
-naming the source names, before any data moves. Reserved words are quoted and reported as info.
+naming the source names and the DDL line, before any data moves. Over-long index and constraint
+names, which no data step uses, are shortened with a stable hash and a warning instead. Reserved
+words are quoted (valid on both targets) and reported as info.
 """
 
 from __future__ import annotations
