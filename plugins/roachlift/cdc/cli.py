@@ -58,7 +58,8 @@ def source_for_spec(spec: MigrationSpec, snapshot: str | None = None) -> ChangeS
             user=conn.user, password=conn.password, dsn=f"{conn.host}:{conn.port or 1521}/{conn.database}"
         )
 
-    owner = (spec.source.schemas or [str(conn.user)])[0].upper()
+    # the spec names the owner as Oracle SQL would, unquoted: Oracle folds it to upper case
+    owner = Naming.from_spec(spec).source_name((spec.source.schemas or [str(conn.user)])[0], quoted=False)
     with connect() as c:
         tables = load_oracle_tables(c, owner, spec.source.wants)
     return OracleSource(connect, owner, tables)
