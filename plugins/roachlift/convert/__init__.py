@@ -98,6 +98,7 @@ def convert_ddl(
         "sequences": len(conv.sequences),
     }
     summary = summarize(counts, conv.records, conv.review_items, conv.manual)
+    summary["naming"] = options.naming  # the rule every target name in the phases follows
     report = Report(
         source, target, summary, conv.records, conv.review_items, conv.manual, conv.target_differences
     )
