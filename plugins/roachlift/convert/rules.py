@@ -144,6 +144,9 @@ class SourceRules:
     def fix_column(self, table: str, column: Column, record: StatementRecord) -> None:
         """Source-specific fixes of a finished column (its type, checks, default)."""
 
+    def finish(self) -> None:
+        """Source-specific passes once every statement is read (before the common checks)."""
+
     def fix_default(self, default: exp.Expression, ctx: ColumnContext) -> exp.Expression | None:
         """A source default rewritten for the target (None drops it)."""
         return default
