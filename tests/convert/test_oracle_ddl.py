@@ -236,3 +236,12 @@ def test_effort_grades_and_totals(get_ddl: ConversionResult, tmp_path: Path) -> 
     report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert grade_objects(report["statements"]) == effort == report["effort"]
     assert "Migration effort" in (tmp_path / "report.md").read_text(encoding="utf-8")
+
+
+def test_comments_are_carried_to_the_target(dba: ConversionResult, get_ddl: ConversionResult) -> None:
+    tables = get_ddl.phase_sql("02_tables")
+    assert "COMMENT ON COLUMN invoices.terms IS 'payment terms'" in tables
+    assert "COMMENT ON TABLE invoices IS 'issued invoices'" in tables
+    assert "COMMENT ON COLUMN tickets.priority IS '1 = highest, 5 = lowest'" in dba.phase_sql("02_tables")
+    r = _convert("CREATE TABLE t (id NUMBER(9) PRIMARY KEY);\nCOMMENT ON COLUMN t.nope IS 'x';")
+    assert "COMMENT" not in r.phase_sql("02_tables") and "comment_dropped" in _codes(r)

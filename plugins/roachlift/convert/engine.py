@@ -158,6 +158,12 @@ _OBJECT_NAME = re.compile(
 )
 
 
+_COMMENT = re.compile(
+    r"^\s*COMMENT\s+ON\s+(TABLE|COLUMN)\s+((?:\"[^\"]*\"|[\w$#]+)(?:\s*\.\s*(?:\"[^\"]*\"|[\w$#]+))*)\s+IS\s+"
+    r"('(?:[^']|'')*')\s*$",
+    re.I | re.S,
+)
+_NAME_PART = re.compile(r'"[^"]*"|[\w$#]+')
 _ALTER_HEAD = r'^\s*ALTER\s+TABLE\s+((?:"[^"]*"|[\w$#`]+)(?:\s*\.\s*(?:"[^"]*"|[\w$#`]+))?)'
 _MODIFY_DEFAULT = r"\bDEFAULT\s+(.+?)(?=\s+(NOT\s+NULL|NULL|CONSTRAINT|CHECK)\b|$)"
 
@@ -190,6 +196,8 @@ class Converter:
         self.identity_options: dict[tuple[str, str], tuple[int | None, int | None]] = {}
         #: ALTER TABLE statements met before their CREATE TABLE, replayed by :meth:`replay_pending`
         self._pending: list[tuple[str, StatementRecord]] = []
+        #: COMMENT ON TABLE/COLUMN kept (sources whose rules set KEEP_COMMENTS): table, column, text
+        self.comments: list[tuple[str, str | None, str, StatementRecord]] = []
         self._replaying = False
 
     # --- reporting helpers ---------------------------------------------------------------
@@ -289,6 +297,9 @@ class Converter:
             if pattern.search(text):
                 self._manual(kind, text, record, note)
                 return
+        if self.rules.KEEP_COMMENTS and _COMMENT.match(text):
+            self._comment(text, record)
+            return
         for pattern, reason in [*self.rules.SKIP, *_COMMON_SKIP]:
             if pattern.search(text):
                 record.status = "skipped"
@@ -881,6 +892,25 @@ class Converter:
         self.views[name] = View(
             name=name, query=query, line=record.line, record=record, columns=columns, depends=depends
         )
+
+    def _comment(self, text: str, record: StatementRecord) -> None:
+        """``COMMENT ON TABLE t IS '...'`` / ``COMMENT ON COLUMN t.c IS '...'``, kept for phase 02."""
+        m = _COMMENT.match(text)
+        assert m is not None
+        names = [
+            self.rules.normalize(n.strip('"'), n.startswith('"')) for n in _NAME_PART.findall(m.group(2))
+        ]
+        literal = m.group(3).strip()
+        record.kind = "comment"
+        record.status = "folded"
+        if m.group(1).upper() == "TABLE":
+            table, column = names[-1], None
+        else:
+            if len(names) < 2:
+                raise StatementError("COMMENT ON COLUMN needs table.column")
+            table, column = names[-2], names[-1]
+        record.object = f"{table}.{column}" if column else table
+        self.comments.append((table, column, literal, record))
 
     def _modify(self, raw_table: str, rest: str, record: StatementRecord) -> None:
         """``ALTER TABLE t MODIFY (c type [DEFAULT x] [NOT NULL], ...)``: folded into the columns."""

@@ -208,6 +208,7 @@ class OracleRules(SourceRules):
     name = "oracle"
     read = "oracle"
     STRICT_TYPES = True
+    KEEP_COMMENTS = True
     SKIP = [
         (
             re.compile(

@@ -98,6 +98,8 @@ class SourceRules:
     TYPES: dict[Any, TypeRule] = {}
     #: True: a type missing from TYPES is an error (its source spelling would leak into the output)
     STRICT_TYPES = False
+    #: True: COMMENT ON TABLE/COLUMN are carried to the target (phase 02) instead of dropped
+    KEEP_COMMENTS = False
 
     def __init__(self, options: ConvertOptions) -> None:
         self.options = options

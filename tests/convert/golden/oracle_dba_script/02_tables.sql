@@ -47,3 +47,7 @@ CREATE TABLE ticket_tags (
   CONSTRAINT ticket_tags_pk PRIMARY KEY (ticket_id, tag)
 );
 
+COMMENT ON TABLE tickets IS 'One row per customer request';
+
+COMMENT ON COLUMN tickets.priority IS '1 = highest, 5 = lowest';
+

@@ -34,3 +34,7 @@ CREATE TABLE payments (
   CONSTRAINT payments_channel_ck CHECK (channel IN ('card', 'wire', 'cash'))
 );
 
+COMMENT ON COLUMN invoices.terms IS 'payment terms';
+
+COMMENT ON TABLE invoices IS 'issued invoices';
+
