@@ -245,3 +245,9 @@ def test_comments_are_carried_to_the_target(dba: ConversionResult, get_ddl: Conv
     assert "COMMENT ON COLUMN tickets.priority IS '1 = highest, 5 = lowest'" in dba.phase_sql("02_tables")
     r = _convert("CREATE TABLE t (id NUMBER(9) PRIMARY KEY);\nCOMMENT ON COLUMN t.nope IS 'x';")
     assert "COMMENT" not in r.phase_sql("02_tables") and "comment_dropped" in _codes(r)
+
+
+def test_timestamp_precision_above_six_is_clamped_and_flagged() -> None:
+    r = _convert("CREATE TABLE t (id NUMBER(9) PRIMARY KEY, a TIMESTAMP(9), b TIMESTAMP(9) WITH TIME ZONE);")
+    assert (_col(r, "t", "a")["type"], _col(r, "t", "b")["type"]) == ("TIMESTAMP(6)", "TIMESTAMPTZ(6)")
+    assert _codes(r).count("timestamp_precision") == 2

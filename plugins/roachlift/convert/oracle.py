@@ -171,6 +171,27 @@ def _same(name: str, note: str | None = None):  # type: ignore[no-untyped-def]
     return rule
 
 
+def _timestamp(name: str, note: str | None = None):  # type: ignore[no-untyped-def]
+    """TIMESTAMP[(p)] [WITH [LOCAL] TIME ZONE]; Oracle allows p up to 9, CockroachDB up to 6
+    (https://www.cockroachlabs.com/docs/stable/timestamp#precision): p > 6 -> 6, flagged."""
+
+    def rule(dt: exp.DataType, ctx: ColumnContext) -> exp.DataType:
+        if note:
+            ctx.rule(note)
+        params = type_params(dt)
+        if params and params[0] is not None and params[0] > 6:
+            ctx.review(
+                "warning",
+                "timestamp_precision",
+                f"TIMESTAMP({params[0]}) -> {name}(6): the target keeps microseconds, so values with "
+                "non-zero sub-microsecond digits are rounded (the dump logs how many)",
+            )
+            return dtype(f"{name}(6)")
+        return with_params(name, dt)
+
+    return rule
+
+
 def _userdefined(dt: exp.DataType, ctx: ColumnContext) -> exp.DataType:
     kind = dt.args.get("kind")
     name = (kind.name if isinstance(kind, exp.Expression) else str(kind or "")).upper()
@@ -247,9 +268,9 @@ class OracleRules(SourceRules):
         DT.CHAR: _same("CHAR"),
         DT.NCHAR: _same("CHAR", "NCHAR -> CHAR"),
         DT.DATE: _plain("TIMESTAMP", "DATE -> TIMESTAMP (Oracle dates carry a time)"),
-        DT.TIMESTAMP: _same("TIMESTAMP"),
-        DT.TIMESTAMPTZ: _same("TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE -> TIMESTAMPTZ"),
-        DT.TIMESTAMPLTZ: _same("TIMESTAMPTZ", "TIMESTAMP WITH LOCAL TIME ZONE -> TIMESTAMPTZ"),
+        DT.TIMESTAMP: _timestamp("TIMESTAMP"),
+        DT.TIMESTAMPTZ: _timestamp("TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE -> TIMESTAMPTZ"),
+        DT.TIMESTAMPLTZ: _timestamp("TIMESTAMPTZ", "TIMESTAMP WITH LOCAL TIME ZONE -> TIMESTAMPTZ"),
         DT.TEXT: _plain("TEXT", "CLOB -> TEXT"),
         DT.VARBINARY: _plain("BYTEA", "BLOB -> BYTEA"),
         DT.INTERVAL: _plain("INTERVAL"),
