@@ -591,9 +591,6 @@ def verify_step(ctx: RunContext, live: bool = True) -> Summary:
     from roachlift.verify import verify_tables
     from roachlift.verify.cli import select_tables
 
-    kind = str(ctx.spec.source.kind)
-    if kind not in {"postgres", "mysql"}:
-        raise RoachliftError(f"verify does not read {kind} sources yet")
     tables = select_tables(ctx.spec, ctx.tables, source=ctx.source)
     live = live and not ctx.skip_cdc
     recheck = 2 * ctx.spec.cdc.lag_threshold_seconds if live else None

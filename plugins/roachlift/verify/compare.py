@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
+import oracledb
 import psycopg
 import pymysql
 
@@ -631,7 +632,7 @@ def verify_table(
             _full_row_hash(plan, src, tgt, result, sample_size=sample_size, batch=fetch_rows)
     except RoachliftError as exc:
         result.error = str(exc)
-    except (psycopg.Error, pymysql.MySQLError) as exc:
+    except (psycopg.Error, pymysql.MySQLError, oracledb.Error) as exc:
         result.error = f"{type(exc).__name__}: {exc}".strip()
     finally:
         for reader in (src, tgt):
