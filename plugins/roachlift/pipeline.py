@@ -294,6 +294,10 @@ def dump_step(ctx: RunContext) -> Summary:
     from roachlift.dump import dump_database
     from roachlift.dump.manifest import table_dir_name
 
+    if str(ctx.spec.source.kind) == "oracle" and not ctx.skip_cdc:
+        from roachlift.cdc.oracle_setup import install_capture
+
+        log.info("%s", install_capture(ctx.spec, ctx.source))  # before the SCN: see oracle_setup
     result = dump_database(ctx.spec, ctx.source, ctx.dump_dir, ctx.patterns())
     tables = sorted(result.tables, key=lambda m: (m.bytes, m.rows), reverse=True)
     manifests = [str(ctx.dump_dir / table_dir_name(m.table) / "manifest.json") for m in tables]
@@ -483,7 +487,11 @@ def change_source(ctx: RunContext) -> Any:
         from roachlift.cdc.mysql import MySQLSource
 
         return MySQLSource(ctx.source, position, schemas=ctx.spec.source.schemas, wants=ctx.spec.source.wants)
-    raise RoachliftError(f"CDC from a {kind} source runs through its staging table: see roachlift.cdc.oracle")
+    if kind == "oracle":
+        from roachlift.cdc import oracle_setup
+
+        return oracle_setup.change_source(ctx.spec, ctx.source)
+    raise RoachliftError(f"CDC from a {kind} source is not supported")
 
 
 def release_change_stream(ctx: RunContext) -> str:
