@@ -251,3 +251,22 @@ def test_timestamp_precision_above_six_is_clamped_and_flagged() -> None:
     r = _convert("CREATE TABLE t (id NUMBER(9) PRIMARY KEY, a TIMESTAMP(9), b TIMESTAMP(9) WITH TIME ZONE);")
     assert (_col(r, "t", "a")["type"], _col(r, "t", "b")["type"]) == ("TIMESTAMP(6)", "TIMESTAMPTZ(6)")
     assert _codes(r).count("timestamp_precision") == 2
+
+
+def test_dba_alters_and_23ai_types() -> None:
+    r = _convert(
+        "CREATE TABLE t (id NUMBER(9), doc JSON, ok BOOLEAN,\n"
+        "  n NUMBER(3) DEFAULT ON NULL FOR INSERT ONLY 1);\n"
+        'CREATE UNIQUE INDEX "T_PK_IX" ON t (id);\n'
+        "ALTER TABLE t ADD CONSTRAINT t_pk PRIMARY KEY (id) USING INDEX t_pk_ix ENABLE;\n"
+        "ALTER TABLE t ENABLE ROW MOVEMENT;\n"
+        "ALTER TABLE t NOLOGGING;\n"
+        "ALTER TABLE t MODIFY CONSTRAINT t_pk DISABLE;\n"
+        "ALTER TABLE t DISABLE CONSTRAINT t_pk;\n"
+    )
+    assert r.errors == []
+    assert (_col(r, "t", "doc")["type"], _col(r, "t", "ok")["type"]) == ("JSONB", "BOOLEAN")
+    assert _col(r, "t", "n")["nullable"] is False
+    assert r.indexes == []  # the PK's backing index is the PK itself on the target
+    assert [m.kind for m in r.manual_review] == ["constraint state", "constraint state"]
+    assert [x.status for x in r.records][3:5] == ["skipped", "skipped"]

@@ -63,6 +63,7 @@ _INTERVAL = re.compile(
     r"\bINTERVAL\s+(DAY\s*(\(\s*\d+\s*\))?\s+TO\s+SECOND\s*(\(\s*\d+\s*\))?|YEAR\s*(\(\s*\d+\s*\))?\s+TO\s+MONTH)",
     re.I,
 )
+_ON_NULL = re.compile(r"\bDEFAULT\s+ON\s+NULL(\s+FOR\s+INSERT\s+(ONLY|AND\s+UPDATE))?\b", re.I)
 _ROWID_LEN = re.compile(r"\b(UROWID)\s*\(\s*\d+\s*\)", re.I)
 _IDENTITY = re.compile(r"\bGENERATED\s+(ALWAYS|BY\s+DEFAULT(?:\s+ON\s+NULL)?)\s+AS\s+IDENTITY\b", re.I)
 _IDENTITY_OPTIONS = re.compile(
@@ -238,6 +239,15 @@ class OracleRules(SourceRules):
             "SQL*Plus command",
         ),
         (re.compile(r"^\s*ALTER\s+SESSION\b", re.I), "session setting"),
+        (
+            re.compile(
+                r"^\s*ALTER\s+TABLE\s+\S+\s+(NOLOGGING|LOGGING|(ENABLE|DISABLE)\s+ROW\s+MOVEMENT|PARALLEL|"
+                r"NOPARALLEL|MOVE|SHRINK\s+SPACE|(DE)?ALLOCATE|CACHE|NOCACHE|COMPRESS|NOCOMPRESS|MONITORING|"
+                r"NOMONITORING|PCTFREE|STORAGE|ADD\s+SUPPLEMENTAL\s+LOG|INMEMORY|NO\s+INMEMORY)\b",
+                re.I,
+            ),
+            "physical table attribute (the target manages storage itself)",
+        ),
         (re.compile(r"^\s*(EXEC|EXECUTE)\s", re.I), "procedure call in a schema script"),
         (
             re.compile(r"^\s*CREATE\s+(DATABASE\s+LINK|DIRECTORY|ROLE|PROFILE|TABLESPACE)\b", re.I),
@@ -249,6 +259,16 @@ class OracleRules(SourceRules):
             re.compile(r"^\s*(BEGIN|DECLARE)\b", re.I),
             "plsql block",
             "Anonymous PL/SQL block (a script step, not a schema object): run its intent by hand if needed.",
+        ),
+        (
+            re.compile(
+                r"^\s*ALTER\s+TABLE\s+\S+\s+(MODIFY\s+(CONSTRAINT|PRIMARY|UNIQUE)|(ENABLE|DISABLE)\s+"
+                r"((NO)?VALIDATE\s+)?(CONSTRAINT|PRIMARY|UNIQUE|ALL)\b)",
+                re.I,
+            ),
+            "constraint state",
+            "Constraint state changed later in the script (ENABLE/DISABLE/NOVALIDATE): the constraint was "
+            "created enforced on the target; drop it there by hand if it must stay disabled.",
         ),
         (
             re.compile(r"^\s*CREATE\s+(OR\s+REPLACE\s+)?((NON)?EDITIONABLE\s+)?(PUBLIC\s+)?SYNONYM\b", re.I),
@@ -274,6 +294,8 @@ class OracleRules(SourceRules):
         DT.TEXT: _plain("TEXT", "CLOB -> TEXT"),
         DT.VARBINARY: _plain("BYTEA", "BLOB -> BYTEA"),
         DT.INTERVAL: _plain("INTERVAL"),
+        DT.JSON: _plain("JSONB", "JSON -> JSONB"),
+        DT.BOOLEAN: _plain("BOOLEAN"),
         DT.USERDEFINED: _userdefined,
     }
 
@@ -539,8 +561,8 @@ class OracleRules(SourceRules):
             return item
         col = self._raw_name(first)
         new = item
-        if re.search(r"\bDEFAULT\s+ON\s+NULL\b", _unquoted(new), re.I):
-            new = sub_outside_quotes(re.compile(r"\bDEFAULT\s+ON\s+NULL\b", re.I), "DEFAULT", new)
+        if _ON_NULL.search(_unquoted(new)):
+            new = sub_outside_quotes(_ON_NULL, "DEFAULT", new)
             self.on_null_columns.add((table, col))
         inline_json = _IS_JSON.search(new)
         if inline_json:
@@ -599,6 +621,22 @@ class OracleRules(SourceRules):
                 None,
             )
         unify_key_types(conv)
+        for idx in list(conv.indexes):
+            table = conv.tables.get(idx.table)
+            if (
+                table is not None
+                and idx.unique
+                and not idx.constraint
+                and table.primary_key
+                and sorted(idx.column_names()) == sorted(table.primary_key)
+            ):
+                # DBMS_METADATA prints the index behind a primary key as its own CREATE UNIQUE INDEX
+                conv.indexes.remove(idx)
+                idx.record.status = "folded"
+                idx.record.rules.append(
+                    f"{idx.name}: unique index on the primary key columns of {idx.table} dropped "
+                    "(the target's primary key has its own index)"
+                )
 
     def _strip_using_index(self, text: str, record: StatementRecord) -> str:
         while True:
