@@ -56,3 +56,10 @@ def test_owner_from_spec_or_login() -> None:
     assert owner_of(_spec([]), src) == "APP"
     with pytest.raises(RoachliftError):
         owner_of(_spec([]), parse_uri("oracle://db:1521/ORCLPDB1"))
+
+
+def test_json_blob_columns_are_read_back_as_json_text() -> None:
+    table = OracleTable("PRODUCTS", (("ID", "NUMBER"), ("DETAILS", "BLOB JSON"), ("IMG", "BLOB")), ("ID",))
+    assert table.lob_columns() == ["DETAILS", "IMG"] and table.json_columns() == ["DETAILS"]
+    trigger = install_statements("CO", [table], staging_exists=True)[0]
+    assert "DETAILS" not in trigger and "IMG" not in trigger  # read by key, not carried in the trigger

@@ -270,3 +270,14 @@ def test_dba_alters_and_23ai_types() -> None:
     assert r.indexes == []  # the PK's backing index is the PK itself on the target
     assert [m.kind for m in r.manual_review] == ["constraint state", "constraint state"]
     assert [x.status for x in r.records][3:5] == ["skipped", "skipped"]
+
+
+def test_bare_number_key_has_no_contradicting_decimal_item() -> None:
+    r = _convert(
+        "CREATE TABLE regions (region_id NUMBER CONSTRAINT region_id_nn NOT NULL,\n"
+        "  name VARCHAR2(25), v NUMBER);\n"
+        "ALTER TABLE regions ADD (CONSTRAINT reg_id_pk PRIMARY KEY (region_id));\n"
+    )
+    objects = {(x.code, x.object) for x in r.review}
+    assert ("bare_number", "regions.region_id") not in objects
+    assert ("bare_number", "regions.v") in objects and ("number_key_integer", "regions.region_id") in objects

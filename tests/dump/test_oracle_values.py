@@ -131,6 +131,8 @@ def test_select_expressions_per_type() -> None:
     assert column_expression("C", "CLOB") == ('"C"', LOB)
     assert column_expression("X", "XMLTYPE") == ('XMLSERIALIZE(DOCUMENT "X" AS CLOB)', LOB)
     assert column_expression("Y", "INTERVAL YEAR(2) TO MONTH") == ('"Y"', YM)
+    # a BLOB under IS JSON (ALL_JSON_COLUMNS, typed 'BLOB JSON' by the dictionary query): JSON text
+    assert column_expression("J", "BLOB JSON") == ('JSON_SERIALIZE("J" RETURNING CLOB)', LOB)
     query, kinds = select_statement("APP", "Mixed Case", [("ID", "NUMBER"), ("B", "BLOB")])
     assert query == 'SELECT "ID", "B" FROM "APP"."Mixed Case" AS OF SCN :scn'
     assert kinds == [None, LOB]

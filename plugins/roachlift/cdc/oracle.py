@@ -62,7 +62,11 @@ class OracleTable:
 
     def lob_columns(self) -> list[str]:
         """Columns the trigger cannot carry as JSON text (read back by key by the reader)."""
-        return [c for c, t in self.columns if _base(t) in LOB_TYPES]
+        return [c for c, t in self.columns if _base(t) in LOB_TYPES or _base(t).endswith(" JSON")]
+
+    def json_columns(self) -> list[str]:
+        """BLOB/RAW columns under an IS JSON check (type suffixed ' JSON'): read as JSON text."""
+        return [c for c, t in self.columns if _base(t).endswith(" JSON")]
 
     def types(self) -> dict[str, str]:
         """Column name → base data type."""
@@ -306,7 +310,11 @@ class OracleSource:
         self, owner: str, name: str, key: dict[str, Any], columns: list[str]
     ) -> dict[str, Any] | None:
         where = " AND ".join(f"{quote_ident(k)} = :{i}" for i, k in enumerate(key))
-        cols = ", ".join(quote_ident(c) for c in columns)
+        json_cols = set(self.tables[name].json_columns()) if name in self.tables else set()
+        cols = ", ".join(
+            f"JSON_SERIALIZE({quote_ident(c)} RETURNING CLOB)" if c in json_cols else quote_ident(c)
+            for c in columns
+        )
         query = f"SELECT {cols} FROM {quote_ident(owner)}.{quote_ident(name)} WHERE {where}"
         with self.conn.cursor() as cur:
             cur.execute(query, list(key.values()))

@@ -822,6 +822,14 @@ def unify_key_types(conv: Any) -> None:
                 rec = conv.tables[m[0]].record
                 if rec is not None:
                     rec.rules.append(f"{m[0]}.{m[1]}: key family -> {target}")
+        if changed:
+            # the per-column "bare NUMBER -> DECIMAL" item no longer describes what is created
+            gone = {("bare_number", name) for name in changed}
+            conv.review_items[:] = [r for r in conv.review_items if (r.code, r.object) not in gone]
+            for t in {name.split(".")[0] for name in changed}:
+                rec = conv.tables[t].record
+                if rec is not None:
+                    rec.review[:] = [r for r in rec.review if (r.code, r.object) not in gone]
         if wide:
             conv.review(
                 "warning",

@@ -68,6 +68,8 @@ def column_expression(name: str, data_type: str) -> tuple[str, str | None]:
         return (f"TO_CHAR({utc}, {_TEXT9_FORMAT})", TEXT9_UTC) if fine else (utc, UTC)
     if fine:
         return f"TO_CHAR({c}, {_TEXT9_FORMAT})", TEXT9
+    if upper.endswith(" JSON"):  # BLOB/RAW under IS JSON (ALL_JSON_COLUMNS): JSON text, 19c+
+        return f"JSON_SERIALIZE({c} RETURNING CLOB)", LOB
     if upper in _LOB_TYPES:
         return c, LOB
     if upper.startswith("INTERVAL YEAR"):
