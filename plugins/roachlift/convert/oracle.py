@@ -467,49 +467,35 @@ class OracleRules(SourceRules):
                     self.on_null_columns.add((table, self._raw_name(first)))
 
     def _items(self, text: str, record: StatementRecord, table: str, kind: str) -> str:
-        """Per column / out-of-line constraint of the table body (or of ``ALTER TABLE .. ADD (..)``):
-        DEFAULT ON NULL, IS JSON checks, virtual columns without a type, NOVALIDATE, DISABLE."""
+        """Per column / out-of-line constraint of the table body (or of ``ALTER TABLE t ADD (..)``):
+        DEFAULT ON NULL, IS JSON checks, virtual columns without a type, NOVALIDATE, DISABLE.
+        Returns the new text; '' when an ALTER is left with nothing to add."""
         if kind == "table":
-            open_at = text.find("(")
+            spans = _split_items(text, text.find("("))
         else:
-            add = re.search(r"\bADD\b", text, re.I)
+            head = _TABLE_NAME.match(text)
+            add = re.compile(r"\s+ADD\b\s*", re.I).match(text, head.end()) if head else None
             if add is None:
                 return text
-            rest = text[add.end() :]
-            paren = re.match(r"\s*\(", rest)
-            open_at = add.end() + paren.end() - 1 if paren else add.end() - 1
-        spans = _split_items(text, open_at) if kind == "table" or text[open_at] == "(" else []
-        if kind == "alter" and text[open_at] != "(":
-            spans = [(open_at + 1, len(text))]
-        keep: list[tuple[int, int, str]] = []
-        for start, end in spans:
-            item = text[start:end]
-            keep.append((start, end, self._item(item, record, table)))
-        if not keep:
-            return text
-        pieces = [(a, b, new) for a, b, new in keep]
-        out = []
+            paren = add.end() < len(text) and text[add.end()] == "("
+            spans = _split_items(text, add.end()) if paren else [(add.end(), len(text))]
+        out: list[str] = []
         pos = 0
-        removed_any = False
-        for a, b, new in pieces:
-            out.append(text[pos:a])
-            if new.strip():
-                out.append(new)
-            else:
-                removed_any = True
-                out.append("\x00")
-            pos = b
+        removed = False
+        for start, end in spans:
+            new = self._item(text[start:end], record, table)
+            out.append(text[pos:start])
+            out.append(new if new.strip() else "\x00")
+            removed = removed or not new.strip()
+            pos = end
         out.append(text[pos:])
         joined = "".join(out)
-        if removed_any:
-            # drop the separators left around removed items
-            joined = re.sub(r",\s*\x00", "", joined)
-            joined = re.sub(r"\x00\s*,", "", joined)
-            joined = joined.replace("\x00", "")
-            if kind == "alter" and not re.search(r"\bADD\s*\(?\s*\S", joined, re.I):
-                return ""
-            if kind == "alter" and re.search(r"\bADD\s*\(\s*\)", joined, re.I):
-                return ""
+        if not removed:
+            return joined
+        # drop the separators left around removed items
+        joined = re.sub(r",\s*\x00|\x00\s*,", "", joined).replace("\x00", "")
+        if kind == "alter" and re.search(r"\bADD\s*(\(\s*\))?\s*$", joined, re.I):
+            return ""
         return joined
 
     def _item(self, item: str, record: StatementRecord, table: str) -> str:
