@@ -33,7 +33,8 @@ from roachlift.paths import sql_text
 log = logging.getLogger(__name__)
 
 _IDENT = re.compile(r'^[^"\x00]{1,128}$')
-_TS_FORMAT = "'YYYY-MM-DD\"T\"HH24:MI:SS.FF6'"
+#: nine fraction digits (TIMESTAMP(9)); the value is written as the dump writes it (see _timestamp)
+_TS_FORMAT = "'YYYY-MM-DD\"T\"HH24:MI:SS.FF9'"
 _DATE_FORMAT = "'YYYY-MM-DD\"T\"HH24:MI:SS'"
 LOB_TYPES = {"BLOB", "BFILE", "LONG RAW"}
 NUMBER_TYPES = {"NUMBER", "FLOAT", "INTEGER", "SMALLINT", "DECIMAL"}
@@ -163,8 +164,10 @@ def convert_oracle_value(value: Any, base_type: str) -> str | None:
     if value is None:
         return None
     if base_type in ("TIMESTAMP WITH TIME ZONE", "TIMESTAMP WITH LOCAL TIME ZONE"):
-        return csvfmt.format_value(dt.datetime.fromisoformat(str(value)).replace(tzinfo=dt.UTC))
-    if base_type in ("TIMESTAMP", "DATE"):
+        return _timestamp(str(value), utc=True)
+    if base_type == "TIMESTAMP":
+        return _timestamp(str(value), utc=False)
+    if base_type == "DATE":
         return csvfmt.format_value(dt.datetime.fromisoformat(str(value)))
     if base_type == "RAW":
         return csvfmt.format_value(bytes.fromhex(str(value)))
@@ -175,6 +178,16 @@ def convert_oracle_value(value: Any, base_type: str) -> str | None:
     if base_type in NUMBER_TYPES and isinstance(value, str):
         return csvfmt.format_value(Decimal(value))
     return csvfmt.format_value(value)
+
+
+def _timestamp(text: str, utc: bool) -> str:
+    """``YYYY-MM-DDTHH:MI:SS.fffffffff`` -> the dump's text: microseconds when the last three digits
+    are zero, else all nine (the target rounds them; the dump counts such values)."""
+    from roachlift.dump.oracle import fix_value
+
+    kind = "text9_utc" if utc else "text9"
+    value, _ = fix_value(text.replace("T", " ", 1), kind)
+    return csvfmt.format_value(value) or ""
 
 
 def _parse_json(text: Any) -> dict[str, Any] | None:
