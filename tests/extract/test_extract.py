@@ -195,3 +195,17 @@ def test_oracle_comments_from_recorded_dictionary_rows_convert(corpus: Path) -> 
     converted = convert_ddl(result.ddl, "oracle").phase_sql("02_tables")
     assert "COMMENT ON TABLE orders IS 'One row per order; it''s the fact table'" in converted
     assert "COMMENT ON COLUMN orders.status IS 'NEW, PAID\nor SHIPPED'" in converted
+
+
+def test_oracle_capture_objects_are_never_extracted() -> None:
+    spec = make_spec("ex_ora", "oracle", ["SHOP"])
+    tables = [("SHOP", "ORDERS", 10, 65536), ("SHOP", "ROACHLIFT_CDC_STAGING", 3, 65536)]
+    objects = [
+        ("SEQUENCE", "SHOP", "ROACHLIFT_CDC_SEQ", None, 'CREATE SEQUENCE "SHOP"."ROACHLIFT_CDC_SEQ" ORDER;'),
+        ("TRIGGER", "SHOP", "RL$CDC_ORDERS", None, "CREATE TRIGGER ..."),
+        ("TRIGGER", "SHOP", "ORDERS_BI", None, "CREATE TRIGGER orders_bi ..."),
+    ]
+    ddl = {("SHOP", "ORDERS"): 'CREATE TABLE "SHOP"."ORDERS" ("ID" NUMBER);'}
+    result = build_result(spec.source, tables, [], [], ddl, objects)
+    assert [t.name for t in result.tables] == ["ORDERS"]
+    assert "ROACHLIFT_CDC" not in result.ddl and [r.name for r in result.review] == ["ORDERS_BI"]

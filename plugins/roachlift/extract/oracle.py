@@ -139,7 +139,7 @@ def build_result(
     tables = {
         (o, t): TableInfo(o, t, int(n or 0), total_bytes=int(b or 0))
         for o, t, n, b in table_rows
-        if source.wants(f"{o}.{t}")
+        if source.wants(f"{o}.{t}") and not is_capture_object(t)
     }
     for o, t, col, ctype, nullable, default in column_rows:
         info = tables.get((o, t))
@@ -155,7 +155,7 @@ def build_result(
     for key in sorted(tables):
         if key in table_ddl:
             out.append(clean_ddl(table_ddl[key]))
-    objects = list(object_ddl)
+    objects = [x for x in object_ddl if not is_capture_object(x[2])]
     review: list[ReviewItem] = []
     for kind in DDL_TYPES:
         mine = [
@@ -176,6 +176,15 @@ def build_result(
         if k in REVIEW_TYPES:
             review.append(ReviewItem(k.lower(), o, n, ddl.strip(), f"{o}.{tbl}" if tbl else None))
     return ExtractResult("oracle", "\n".join(out) + "\n", sort_tables(list(tables.values())), review)
+
+
+#: roachlift's own CDC capture objects on the source (staging table, sequence, triggers)
+CAPTURE_OBJECTS = re.compile(r"^(ROACHLIFT_CDC_STAGING|ROACHLIFT_CDC_SEQ|RL\$CDC_.*)$")
+
+
+def is_capture_object(name: str) -> bool:
+    """True for the objects ``roachlift cdc`` installs on an Oracle source (never migrated)."""
+    return bool(CAPTURE_OBJECTS.match(name))
 
 
 def _q(name: str) -> str:

@@ -146,8 +146,10 @@ class OracleReader:
 
     def list_tables(self, schema: str) -> list[str]:
         """Ordinary tables of ``schema``."""
+        from roachlift.extract.oracle import is_capture_object
+
         rows = self._rows(sql_text("verify/oracle_tables.sql"), {"owner": schema.upper()})
-        return [str(r[0]) for r in rows]
+        return [str(r[0]) for r in rows if not is_capture_object(str(r[0]))]
 
     def is_integer(self, column: Column) -> bool:
         """NUMBER with scale 0."""
