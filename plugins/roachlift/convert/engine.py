@@ -968,10 +968,11 @@ class Converter:
         head = re.match(
             r'^\s*ALTER\s+TABLE\s+((?:"[^"]*"|[\w$#`]+)(?:\s*\.\s*(?:"[^"]*"|[\w$#`]+))?)', text, re.I
         )
-        if head is not None and not self._replaying:
+        if head is not None:
             raw = re.findall(r'"[^"]*"|`[^`]*`|[^."`\s]+', head.group(1))[-1]
             early = self.rules.normalize(raw.strip('"`'), raw[0] in '"`')
-            if early not in self.tables and early not in self.manual_tables:
+            record.object = early
+            if not self._replaying and early not in self.tables and early not in self.manual_tables:
                 # statements in any order: wait for the CREATE TABLE further down the file
                 self._pending.append((source_text, record))
                 record.status = "folded"

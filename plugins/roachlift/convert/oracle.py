@@ -817,11 +817,12 @@ def unify_key_types(conv: Any) -> None:
                 if rec is not None:
                     rec.review[:] = [r for r in rec.review if (r.code, r.object) not in gone]
         if wide:
+            wide_tables = [m[0] for m, c in cols if f"{m[0]}.{m[1]} ({c.source_type})" in wide]
             conv.review(
                 "warning",
                 "number_key_integer",
                 ", ".join(f"{m[0]}.{m[1]}" for m, _ in cols),
                 f"key column family given one integer type {target}: {', '.join(wide)} could hold values "
                 "beyond INT8 or fractions in Oracle; such a value fails to load rather than change",
-                conv.tables[cols[0][0][0]].record,
+                conv.tables[wide_tables[0]].record,
             )
