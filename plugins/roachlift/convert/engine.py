@@ -914,10 +914,8 @@ class Converter:
 
     def _modify(self, raw_table: str, rest: str, record: StatementRecord) -> None:
         """``ALTER TABLE t MODIFY (c type [DEFAULT x] [NOT NULL], ...)``: folded into the columns."""
-        table_name = self.name(sqlglot.exp.to_table(raw_table.replace('"', "")), record)
-        if '"' in raw_table:
-            parts = re.findall(r'"[^"]*"|[^."\s]+', raw_table)
-            table_name = self.rules.normalize(parts[-1].strip('"'), parts[-1].startswith('"'))
+        last = _NAME_PART.findall(raw_table)[-1]
+        table_name = self.rules.normalize(last.strip('"'), last.startswith('"'))
         record.object = table_name
         table = self.tables.get(table_name)
         if table is None:
@@ -952,9 +950,7 @@ class Converter:
                     col.nullable = False
                 elif re.search(r"\bNULL\b", clause, re.I):
                     col.nullable = True
-                dm = re.search(
-                    r"\bDEFAULT\s+(.+?)(?=\s+(NOT\s+NULL|NULL|CONSTRAINT|CHECK)\b|$)", clause, re.I | re.S
-                )
+                dm = re.search(_MODIFY_DEFAULT, clause, re.I | re.S)
                 if dm:
                     default = sqlglot.parse_one(dm.group(1), read=self.rules.read)
                     assert isinstance(default, exp.Expression)
@@ -965,9 +961,7 @@ class Converter:
 
     def _alter(self, text: str, record: StatementRecord) -> None:
         source_text = text
-        head = re.match(
-            r'^\s*ALTER\s+TABLE\s+((?:"[^"]*"|[\w$#`]+)(?:\s*\.\s*(?:"[^"]*"|[\w$#`]+))?)', text, re.I
-        )
+        head = re.match(_ALTER_HEAD, text, re.I)
         if head is not None:
             raw = re.findall(r'"[^"]*"|`[^`]*`|[^."`\s]+', head.group(1))[-1]
             early = self.rules.normalize(raw.strip('"`'), raw[0] in '"`')
@@ -983,7 +977,7 @@ class Converter:
             record.status = "manual"
             return
         modify = re.match(r"^\s*ALTER\s+TABLE\s+(\S+)\s+MODIFY\b\s*(.*)$", text, re.I | re.S)
-        if modify is not None:
+        if modify is not None and self.rules.FOLD_MODIFY:
             self._modify(modify.group(1), modify.group(2), record)
             return
         node = self._parse(text)
@@ -1004,31 +998,23 @@ class Converter:
         for action in actions:
             if isinstance(action, exp.Constraint):
                 if table is None:
-                    raise StatementError(
-                        f"ALTER TABLE on table {table_name}, which is not defined in this file"
-                    )
+                    raise StatementError(_undefined(table_name))
                 record.status = "folded"
                 self._table_constraint(table, action, record)
             elif isinstance(action, exp.AddConstraint):
                 if table is None:
-                    raise StatementError(
-                        f"ALTER TABLE on table {table_name}, which is not defined in this file"
-                    )
+                    raise StatementError(_undefined(table_name))
                 record.status = "folded"
                 for cons in action.expressions:
                     self._table_constraint(table, cons, record)
             elif isinstance(action, exp.ColumnDef):
                 if table is None:
-                    raise StatementError(
-                        f"ALTER TABLE on table {table_name}, which is not defined in this file"
-                    )
+                    raise StatementError(_undefined(table_name))
                 self._column(table, action, record)
                 record.status = "folded"
             elif isinstance(action, exp.AlterColumn) and action.args.get("default") is not None:
                 if table is None:
-                    raise StatementError(
-                        f"ALTER TABLE on table {table_name}, which is not defined in this file"
-                    )
+                    raise StatementError(_undefined(table_name))
                 col = table.column(self.name(action.this, record))
                 if col is None:
                     raise StatementError(f"column {action.this.sql()} not found in {table_name}")

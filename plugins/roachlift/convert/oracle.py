@@ -231,6 +231,7 @@ class OracleRules(SourceRules):
     read = "oracle"
     STRICT_TYPES = True
     KEEP_COMMENTS = True
+    FOLD_MODIFY = True
     SKIP = [
         (
             re.compile(

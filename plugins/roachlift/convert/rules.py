@@ -100,6 +100,8 @@ class SourceRules:
     STRICT_TYPES = False
     #: True: COMMENT ON TABLE/COLUMN are carried to the target (phase 02) instead of dropped
     KEEP_COMMENTS = False
+    #: True: ``ALTER TABLE t MODIFY (col ...)`` (Oracle) is folded into the column definitions
+    FOLD_MODIFY = False
 
     def __init__(self, options: ConvertOptions) -> None:
         self.options = options
