@@ -202,3 +202,13 @@ def test_numbers_beyond_float_precision_compare_exactly(pg_db: str, value: str) 
     assert dict(_compare(pg_db, rows).counts) == {}
     off = Decimal(value[:-1] + ("1" if value[-1] != "1" else "2"))  # last digit changed
     assert dict(_compare(pg_db, [(Decimal(1), off, *ROWS[0][2:])]).counts) == {MISMATCHED: 1}
+
+
+def test_zoned_timestamp_keys_compare_with_the_target() -> None:
+    shape = shape_from_rows("SHOP", "EVENTS", [("AT", "TIMESTAMP(6) WITH TIME ZONE", None, 6)], [("AT",)])
+    assert shape is not None
+    (row,) = finish_rows([(dt.datetime(2024, 1, 1, 3, 0),)], ["utc"])
+    key = _key_fn(shape, ["AT"])(row)
+    assert key == dt.datetime(2024, 1, 1, 3, 0) and key.tzinfo is None  # comparable with the target's key
+    local = shape_from_rows("SHOP", "E2", [("AT", "TIMESTAMP(3) WITH LOCAL TIME ZONE", None, 3)], [("AT",)])
+    assert local is not None and _key_fn(local, ["AT"])(row).tzinfo is None

@@ -123,7 +123,8 @@ def _key_converter(shape: TableShape, name: str) -> Callable[[Any], Any] | None:
     col = shape.column(name)
     if col.data_type == "uuid" or col.detail == "uuid":
         return str
-    if col.data_type in {"timestamp with time zone", "timestamptz"}:
+    zoned = "time zone" in col.data_type and "without" not in col.data_type  # Oracle: timestamp(6) with ...
+    if col.data_type == "timestamptz" or zoned:
         return _utc_naive
     return None
 
