@@ -4,6 +4,10 @@ Runs only when ``ROACHLIFT_TEST_ORACLE_DSN`` names a server (``oracle://user:pas
 or ``user/password@host:1521/service``); the user needs CREATE TABLE / CREATE TRIGGER / CREATE
 SEQUENCE in its own schema and SELECT on V$DATABASE (the dump's SCN). The target is a database of
 the test PostgreSQL server, as in the other end-to-end suites.
+
+Loading the dump and applying CDC rows use the manifest's and the change rows' column names, which
+are Oracle's (upper case) while converted tables are lower case: those two steps rely on the one
+source-to-target naming module (its own issue), and this suite fails there until it lands.
 """
 
 from __future__ import annotations
