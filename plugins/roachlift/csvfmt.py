@@ -68,7 +68,10 @@ def format_datetime(value: _dt.datetime) -> str:
     """``YYYY-MM-DD HH:MM:SS[.ffffff]``; an aware value is converted to UTC and gets ``+00``."""
     if value.tzinfo is not None and value.utcoffset() is not None:
         value = value.astimezone(_UTC)
-        return value.strftime("%Y-%m-%d %H:%M:%S") + _frac(value.microsecond) + "+00"
+        # four-digit year spelled out: strftime("%Y") gives "1" for year 1 on glibc
+        return f"{value.year:04d}-{value.month:02d}-{value.day:02d} " + (
+            value.strftime("%H:%M:%S") + _frac(value.microsecond) + "+00"
+        )
     return (
         f"{value.year:04d}-{value.month:02d}-{value.day:02d} "
         + value.strftime("%H:%M:%S")

@@ -1,4 +1,4 @@
-"""Freeze and unfreeze writes on the source at cutover (PostgreSQL and MySQL/MariaDB)."""
+"""Freeze and unfreeze writes on the source at cutover (PostgreSQL, MySQL/MariaDB, Oracle)."""
 
 from __future__ import annotations
 
@@ -42,6 +42,10 @@ def freeze_source_writes(spec: MigrationSpec, source: ConnInfo) -> str:
     if kind == "mysql":
         _mysql_read_only(source, True)
         return "SET GLOBAL read_only = ON"
+    if kind == "oracle":
+        from roachlift.cdc.oracle_setup import set_read_only
+
+        return set_read_only(spec, source, True)
     raise RoachliftError(f"freezing a {kind} source is not supported: stop the application's writes by hand")
 
 
@@ -58,6 +62,10 @@ def unfreeze_source_writes(spec: MigrationSpec, source: ConnInfo) -> str:
     if kind == "mysql":
         _mysql_read_only(source, False)
         return "SET GLOBAL read_only = OFF"
+    if kind == "oracle":
+        from roachlift.cdc.oracle_setup import set_read_only
+
+        return set_read_only(spec, source, False)
     raise RoachliftError(f"unfreezing a {kind} source is not supported")
 
 

@@ -311,6 +311,10 @@ def dump_step(ctx: RunContext) -> Summary:
     from roachlift.dump import dump_database
     from roachlift.dump.manifest import table_dir_name
 
+    if str(ctx.spec.source.kind) == "oracle" and not ctx.skip_cdc:
+        from roachlift.cdc.oracle_setup import install_capture
+
+        log.info("%s", install_capture(ctx.spec, ctx.source))  # before the SCN: see oracle_setup
     result = dump_database(ctx.spec, ctx.source, ctx.dump_dir, ctx.patterns())
     tables = sorted(result.tables, key=lambda m: (m.bytes, m.rows), reverse=True)
     manifests = [str(ctx.dump_dir / table_dir_name(m.table) / "manifest.json") for m in tables]
@@ -517,7 +521,11 @@ def change_source(ctx: RunContext) -> Any:
         from roachlift.cdc.mysql import MySQLSource
 
         return MySQLSource(ctx.source, position, schemas=ctx.spec.source.schemas, wants=ctx.spec.source.wants)
-    raise RoachliftError(f"CDC from a {kind} source runs through its staging table: see roachlift.cdc.oracle")
+    if kind == "oracle":
+        from roachlift.cdc import oracle_setup
+
+        return oracle_setup.change_source(ctx.spec, ctx.source)
+    raise RoachliftError(f"CDC from a {kind} source is not supported")
 
 
 def release_change_stream(ctx: RunContext) -> str:
@@ -626,9 +634,6 @@ def verify_step(ctx: RunContext, live: bool = True) -> Summary:
     from roachlift.verify import verify_tables
     from roachlift.verify.cli import select_tables
 
-    kind = str(ctx.spec.source.kind)
-    if kind not in {"postgres", "mysql"}:
-        raise RoachliftError(f"verify does not read {kind} sources yet")
     tables = select_tables(ctx.spec, ctx.tables, source=ctx.source)
     live = live and not ctx.skip_cdc
     recheck = 2 * ctx.spec.cdc.lag_threshold_seconds if live else None

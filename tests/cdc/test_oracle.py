@@ -52,7 +52,7 @@ def test_generated_capture_sql() -> None:
     assert """KEY 'PLACED' VALUE TO_CHAR(:NEW."PLACED", 'YYYY-MM-DD"T"HH24:MI:SS')""" in trigger
     assert (
         """KEY 'SHIPPED_AT' VALUE TO_CHAR(SYS_EXTRACT_UTC(:NEW."SHIPPED_AT"), """
-        """'YYYY-MM-DD"T"HH24:MI:SS.FF6')""" in trigger
+        """'YYYY-MM-DD"T"HH24:MI:SS.FF9')""" in trigger
     )
     assert """KEY 'TOKEN' VALUE RAWTOHEX(:NEW."TOKEN")""" in trigger
     assert """KEY 'RATIO' VALUE TO_CHAR(:NEW."RATIO")""" in trigger
@@ -143,6 +143,11 @@ def test_recorded_ddl_row_stops_and_blobs_need_the_live_reader() -> None:
 def test_values_and_ranges() -> None:
     assert convert_oracle_value("Inf", "BINARY_FLOAT") == "Infinity"
     assert convert_oracle_value("2024-01-02T03:04:05", "DATE") == "2024-01-02 03:04:05"
+    # TIMESTAMP(9) values as the trigger writes them: the same text as the dump's
+    ts = "TIMESTAMP WITH TIME ZONE"
+    assert convert_oracle_value("2024-01-02T03:04:05.120000000", "TIMESTAMP") == "2024-01-02 03:04:05.12"
+    assert convert_oracle_value("2024-01-02T03:04:05.000000000", ts) == "2024-01-02 03:04:05+00"
+    assert convert_oracle_value("2024-01-02T03:04:05.123456789", ts) == "2024-01-02 03:04:05.123456789+00"
     assert seq_ranges([5, 3, 4, 9, 11, 10]) == [[3, 5], [9, 11]]
 
 

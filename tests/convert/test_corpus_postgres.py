@@ -20,6 +20,8 @@ CASES = [
     ("mysql", "cases/mysql_edge.sql", 2),
     ("mysql", "cases/mysql_dump_variants.sql", 1),
     ("oracle", "cases/oracle_edge.sql", 2),
+    ("oracle", "cases/oracle_dba_script.sql", 5),
+    ("oracle", "cases/oracle_get_ddl.sql", 3),
     ("postgres", "cases/postgres_edge.sql", 2),
 ]
 CASES_DIR = Path(__file__).parent

@@ -25,6 +25,8 @@ CASES = {
     "mysql_edge": ("mysql", "cases/mysql_edge.sql"),
     "mysql_dump_variants": ("mysql", "cases/mysql_dump_variants.sql"),
     "oracle_edge": ("oracle", "cases/oracle_edge.sql"),
+    "oracle_dba_script": ("oracle", "cases/oracle_dba_script.sql"),
+    "oracle_get_ddl": ("oracle", "cases/oracle_get_ddl.sql"),
     "postgres_edge": ("postgres", "cases/postgres_edge.sql"),
 }
 

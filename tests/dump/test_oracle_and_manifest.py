@@ -25,7 +25,7 @@ def test_oracle_flashback_query_and_utc_columns() -> None:
     assert query == (
         'SELECT "ORDER_ID", SYS_EXTRACT_UTC("ORDERED_AT"), "N" FROM "SHOP"."ORDERS" AS OF SCN :scn'
     )
-    assert utc == [False, True, False]
+    assert utc == [None, "utc", "lob"]
 
 
 def test_oracle_rows_encode_to_the_csv_convention() -> None:

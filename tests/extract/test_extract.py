@@ -171,3 +171,41 @@ def test_oracle_live_extract() -> None:
     result = extract_schema(spec, conninfo)
     assert "STORAGE(" not in result.ddl
     assert all(t.schema == str(conninfo.user).upper() for t in result.tables)
+
+
+def test_oracle_comments_from_recorded_dictionary_rows_convert(corpus: Path) -> None:
+    from roachlift.convert import convert_ddl
+
+    statements = split_statements((corpus / "oracle-export/shop-dbms-metadata.sql").read_text())
+    tables = {
+        ("SHOP", re.search(r'TABLE "SHOP"\."(\w+)"', s).group(1)): s  # type: ignore[union-attr]
+        for s in statements
+        if s.startswith("CREATE TABLE")
+    }
+    comments = [
+        ("SHOP", "ORDERS", None, "One row per order; it's the fact table"),
+        ("SHOP", "ORDERS", "STATUS", "NEW, PAID\nor SHIPPED"),
+        ("SHOP", "ORDERS_HIST", None, "excluded table: no comment"),
+    ]
+    spec = make_spec("ex_ora", "oracle", ["SHOP"])
+    spec = spec.model_copy(update={"source": spec.source.model_copy(update={"exclude": ["*_HIST"]})})
+    result = build_result(spec.source, RECORDED_TABLES, RECORDED_COLUMNS, RECORDED_PKS, tables, [], comments)
+    assert """COMMENT ON TABLE "SHOP"."ORDERS" IS 'One row per order; it''s the fact table';""" in result.ddl
+    assert "ORDERS_HIST" not in result.ddl
+    converted = convert_ddl(result.ddl, "oracle").phase_sql("02_tables")
+    assert "COMMENT ON TABLE orders IS 'One row per order; it''s the fact table'" in converted
+    assert "COMMENT ON COLUMN orders.status IS 'NEW, PAID\nor SHIPPED'" in converted
+
+
+def test_oracle_capture_objects_are_never_extracted() -> None:
+    spec = make_spec("ex_ora", "oracle", ["SHOP"])
+    tables = [("SHOP", "ORDERS", 10, 65536), ("SHOP", "ROACHLIFT_CDC_STAGING", 3, 65536)]
+    objects = [
+        ("SEQUENCE", "SHOP", "ROACHLIFT_CDC_SEQ", None, 'CREATE SEQUENCE "SHOP"."ROACHLIFT_CDC_SEQ" ORDER;'),
+        ("TRIGGER", "SHOP", "RL$CDC_ORDERS", None, "CREATE TRIGGER ..."),
+        ("TRIGGER", "SHOP", "ORDERS_BI", None, "CREATE TRIGGER orders_bi ..."),
+    ]
+    ddl = {("SHOP", "ORDERS"): 'CREATE TABLE "SHOP"."ORDERS" ("ID" NUMBER);'}
+    result = build_result(spec.source, tables, [], [], ddl, objects)
+    assert [t.name for t in result.tables] == ["ORDERS"]
+    assert "ROACHLIFT_CDC" not in result.ddl and [r.name for r in result.review] == ["ORDERS_BI"]

@@ -79,3 +79,13 @@ def test_column_kinds_from_both_catalogs() -> None:
     assert column_kind("char", "character") == KIND_BPCHAR
     assert column_kind("datetime", "timestamp without time zone") == KIND_TEMPORAL
     assert column_kind("int", "integer") is None
+
+
+def test_numbers_differing_past_28_digits_are_different() -> None:
+    a = Decimal("12345678901234567890123456789012345678")
+    assert not values_equal(a, a + 1)
+    assert normalize(a) == "12345678901234567890123456789012345678"
+    assert (
+        normalize(Decimal("1.2345678901234567890123456789012345670"))
+        == "1.234567890123456789012345678901234567"
+    )

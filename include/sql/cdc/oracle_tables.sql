@@ -1,7 +1,11 @@
--- Oracle: columns (in order) and primary-key position of every table of one owner.
+-- Oracle: columns (in order) and primary-key position of every table of one owner. A BLOB/RAW
+-- column under an IS JSON check has its type suffixed ' JSON' (read back as JSON text).
 SELECT c.table_name,
        c.column_name,
-       c.data_type,
+       CASE WHEN c.data_type IN ('BLOB', 'RAW') AND EXISTS (
+                 SELECT 1 FROM all_json_columns j
+                  WHERE j.owner = c.owner AND j.table_name = c.table_name AND j.column_name = c.column_name)
+            THEN c.data_type || ' JSON' ELSE c.data_type END AS data_type,
        NVL((SELECT cc.position
               FROM all_constraints k
               JOIN all_cons_columns cc

@@ -33,7 +33,8 @@ from roachlift.paths import sql_text
 log = logging.getLogger(__name__)
 
 _IDENT = re.compile(r'^[^"\x00]{1,128}$')
-_TS_FORMAT = "'YYYY-MM-DD\"T\"HH24:MI:SS.FF6'"
+#: nine fraction digits (TIMESTAMP(9)); the value is written as the dump writes it (see _timestamp)
+_TS_FORMAT = "'YYYY-MM-DD\"T\"HH24:MI:SS.FF9'"
 _DATE_FORMAT = "'YYYY-MM-DD\"T\"HH24:MI:SS'"
 LOB_TYPES = {"BLOB", "BFILE", "LONG RAW"}
 NUMBER_TYPES = {"NUMBER", "FLOAT", "INTEGER", "SMALLINT", "DECIMAL"}
@@ -62,7 +63,11 @@ class OracleTable:
 
     def lob_columns(self) -> list[str]:
         """Columns the trigger cannot carry as JSON text (read back by key by the reader)."""
-        return [c for c, t in self.columns if _base(t) in LOB_TYPES]
+        return [c for c, t in self.columns if _base(t) in LOB_TYPES or _base(t).endswith(" JSON")]
+
+    def json_columns(self) -> list[str]:
+        """BLOB/RAW columns under an IS JSON check (type suffixed ' JSON'): read as JSON text."""
+        return [c for c, t in self.columns if _base(t).endswith(" JSON")]
 
     def types(self) -> dict[str, str]:
         """Column name → base data type."""
@@ -159,8 +164,10 @@ def convert_oracle_value(value: Any, base_type: str) -> str | None:
     if value is None:
         return None
     if base_type in ("TIMESTAMP WITH TIME ZONE", "TIMESTAMP WITH LOCAL TIME ZONE"):
-        return csvfmt.format_value(dt.datetime.fromisoformat(str(value)).replace(tzinfo=dt.UTC))
-    if base_type in ("TIMESTAMP", "DATE"):
+        return _timestamp(str(value), utc=True)
+    if base_type == "TIMESTAMP":
+        return _timestamp(str(value), utc=False)
+    if base_type == "DATE":
         return csvfmt.format_value(dt.datetime.fromisoformat(str(value)))
     if base_type == "RAW":
         return csvfmt.format_value(bytes.fromhex(str(value)))
@@ -171,6 +178,16 @@ def convert_oracle_value(value: Any, base_type: str) -> str | None:
     if base_type in NUMBER_TYPES and isinstance(value, str):
         return csvfmt.format_value(Decimal(value))
     return csvfmt.format_value(value)
+
+
+def _timestamp(text: str, utc: bool) -> str:
+    """``YYYY-MM-DDTHH:MI:SS.fffffffff`` -> the dump's text: microseconds when the last three digits
+    are zero, else all nine (the target rounds them; the dump counts such values)."""
+    from roachlift.dump.oracle import fix_value
+
+    kind = "text9_utc" if utc else "text9"
+    value, _ = fix_value(text.replace("T", " ", 1), kind)
+    return csvfmt.format_value(value) or ""
 
 
 def _parse_json(text: Any) -> dict[str, Any] | None:
@@ -306,7 +323,11 @@ class OracleSource:
         self, owner: str, name: str, key: dict[str, Any], columns: list[str]
     ) -> dict[str, Any] | None:
         where = " AND ".join(f"{quote_ident(k)} = :{i}" for i, k in enumerate(key))
-        cols = ", ".join(quote_ident(c) for c in columns)
+        json_cols = set(self.tables[name].json_columns()) if name in self.tables else set()
+        cols = ", ".join(
+            f"JSON_SERIALIZE({quote_ident(c)} RETURNING CLOB)" if c in json_cols else quote_ident(c)
+            for c in columns
+        )
         query = f"SELECT {cols} FROM {quote_ident(owner)}.{quote_ident(name)} WHERE {where}"
         with self.conn.cursor() as cur:
             cur.execute(query, list(key.values()))

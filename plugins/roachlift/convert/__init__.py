@@ -67,6 +67,7 @@ def convert_ddl(
     conv = Converter(_RULES[source](options), target, options)
     for stmt in split_statements(text, source):
         conv.add(stmt)
+    conv.replay_pending()
     views = finish(conv)
     phases = render_phases(conv, views)
     tables = [

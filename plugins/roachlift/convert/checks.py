@@ -37,6 +37,7 @@ def finish(conv: Converter) -> list[View]:
             col = table.column(name)
             if col is not None:
                 col.nullable = False  # primary key columns are NOT NULL on every target
+    conv.rules.finish()
     _resolve_serials(conv)
     _drop_orphans(conv)
     _target_types(conv)
@@ -84,7 +85,10 @@ def _resolve_serials(conv: Converter) -> None:
             continue
         seq = conv.sequences.get(seq_name)
         if seq is None:
-            seq = Sequence(name=seq_name, line=record.line, record=record, start=1)
+            start, increment = conv.identity_options.get((table_name, col_name), (None, None))
+            seq = Sequence(
+                name=seq_name, line=record.line, record=record, start=start or 1, increment=increment
+            )
             conv.sequences[seq_name] = seq
         seq.table, seq.column = table_name, col_name
         col.default = exp.Anonymous(this="nextval", expressions=[exp.Literal.string(quote_ident(seq_name))])

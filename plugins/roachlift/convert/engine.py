@@ -159,6 +159,16 @@ _OBJECT_NAME = re.compile(
 )
 
 
+_COMMENT = re.compile(
+    r"^\s*COMMENT\s+ON\s+(TABLE|COLUMN)\s+((?:\"[^\"]*\"|[\w$#]+)(?:\s*\.\s*(?:\"[^\"]*\"|[\w$#]+))*)\s+IS\s+"
+    r"('(?:[^']|'')*')\s*$",
+    re.I | re.S,
+)
+_NAME_PART = re.compile(r'"[^"]*"|[\w$#]+')
+_ALTER_HEAD = r'^\s*ALTER\s+TABLE\s+((?:"[^"]*"|[\w$#`]+)(?:\s*\.\s*(?:"[^"]*"|[\w$#`]+))?)'
+_MODIFY_DEFAULT = r"\bDEFAULT\s+(.+?)(?=\s+(NOT\s+NULL|NULL|CONSTRAINT|CHECK)\b|$)"
+
+
 class Converter:
     """Builds the schema model from statements for one source and one target."""
 
@@ -185,6 +195,13 @@ class Converter:
         self.serial_hints: dict[tuple[str, str], tuple[str, StatementRecord]] = {}
         self.target_differences: list[str] = []
         self._shortened: set[str] = set()
+        #: (table, column) -> START WITH / INCREMENT BY of an identity column
+        self.identity_options: dict[tuple[str, str], tuple[int | None, int | None]] = {}
+        #: ALTER TABLE statements met before their CREATE TABLE, replayed by :meth:`replay_pending`
+        self._pending: list[tuple[str, StatementRecord]] = []
+        #: COMMENT ON TABLE/COLUMN kept (sources whose rules set KEEP_COMMENTS): table, column, text
+        self.comments: list[tuple[str, str | None, str, StatementRecord]] = []
+        self._replaying = False
 
     # --- reporting helpers ---------------------------------------------------------------
     def review(
@@ -274,7 +291,18 @@ class Converter:
         """Convert one statement into the model; never raises."""
         record = StatementRecord(line=stmt.line, source=stmt.raw)
         self.records.append(record)
-        text = stmt.text
+        self._guarded(stmt.text, record)
+        return record
+
+    def replay_pending(self) -> None:
+        """Convert the ALTER TABLE statements that came before their table's CREATE TABLE."""
+        self._replaying = True
+        pending, self._pending = self._pending, []
+        for text, record in pending:
+            record.status = "converted"
+            self._guarded(text, record)
+
+    def _guarded(self, text: str, record: StatementRecord) -> None:
         try:
             self._dispatch(text, record)
         except (StatementError, SqlglotError, ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -284,14 +312,16 @@ class Converter:
             self.review(
                 "error", "statement_failed", record.object or first, f"{message} -- in: {first}", record
             )
-            log.debug("statement at line %d failed", stmt.line, exc_info=True)
-        return record
+            log.debug("statement at line %d failed", record.line, exc_info=True)
 
     def _dispatch(self, text: str, record: StatementRecord) -> None:
         for pattern, kind, note in [*self.rules.MANUAL, *_MANUAL_COMMON]:
             if pattern.search(text):
                 self._manual(kind, text, record, note)
                 return
+        if self.rules.KEEP_COMMENTS and _COMMENT.match(text):
+            self._comment(text, record)
+            return
         for pattern, reason in [*self.rules.SKIP, *_COMMON_SKIP]:
             if pattern.search(text):
                 record.status = "skipped"
@@ -446,6 +476,11 @@ class Converter:
                 col.computed = self._computed(table, name, k.args["expression"], record)
             elif isinstance(k, exp.GeneratedAsIdentityColumnConstraint):
                 serial = True
+                start, incr = k.args.get("start"), k.args.get("increment")
+                self.identity_options[(table.name, name)] = (
+                    int(start.name) if isinstance(start, exp.Literal) else None,
+                    int(incr.name) if isinstance(incr, exp.Literal) else None,
+                )
                 _rule(record, f"{table.name}.{name}: identity column -> sequence default (serial_as)")
             elif isinstance(k, exp.OnUpdateColumnConstraint):
                 col.on_update = self.normalize_tree(k.this.copy(), record)
@@ -893,8 +928,93 @@ class Converter:
             name=name, query=query, line=record.line, record=record, columns=columns, depends=depends
         )
 
+    def _comment(self, text: str, record: StatementRecord) -> None:
+        """``COMMENT ON TABLE t IS '...'`` / ``COMMENT ON COLUMN t.c IS '...'``, kept for phase 02."""
+        m = _COMMENT.match(text)
+        assert m is not None
+        names = [
+            self.rules.normalize(n.strip('"'), n.startswith('"')) for n in _NAME_PART.findall(m.group(2))
+        ]
+        literal = m.group(3).strip()
+        record.kind = "comment"
+        record.status = "folded"
+        if m.group(1).upper() == "TABLE":
+            table, column = names[-1], None
+        else:
+            if len(names) < 2:
+                raise StatementError("COMMENT ON COLUMN needs table.column")
+            table, column = names[-2], names[-1]
+        record.object = f"{table}.{column}" if column else table
+        self.comments.append((table, column, literal, record))
+
+    def _modify(self, raw_table: str, rest: str, record: StatementRecord) -> None:
+        """``ALTER TABLE t MODIFY (c type [DEFAULT x] [NOT NULL], ...)``: folded into the columns."""
+        last = _NAME_PART.findall(raw_table)[-1]
+        table_name = self.rules.normalize(last.strip('"'), last.startswith('"'))
+        record.object = table_name
+        table = self.tables.get(table_name)
+        if table is None:
+            raise StatementError(_undefined(table_name))
+        rest = rest.strip()
+        body = rest[1 : close_paren(rest, 0)] if rest.startswith("(") else rest
+        items = [x for x in _top_level_split(body) if x.strip()]
+        for item in items:
+            m = re.match(r'\s*("[^"]*"|[\w$#]+)\s*(.*)$', item, re.S)
+            if not m:
+                raise StatementError(f"could not read MODIFY {item.strip()}")
+            col = table.column(self.rules.normalize(m.group(1).strip('"'), m.group(1).startswith('"')))
+            if col is None:
+                raise StatementError(f"column {m.group(1)} not found in {table_name}")
+            clause = m.group(2)
+            if clause and not re.match(r"(NOT\s+NULL|NULL|DEFAULT|CONSTRAINT|CHECK)\b", clause, re.I):
+                probe = Table(name=table_name, source_name=table.source_name, line=record.line, record=record)
+                node = self._parse(f"CREATE TABLE x ({m.group(1)} {clause})")
+                assert isinstance(node, exp.Create) and isinstance(node.this, exp.Schema)
+                cd = node.this.expressions[0]
+                if not isinstance(cd, exp.ColumnDef):
+                    raise StatementError(f"could not read MODIFY {item.strip()}")
+                self._column(probe, cd, record)
+                new = probe.columns[0]
+                col.type, col.source_type = new.type, new.source_type
+                if re.search(r"\bNULL\b", clause, re.I):
+                    col.nullable = new.nullable
+                if new.default is not None:
+                    col.default = new.default
+            else:
+                if re.search(r"\bNOT\s+NULL\b", clause, re.I):
+                    col.nullable = False
+                elif re.search(r"\bNULL\b", clause, re.I):
+                    col.nullable = True
+                dm = re.search(_MODIFY_DEFAULT, clause, re.I | re.S)
+                if dm:
+                    default = sqlglot.parse_one(dm.group(1), read=self.rules.read)
+                    assert isinstance(default, exp.Expression)
+                    col.default = self.normalize_tree(default, record)
+                    col.default = self._fix_default(table, col, record)
+            _rule(record, f"{table_name}.{col.name}: MODIFY folded into the column definition")
+        record.status = "folded"
+
     def _alter(self, text: str, record: StatementRecord) -> None:
+        source_text = text
+        head = re.match(_ALTER_HEAD, text, re.I)
+        if head is not None:
+            raw = re.findall(r'"[^"]*"|`[^`]*`|[^."`\s]+', head.group(1))[-1]
+            early = self.rules.normalize(raw.strip('"`'), raw[0] in '"`')
+            record.object = early
+            if not self._replaying and early not in self.tables and early not in self.manual_tables:
+                # statements in any order: wait for the CREATE TABLE further down the file
+                self._pending.append((source_text, record))
+                record.status = "folded"
+                record.object = early
+                return
         text = self.rules.preprocess("alter", text, record)
+        if not text.strip():
+            record.status = "manual"
+            return
+        modify = re.match(r"^\s*ALTER\s+TABLE\s+(\S+)\s+MODIFY\b\s*(.*)$", text, re.I | re.S)
+        if modify is not None and self.rules.FOLD_MODIFY:
+            self._modify(modify.group(1), modify.group(2), record)
+            return
         node = self._parse(text)
         if not isinstance(node, exp.Alter):
             raise StatementError("could not read the ALTER TABLE")
@@ -906,21 +1026,30 @@ class Converter:
                 "alter table", text, record, f"table {table_name} is left for manual porting", table_name
             )
             return
+        actions: list[exp.Expression] = []
         for action in node.args.get("actions") or []:
-            if isinstance(action, exp.AddConstraint):
+            # Oracle's parenthesised list: ADD (CONSTRAINT a ..., CONSTRAINT b ..., col type)
+            actions.extend(action.expressions if isinstance(action, exp.Schema) else [action])
+        for action in actions:
+            if isinstance(action, exp.Constraint):
                 if table is None:
-                    raise StatementError(f"ALTER TABLE on table {table_name} not defined before")
+                    raise StatementError(_undefined(table_name))
+                record.status = "folded"
+                self._table_constraint(table, action, record)
+            elif isinstance(action, exp.AddConstraint):
+                if table is None:
+                    raise StatementError(_undefined(table_name))
                 record.status = "folded"
                 for cons in action.expressions:
                     self._table_constraint(table, cons, record)
             elif isinstance(action, exp.ColumnDef):
                 if table is None:
-                    raise StatementError(f"ALTER TABLE on table {table_name} not defined before")
+                    raise StatementError(_undefined(table_name))
                 self._column(table, action, record)
                 record.status = "folded"
             elif isinstance(action, exp.AlterColumn) and action.args.get("default") is not None:
                 if table is None:
-                    raise StatementError(f"ALTER TABLE on table {table_name} not defined before")
+                    raise StatementError(_undefined(table_name))
                 col = table.column(self.name(action.this, record))
                 if col is None:
                     raise StatementError(f"column {action.this.sql()} not found in {table_name}")
@@ -930,6 +1059,30 @@ class Converter:
             else:
                 raise StatementError(f"ALTER TABLE action not converted: {action.sql(self.rules.read)}")
         record.rules.append(f"folded into the definition of {table_name}")
+
+
+def _undefined(table: str) -> str:
+    return f"ALTER TABLE on table {table}, which is not defined in this file"
+
+
+def _top_level_split(text: str) -> list[str]:
+    """``text`` split at commas outside parentheses and quotes."""
+    out, depth, start, quote = [], 0, 0, ""
+    for i, ch in enumerate(text):
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            out.append(text[start:i])
+            start = i + 1
+    out.append(text[start:])
+    return out
 
 
 def _rule(record: StatementRecord, text: str) -> None:

@@ -12,6 +12,8 @@ Statements (each checked against the CockroachDB docs):
 - ``ALTER TABLE ... ADD CONSTRAINT ... UNIQUE / FOREIGN KEY``
   https://www.cockroachlabs.com/docs/stable/alter-table#add-constraint
 - ``CREATE VIEW`` https://www.cockroachlabs.com/docs/stable/create-view
+- ``COMMENT ON TABLE t IS '...'`` / ``COMMENT ON COLUMN t.c IS '...'``
+  https://www.cockroachlabs.com/docs/stable/comment-on
 """
 
 from __future__ import annotations
@@ -47,6 +49,19 @@ def render_phases(conv: Converter, views: list[View]) -> dict[str, list[str]]:
         if conv.options.target_schema:
             table = _qualified_table(table, conv)
         emit("02_tables", _table_sql(table, target, q), table.record)
+    for table_name, column, literal, record in conv.comments:
+        known = conv.tables.get(table_name)
+        if known is None or (column is not None and known.column(column) is None):
+            conv.review(
+                "info",
+                "comment_dropped",
+                record.object,
+                "comment on an object not converted: dropped",
+                record,
+            )
+            continue
+        what = f"COLUMN {q(table_name)}.{quote_ident(column)}" if column else f"TABLE {q(table_name)}"
+        emit("02_tables", f"COMMENT ON {what} IS {literal}", record)
     for idx in conv.indexes:
         emit("03_indexes", _index_sql(idx, target, q), idx.record)
     for fk in conv.fks:

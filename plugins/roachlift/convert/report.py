@@ -30,6 +30,7 @@ class Report:
             "summary": self.summary,
             "target_differences": self.target_differences,
             "review": [r.to_dict() for r in self.review],
+            "effort": grade_objects(self.records),
             "manual_review": [
                 {"kind": m.kind, "name": m.name, "line": m.line, "note": m.note} for m in self.manual
             ],
@@ -66,6 +67,25 @@ class Report:
             out.append(f"| {key.replace('_', ' ')} | {s.get(key, 0)} |")
         for sev in ("error", "warning", "info"):
             out.append(f"| review items ({sev}) | {s['review'].get(sev, 0)} |")
+        out.append("")
+        effort = grade_objects(self.records)
+        out += [
+            "## Migration effort (graded as ora2pg does: A simple, B some manual work, C rewrite)",
+            "",
+            f"Overall: **{effort['overall']}**, {effort['units']} effort units "
+            f"(A={GRADE_UNITS['A']}, B={GRADE_UNITS['B']}, C={GRADE_UNITS['C']} per object).",
+            "",
+            "| grade | objects |",
+            "|---|---|",
+        ]
+        out += [f"| {g} | {effort['totals'][g]} |" for g in "ABC"]
+        graded = [o for o in effort["objects"] if o["grade"] != "A"]
+        if graded:
+            out += ["", "| grade | kind | object | line | why |", "|---|---|---|---|---|"]
+            out += [
+                f"| {o['grade']} | {o['kind']} | `{o['object']}` | {o['line']} | {o['why']} |"
+                for o in sorted(graded, key=lambda o: (o["grade"], o["line"]))
+            ]
         out.append("")
         if self.target_differences:
             out += ["## CockroachDB-only constructs (differences from the PostgreSQL output)", ""]
@@ -104,6 +124,49 @@ class Report:
                 out.append(f"| {r.line} | `{first}` | {'; '.join(r.rules)} |")
             out.append("")
         return "\n".join(out)
+
+
+#: effort units per object of each grade (ora2pg's "cost" idea; A objects convert unattended)
+GRADE_UNITS = {"A": 1, "B": 5, "C": 20}
+#: kinds a person must rewrite by hand (procedural code or types with no CockroachDB equivalent)
+_REWRITE_KINDS = {"procedure", "function", "package", "trigger", "type", "plsql block", "aggregate", "rule"}
+
+
+def grade_objects(records: list[StatementRecord] | list[dict[str, Any]]) -> dict[str, Any]:
+    """Grade each object's migration effort from the convert report's statements, offline:
+    A = converted unattended (at most info items), B = converted but a person must check or finish
+    it (warnings, objects left for review such as synonyms or disabled constraints), C = rewrite
+    (procedural code, object types, or a statement that failed). Accepts records or the
+    ``statements`` list of ``report.json``."""
+    objects = []
+    for r in records:
+        d = r.to_dict() if isinstance(r, StatementRecord) else r
+        status, kind = d.get("status"), str(d.get("kind") or "")
+        if status == "skipped":
+            continue
+        severities = {str(x.get("severity")) for x in d.get("review") or []}
+        if status == "error" or (status == "manual" and kind in _REWRITE_KINDS) or "error" in severities:
+            grade, why = "C", "failed" if status == "error" else f"{kind} to rewrite by hand"
+        elif status == "manual" or "warning" in severities:
+            codes = sorted(
+                {str(x.get("code")) for x in d.get("review") or [] if x.get("severity") == "warning"}
+            )
+            grade, why = "B", ", ".join(codes) or f"{kind} left for review"
+        else:
+            grade, why = "A", ""
+        objects.append(
+            {
+                "object": d.get("object") or "?",
+                "kind": kind,
+                "line": d.get("line"),
+                "grade": grade,
+                "why": why,
+            }
+        )
+    totals = {g: sum(1 for o in objects if o["grade"] == g) for g in "ABC"}
+    overall = "C" if totals["C"] else "B" if totals["B"] else "A"
+    units = sum(GRADE_UNITS[g] * n for g, n in totals.items())
+    return {"overall": overall, "totals": totals, "units": units, "objects": objects}
 
 
 def _clip(text: str, limit: int = 4000) -> str:

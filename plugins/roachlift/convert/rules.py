@@ -99,6 +99,10 @@ class SourceRules:
     TYPES: dict[Any, TypeRule] = {}
     #: True: a type missing from TYPES is an error (its source spelling would leak into the output)
     STRICT_TYPES = False
+    #: True: COMMENT ON TABLE/COLUMN are carried to the target (phase 02) instead of dropped
+    KEEP_COMMENTS = False
+    #: True: ``ALTER TABLE t MODIFY (col ...)`` (Oracle) is folded into the column definitions
+    FOLD_MODIFY = False
 
     def __init__(self, options: ConvertOptions) -> None:
         self.options = options
@@ -150,6 +154,9 @@ class SourceRules:
 
     def fix_column(self, table: str, column: Column, record: StatementRecord) -> None:
         """Source-specific fixes of a finished column (its type, checks, default)."""
+
+    def finish(self) -> None:
+        """Source-specific passes once every statement is read (before the common checks)."""
 
     def fix_default(self, default: exp.Expression, ctx: ColumnContext) -> exp.Expression | None:
         """A source default rewritten for the target (None drops it)."""

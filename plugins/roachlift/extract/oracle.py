@@ -127,17 +127,19 @@ def build_result(
     pk_rows: Iterable[Sequence[Any]],
     table_ddl: dict[tuple[str, str], str],
     object_ddl: Iterable[tuple[str, str, str, str | None, str]],
+    comment_rows: Iterable[Sequence[Any]] = (),
 ) -> ExtractResult:
     """Assemble the extract result from dictionary rows and DDL texts.
 
     ``table_rows``: (owner, table, num_rows, bytes); ``column_rows``: (owner, table, column, type,
     nullable 'Y'/'N', default); ``pk_rows``: (owner, table, column) in key order; ``table_ddl``:
-    GET_DDL text per (owner, table); ``object_ddl``: (object type, owner, name, table, GET_DDL text).
+    GET_DDL text per (owner, table); ``object_ddl``: (object type, owner, name, table, GET_DDL text);
+    ``comment_rows``: (owner, table, column or None, comment) from ALL_TAB/COL_COMMENTS.
     """
     tables = {
         (o, t): TableInfo(o, t, int(n or 0), total_bytes=int(b or 0))
         for o, t, n, b in table_rows
-        if source.wants(f"{o}.{t}")
+        if source.wants(f"{o}.{t}") and not is_capture_object(t)
     }
     for o, t, col, ctype, nullable, default in column_rows:
         info = tables.get((o, t))
@@ -153,7 +155,7 @@ def build_result(
     for key in sorted(tables):
         if key in table_ddl:
             out.append(clean_ddl(table_ddl[key]))
-    objects = list(object_ddl)
+    objects = [x for x in object_ddl if not is_capture_object(x[2])]
     review: list[ReviewItem] = []
     for kind in DDL_TYPES:
         mine = [
@@ -166,10 +168,34 @@ def build_result(
         if mine:
             out.append(f"\n-- {kind.lower().replace('_', ' ')}s")
         out += [clean_ddl(ddl) for _, _, _, ddl in mine]
+    comments = [comment_statement(o, t, c, text) for o, t, c, text in comment_rows if (o, t) in tables]
+    if comments:
+        out.append("\n-- comments")
+        out += comments
     for k, o, n, tbl, ddl in objects:
         if k in REVIEW_TYPES:
             review.append(ReviewItem(k.lower(), o, n, ddl.strip(), f"{o}.{tbl}" if tbl else None))
     return ExtractResult("oracle", "\n".join(out) + "\n", sort_tables(list(tables.values())), review)
+
+
+#: roachlift's own CDC capture objects on the source (staging table, sequence, triggers)
+CAPTURE_OBJECTS = re.compile(r"^(ROACHLIFT_CDC_STAGING|ROACHLIFT_CDC_SEQ|RL\$CDC_.*)$")
+
+
+def is_capture_object(name: str) -> bool:
+    """True for the objects ``roachlift cdc`` installs on an Oracle source (never migrated)."""
+    return bool(CAPTURE_OBJECTS.match(name))
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def comment_statement(owner: str, table: str, column: str | None, text: str) -> str:
+    """``COMMENT ON TABLE|COLUMN "O"."T"["."C"] IS '...'`` from a dictionary comment row."""
+    target = f"{_q(owner)}.{_q(table)}" + (f".{_q(column)}" if column else "")
+    literal = "'" + str(text).replace("'", "''") + "'"
+    return f"COMMENT ON {'COLUMN' if column else 'TABLE'} {target} IS {literal};"
 
 
 def _owners(source: SourceSpec, conninfo: ConnInfo) -> str:
@@ -226,4 +252,5 @@ def extract(source: SourceSpec, conninfo: ConnInfo) -> ExtractResult:
             _fetch(cur, "primary_keys", owners=owners),
             table_ddl,
             objects,
+            _fetch(cur, "comments", owners=owners),
         )

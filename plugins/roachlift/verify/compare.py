@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
+import oracledb
 import psycopg
 import pymysql
 
@@ -125,7 +126,8 @@ def _key_converter(shape: TableShape, name: str) -> Callable[[Any], Any] | None:
     col = shape.column(name)
     if col.data_type == "uuid" or col.detail == "uuid":
         return str
-    if col.data_type in {"timestamp with time zone", "timestamptz"}:
+    zoned = "time zone" in col.data_type and "without" not in col.data_type  # Oracle: timestamp(6) with ...
+    if col.data_type == "timestamptz" or zoned:
         return _utc_naive
     return None
 
@@ -628,7 +630,7 @@ def verify_table(
             _full_row_hash(plan, src, tgt, result, sample_size=sample_size, batch=fetch_rows)
     except RoachliftError as exc:
         result.error = str(exc)
-    except (psycopg.Error, pymysql.MySQLError) as exc:
+    except (psycopg.Error, pymysql.MySQLError, oracledb.Error) as exc:
         result.error = f"{type(exc).__name__}: {exc}".strip()
     finally:
         for reader in (src, tgt):

@@ -21,6 +21,7 @@ All of it is in :func:`normalize`.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import json
 import math
 from decimal import Decimal
@@ -80,7 +81,10 @@ def _number(value: Decimal | float | int) -> str:
         return format_decimal(value)
     if value == 0:
         return "0"
-    return format(value.normalize(), "f")
+    # normalize() rounds to the context precision (28 digits by default): give it every digit, or
+    # two NUMBER(38) values differing in their last digits would compare equal
+    exact = decimal.Context(prec=max(len(value.as_tuple().digits), 1))
+    return format(value.normalize(exact), "f")
 
 
 def _json(value: Any) -> str:

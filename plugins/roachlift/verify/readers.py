@@ -119,6 +119,10 @@ def open_reader(conn: ConnInfo | str) -> Reader:
         return PostgresReader(info)
     if info.kind == "mysql":
         return MySQLReader(info)
+    if info.kind == "oracle":
+        from roachlift.verify.oracle import open_oracle_reader
+
+        return open_oracle_reader(info)
     raise RoachliftError(f"verify cannot read {info.kind} databases yet ({info.redacted()})")
 
 

@@ -52,3 +52,7 @@ CREATE TABLE audit_log (
   payload TEXT
 );
 
+COMMENT ON TABLE orders IS 'One row per customer order';
+
+COMMENT ON COLUMN orders.status IS 'NEW, PAID, SHIPPED or CANCELLED';
+

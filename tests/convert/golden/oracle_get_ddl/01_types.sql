@@ -1,0 +1,6 @@
+CREATE SEQUENCE invoice_seq MINVALUE 1 START WITH 5001 CACHE 20;
+
+CREATE SEQUENCE accounts_account_id_seq;
+
+CREATE SEQUENCE payments_payment_id_seq START WITH 100;
+
