@@ -145,6 +145,7 @@ def test_import_trigger_serializes_without_secrets_and_reports_the_job_end(
         "job_id": 7,
         "table": "public.film",
         "poll_seconds": 0.01,
+        "timeout": None,
     }
 
     async def first_event() -> Any:

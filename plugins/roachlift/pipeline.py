@@ -397,7 +397,7 @@ def start_import_step(ctx: RunContext, manifest: Path, known_job_id: int | None 
     """Prepare the table, stage its files and start ``IMPORT INTO ... DETACHED``; reuse a job a
     previous try already started when it is still running or succeeded."""
     from roachlift.load import jobs
-    from roachlift.load.loader import stage_files, start_import
+    from roachlift.load.loader import planned_urls, stage_files, start_import
     from roachlift.load.manifest import read_manifest
     from roachlift.load.phases import prepare_table
 
@@ -415,6 +415,14 @@ def start_import_step(ctx: RunContext, manifest: Path, known_job_id: int | None 
                     "job_id": int(known_job_id),
                     "table": m.target_table,
                 }
+        # a crash between starting the job and storing its id: follow the job already reading our files
+        running = jobs.find_unfinished_import(conn, planned_urls(m, ctx.spec.load.storage, _safe(ctx.run_id)))
+        if running is not None:
+            return {
+                "summary": f"{m.target_table}: following IMPORT job {running} of an earlier try",
+                "job_id": running,
+                "table": m.target_table,
+            }
         prepare_table(conn, m.target_table, ctx.table_handling, _create_sql(ctx, m.target_table))
         urls, _ = stage_files(conn, m, ctx.spec.load.storage, _safe(ctx.run_id))
         job_id = start_import(conn, m, urls)
@@ -433,7 +441,7 @@ def finish_import_step(ctx: RunContext, manifest: Path, job: Mapping[str, Any]) 
 
     m = read_manifest(manifest)
     uploaded: list[str] = []
-    if ctx.spec.load.storage == "userfile":
+    if ctx.spec.load.storage == "userfile":  # host-less URIs: delete_files resolves them first
         folder = m.path.parent.name
         uploaded = [userfile.run_path(_safe(ctx.run_id), folder, f.path.name) for f in m.files]
     with ctx.connect_target() as conn:
@@ -460,7 +468,7 @@ def validate_constraints_step(ctx: RunContext) -> Summary:
         ForeignKey,
         raise_for_failures,
         restore_foreign_keys,
-        validate_foreign_keys,
+        validate_constraints,
     )
     from roachlift.load.phases import apply_phases
 
@@ -475,7 +483,7 @@ def validate_constraints_step(ctx: RunContext) -> Summary:
     with ctx.connect_target() as conn:
         added = apply_phases(conn, ctx.convert_dir, ["foreign_keys"], if_exists_ok=True)
         restored = restore_foreign_keys(conn, schema, dropped)
-        results = validate_foreign_keys(conn, schema)
+        results = validate_constraints(conn, schema)  # FKs and CHECKs (IMPORT)
     seconds = time.monotonic() - started
     bad = [r for r in results if not r.ok]
     for r in results:

@@ -397,7 +397,7 @@ def test_cli_load_and_validate(
         == 0
     )
     out = capsys.readouterr().out
-    assert "public.address" in out and "603" in out and "foreign keys validated: 2, failed: 0" in out
+    assert "public.address" in out and "603" in out and "constraints validated: 2, failed: 0" in out
     with _connect(pg_db) as conn:
         conn.execute("ALTER TABLE address DROP CONSTRAINT address_city_id_fkey")
         conn.execute("UPDATE address SET city_id = 9999 WHERE address_id IN (1, 2)")

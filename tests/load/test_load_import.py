@@ -59,11 +59,20 @@ def test_import_into_statement_pinned(conn: psycopg.Connection) -> None:
 
 def test_userfile_statements_pinned(conn: psycopg.Connection) -> None:
     dest = "userfile://defaultdb.public.userfiles_root/roachlift/r/t/part-00001.csv.tmp"
-    # cockroach pkg/sql CopyInFileStmt:
-    #   COPY "crdb_internal"."userfile_upload" FROM STDIN WITH destination = '...'
+    # cockroach pkg/sql/copy_file_upload.go:
+    #   UserFileUploadTable = "user_file_upload"
+    #   `COPY %s.%s FROM STDIN WITH destination = %s` (CopyInFileStmt)
+    # pkg/sql/conn_executor.go, isCopyToExternalStorage:
+    #   stmt.Table.Table() == UserFileUploadTable) && stmt.Table.SchemaName == CrdbInternalName
+    assert crdb.USER_FILE_UPLOAD_TABLE == "user_file_upload"
     assert crdb.userfile_upload(dest).as_string(conn) == (
-        f'COPY "crdb_internal"."userfile_upload" FROM STDIN WITH destination = \'{dest}\''
+        f'COPY "crdb_internal"."user_file_upload" FROM STDIN WITH destination = \'{dest}\''
     )
+    # the server reads the name back as schema crdb_internal, table user_file_upload
+    parsed = conn.execute(
+        "SELECT parse_ident(%s)", (crdb.userfile_upload(dest).as_string(conn).split()[1],)
+    ).fetchone()
+    assert parsed == (["crdb_internal", "user_file_upload"],)
     assert (
         crdb.userfile_upload("userfile:///it's").as_string(conn).endswith("destination = 'userfile:///it''s'")
     )
@@ -89,7 +98,12 @@ def test_other_statements_pinned(conn: psycopg.Connection) -> None:
     )
     assert crdb.truncate("public.a", "public.b").as_string(conn) == 'TRUNCATE "public"."a", "public"."b"'
     assert crdb.drop_table("t").as_string(conn) == 'DROP TABLE IF EXISTS "t" CASCADE'
-    assert "WITH x AS (SHOW JOBS)" in crdb.job_status().as_string(conn)
+    # docs show-jobs: "For jobs older than 12 hours, query the crdb_internal.jobs table."
+    # pkg/sql/crdb_internal.go: CREATE TABLE crdb_internal.jobs ( job_id INT, job_type STRING, ...
+    status = crdb.job_status().as_string(conn)
+    assert "FROM crdb_internal.jobs" in status and "WHERE job_id = %s" in status
+    code = [line for line in status.splitlines() if not line.lstrip().startswith("--")]
+    assert not any("SHOW JOBS" in line for line in code)
     assert crdb.orphan_sample("public.c", ["x"], "public.p", ["id"], 5).as_string(conn) == (
         'SELECT DISTINCT "c"."x" FROM "public"."c" AS "c" WHERE "c"."x" IS NOT NULL AND NOT EXISTS '
         '(SELECT 1 FROM "public"."p" AS "p" WHERE "p"."id" = "c"."x") LIMIT 5'
@@ -202,7 +216,7 @@ def test_follow_job_running_to_succeeded() -> None:
             _row("paused", 0.5),
             r"job 42 paused 50%; resume it with RESUME JOB 42 or cancel it with CANCEL JOB 42",
         ),
-        (None, r"job 42 missing: job not found; it is not in SHOW JOBS"),
+        (None, r"job 42 missing: job not found; it is not in crdb_internal.jobs"),
     ],
 )
 def test_follow_job_surfaces_the_end(last: tuple[object, ...] | None, message: str) -> None:

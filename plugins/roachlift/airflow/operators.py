@@ -142,9 +142,10 @@ class ImportTableOperator(CopyLoadTableOperator):
 
     step_name = "start_import_step"
 
-    def __init__(self, *, poll_seconds: float = 5.0, **kwargs: Any) -> None:
+    def __init__(self, *, poll_seconds: float = 5.0, job_timeout: float | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.poll_seconds = poll_seconds
+        self.job_timeout = job_timeout
 
     def execute(self, context: Any) -> Summary:
         """Start (or find) the import job, then defer until it ends."""
@@ -162,6 +163,7 @@ class ImportTableOperator(CopyLoadTableOperator):
                 job_id=started["job_id"],
                 table=started["table"],
                 poll_seconds=self.poll_seconds,
+                timeout=self.job_timeout,
             ),
             method_name="execute_complete",
         )
@@ -170,7 +172,10 @@ class ImportTableOperator(CopyLoadTableOperator):
     def execute_complete(self, context: Any, event: dict[str, Any]) -> Summary:
         """The job ended: fail with its error, or check row counts and clean up."""
         if not event.get("ok"):
-            raise AirflowFailException(event.get("error") or "IMPORT job did not succeed")
+            error = event.get("error") or "IMPORT job did not succeed"
+            if event.get("retryable"):  # the trigger lost the job (error, timeout): a retry follows it
+                raise RoachliftError(error)
+            raise AirflowFailException(error)
         ctx = run_context(self.spec_path, context)
         summary = call_step(
             pipeline.finish_import_step, ctx, manifest=Path(self.manifest), job=event["state"]

@@ -112,14 +112,14 @@ def _apply_phase(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from roachlift.load.constraints import validate_foreign_keys
+    from roachlift.load.constraints import validate_constraints
 
     with _connect(args) as conn:
-        results = validate_foreign_keys(conn, args.schema)
+        results = validate_constraints(conn, args.schema)
     for r in results:
         print(r.describe())
     if not results:
-        print(f"schema {args.schema}: no unvalidated foreign key")
+        print(f"schema {args.schema}: no unvalidated foreign key or check constraint")
     return 1 if any(not r.ok for r in results) else 0
 
 
@@ -175,7 +175,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_apply_phase)
 
     p = subparsers.add_parser(
-        "load-validate-fks", help="VALIDATE every unvalidated foreign key; show orphans"
+        "load-validate-fks", help="VALIDATE every unvalidated foreign key and CHECK; show orphans"
     )
     _target_args(p)
     p.add_argument("--schema", default="public")

@@ -1,9 +1,11 @@
-"""Foreign keys after the load: added ``NOT VALID`` by phase 04, then ``VALIDATE CONSTRAINT`` each.
+"""Constraints after the load: foreign keys added ``NOT VALID`` by phase 04, then ``VALIDATE
+CONSTRAINT`` each, and every CHECK constraint left unvalidated.
 
-IMPORT INTO also leaves the foreign keys of the tables it loads unvalidated, so validation works
-from the catalog (every unvalidated foreign key of the schema), not only from phase 04. When a
-validation fails, a query fetches a sample of the orphan keys, so the report names the
-constraint, the table and the values to fix, not just the server's error.
+IMPORT INTO leaves the foreign keys AND the CHECK constraints of the tables it loads unvalidated
+(crdb.SRC_IMPORT_JOB), so validation works from the catalog (every unvalidated constraint of the
+schema), not only from phase 04. When a validation fails, a query fetches a sample of the orphan
+keys (or of the rows a CHECK rejects), so the report names the constraint, the table and the values
+to fix, not just the server's error.
 """
 
 from __future__ import annotations
@@ -48,11 +50,19 @@ class ValidationResult:
     ok: bool
     error: str | None = None
     orphans: list[tuple[object, ...]] = field(default_factory=list)
+    #: "foreign_key" or "check"
+    kind: str = "foreign_key"
 
     def describe(self) -> str:
         """One line for logs and errors."""
         if self.ok:
             return f"{self.table}: {self.constraint} valid"
+        if self.kind == "check":
+            rows = "; ".join(_fmt_key(o) for o in self.orphans) or "none found"
+            return (
+                f"{self.table}: check constraint {self.constraint} fails: {self.error}; "
+                f"sample rejected rows: {rows}"
+            )
         keys = ", ".join(_fmt_key(o) for o in self.orphans) or "none found"
         return (
             f"{self.table}: foreign key {self.constraint} ({', '.join(self.columns)}) -> {self.ref_table} "
@@ -61,12 +71,12 @@ class ValidationResult:
 
 
 class ForeignKeyValidationError(RoachliftError):
-    """One or more foreign keys did not validate; ``results`` holds every failure."""
+    """One or more constraints (foreign keys, checks) did not validate; ``results`` holds every failure."""
 
     def __init__(self, results: Sequence[ValidationResult]) -> None:
         self.results = list(results)
         super().__init__(
-            f"{len(self.results)} foreign key(s) failed validation:\n"
+            f"{len(self.results)} constraint(s) failed validation:\n"
             + "\n".join(f"  {r.describe()}" for r in self.results)
         )
 
@@ -133,6 +143,66 @@ def validate_foreign_key(conn: psycopg.Connection, fk: ForeignKey) -> Validation
 def validate_foreign_keys(conn: psycopg.Connection, schema: str) -> list[ValidationResult]:
     """Validate every unvalidated foreign key of ``schema``; one result each (failures included)."""
     return [validate_foreign_key(conn, fk) for fk in unvalidated_foreign_keys(conn, schema)]
+
+
+@dataclass(frozen=True)
+class CheckConstraint:
+    """One CHECK constraint from the catalog; ``expression`` is its condition (catalog text)."""
+
+    name: str
+    table: str
+    validated: bool
+    expression: str
+
+
+_CHECK_DEF = re.compile(r"^\s*CHECK\s*(.*?)(\s+NOT\s+VALID)?\s*$", re.IGNORECASE | re.DOTALL)
+
+
+def check_constraints(conn: psycopg.Connection, schema: str) -> list[CheckConstraint]:
+    """Every CHECK constraint of ``schema`` with its validation state."""
+    with conn.transaction():
+        rows = conn.execute(crdb.check_constraints_query(), {"schema": schema}).fetchall()
+    out = []
+    for name, nsp, table, validated, definition in rows:
+        m = _CHECK_DEF.match(str(definition or ""))
+        out.append(CheckConstraint(name, f"{nsp}.{table}", bool(validated), m.group(1) if m else ""))
+    return out
+
+
+def validate_check(conn: psycopg.Connection, check: CheckConstraint) -> ValidationResult:
+    """``ALTER TABLE ... VALIDATE CONSTRAINT`` of a CHECK; on failure, sample the rejected rows."""
+    result = ValidationResult(
+        constraint=check.name, table=check.table, ref_table="", columns=[], ok=True, kind="check"
+    )
+    try:
+        with conn.transaction():
+            conn.execute(crdb.validate_constraint(check.table, check.name))
+    except psycopg.Error as exc:
+        result.ok = False
+        result.error = exc.diag.message_primary or str(exc)
+        if check.expression:
+            try:
+                with conn.transaction():
+                    rows = conn.execute(
+                        crdb.check_violations(check.table, check.expression, ORPHAN_SAMPLE)
+                    ).fetchall()
+                result.orphans = [tuple(r) for r in rows]
+            except psycopg.Error as sample_exc:
+                log.warning("%s: rejected-row sample query failed: %s", check.table, sample_exc)
+        log.error("%s", result.describe())
+    else:
+        log.info("%s: check constraint %s validated", check.table, check.name)
+    return result
+
+
+def validate_check_constraints(conn: psycopg.Connection, schema: str) -> list[ValidationResult]:
+    """Validate every unvalidated CHECK constraint of ``schema`` (IMPORT INTO leaves them so)."""
+    return [validate_check(conn, c) for c in check_constraints(conn, schema) if not c.validated]
+
+
+def validate_constraints(conn: psycopg.Connection, schema: str) -> list[ValidationResult]:
+    """Foreign keys, then CHECK constraints: every unvalidated one of ``schema``."""
+    return validate_foreign_keys(conn, schema) + validate_check_constraints(conn, schema)
 
 
 def drop_foreign_keys(conn: psycopg.Connection, schema: str, tables: Sequence[str]) -> list[ForeignKey]:

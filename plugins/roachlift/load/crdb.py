@@ -37,11 +37,19 @@ DOC_SEQUENCE_FUNCTIONS = (
 )
 DOC_PG_CATALOG = "https://www.cockroachlabs.com/docs/stable/pg-catalog"
 DOC_INFORMATION_SCHEMA = "https://www.cockroachlabs.com/docs/stable/information-schema"
-#: ``CopyInFileStmt`` builds ``COPY "crdb_internal"."userfile_upload" FROM STDIN WITH destination = '<uri>'``;
-#: the CLI sends the file as one-column COPY text rows in a transaction, to ``<uri>.tmp``, then renames.
+#: The CLI calls ``sql.CopyInFileStmt(dest, sql.CrdbInternalName, sql.UserFileUploadTable)`` and sends
+#: the file as one-column COPY text rows, to ``<uri>.tmp``, then renames (pkg/cli/userfile.go).
 SRC_USERFILE_CLI = "https://github.com/cockroachdb/cockroach/blob/master/pkg/cli/userfile.go"
+#: ``UserFileUploadTable = "user_file_upload"`` and ``CopyInFileStmt`` (``COPY %s.%s FROM STDIN WITH
+#: destination = %s``); the upload refuses an existing file: "destination file already exists for %s".
 SRC_COPY_FILE_UPLOAD = "https://github.com/cockroachdb/cockroach/blob/master/pkg/sql/copy_file_upload.go"
-#: FileToTableSystem: tables ``<prefix>_upload_files`` / ``<prefix>_upload_payload`` and their DELETEs.
+#: ``isCopyToExternalStorage``: a COPY is an upload only when ``stmt.Table.Table() == UserFileUploadTable``
+#: and ``stmt.Table.SchemaName == CrdbInternalName``.
+SRC_COPY_DISPATCH = "https://github.com/cockroachdb/cockroach/blob/master/pkg/sql/conn_executor.go"
+#: The sentinel table name the server compares with (SRC_COPY_FILE_UPLOAD, SRC_COPY_DISPATCH).
+USER_FILE_UPLOAD_TABLE = "user_file_upload"
+#: FileToTableSystem: tables ``<prefix>_upload_files`` (``filename STRING PRIMARY KEY``) /
+#: ``<prefix>_upload_payload`` and their DELETEs (getDeleteQuery, getDeletePayloadQuery).
 SRC_FILETABLE = "https://github.com/cockroachdb/cockroach/blob/master/pkg/cloud/userfile/filetable/file_table_read_writer.go"
 
 
@@ -66,11 +74,12 @@ def copy_from_stdin_csv(table: str, columns: Sequence[str]) -> sql.Composed:
 # --- userfile upload -------------------------------------------------------------------------
 def userfile_upload(destination: str) -> sql.Composed:
     """The COPY that ``cockroach userfile upload`` sends (``sql.CopyInFileStmt(dest,
-    crdb_internal, userfile_upload)``); the data are COPY text rows of one BYTES column."""
-    # Source: SRC_COPY_FILE_UPLOAD (CopyInFileStmt), SRC_USERFILE_CLI (uploadUserFile).
+    crdb_internal, user_file_upload)``); the data are COPY text rows of one BYTES column."""
+    # Source: SRC_COPY_FILE_UPLOAD (UserFileUploadTable = "user_file_upload", CopyInFileStmt),
+    # SRC_COPY_DISPATCH (isCopyToExternalStorage), SRC_USERFILE_CLI (uploadUserFile).
     # Docs: DOC_USERFILE_UPLOAD.
     return sql.SQL("COPY {} FROM STDIN WITH destination = {}").format(
-        sql.Identifier("crdb_internal", "userfile_upload"), sql.Literal(destination)
+        sql.Identifier("crdb_internal", USER_FILE_UPLOAD_TABLE), sql.Literal(destination)
     )
 
 
@@ -103,7 +112,12 @@ def _prefixed(qualified_prefix: str, suffix: str) -> sql.Identifier:
 
 
 # CURRENT_USER names the userfile tables of the default destination (userfiles_<user>).
-# Docs: DOC_USERFILE_STORAGE ("userfile://defaultdb.public.userfiles_$user/").
+# Docs: DOC_USERFILE_STORAGE ("userfile://defaultdb.public.userfiles_$user/"). A URI with no host
+# gets ``defaultdb.public.userfiles_<user>`` (``parseUserfileURL``, SRC_USERFILE_STORAGE;
+# ``getDefaultQualifiedTableName``, SRC_USERFILE_CLI), and the stored filename is the URI path.
+SRC_USERFILE_STORAGE = (
+    "https://github.com/cockroachdb/cockroach/blob/master/pkg/cloud/userfile/file_table_storage.go"
+)
 CURRENT_USER: LiteralString = "SELECT current_user"
 
 
@@ -138,10 +152,31 @@ def import_into(
 
 
 # --- jobs ------------------------------------------------------------------------------------
+#: ``SHOW JOBS`` lists finished jobs of the last 12 hours only; "For jobs older than 12 hours, query the
+#: crdb_internal.jobs table" (DOC_SHOW_JOBS). crdb_internal.jobs has job_id, job_type, description,
+#: status, fraction_completed, error and an index on job_id (SRC_CRDB_INTERNAL_JOBS).
+SRC_CRDB_INTERNAL_JOBS = "https://github.com/cockroachdb/cockroach/blob/master/pkg/sql/crdb_internal.go"
+#: Job statuses; ``Terminal()`` is failed, succeeded, canceled, revert-failed.
+SRC_JOB_STATUS = "https://github.com/cockroachdb/cockroach/blob/master/pkg/jobs/jobs.go"
+#: A job's description is the statement with each file URI passed through
+#: ``cloud.SanitizeExternalStorageURI`` (secrets removed, path kept): ``importJobDescription``.
+SRC_IMPORT_DESCRIPTION = (
+    "https://github.com/cockroachdb/cockroach/blob/master/pkg/sql/importer/import_planning.go"
+)
+
+
 def job_status() -> sql.SQL:
-    """One job's ``(job_id, job_type, status, fraction_completed, error)`` by id.
-    Docs: DOC_SHOW_JOBS ("WITH x AS (SHOW JOBS) SELECT * FROM x WHERE ...")."""
+    """One job's ``(job_id, job_type, status, fraction_completed, error)`` by id, from
+    ``crdb_internal.jobs`` (which keeps jobs past SHOW JOBS' 12 hours). Docs: DOC_SHOW_JOBS;
+    source: SRC_CRDB_INTERNAL_JOBS."""
     return sql.SQL(sql_text("load/job_status.sql"))  # trusted file
+
+
+def unfinished_import_jobs() -> sql.SQL:
+    """IMPORT jobs not in a terminal state whose description names a file path (``%(path)s``):
+    an import a crashed try already started for the same files. Source: SRC_CRDB_INTERNAL_JOBS,
+    SRC_JOB_STATUS, SRC_IMPORT_DESCRIPTION."""
+    return sql.SQL(sql_text("load/unfinished_import_jobs.sql"))  # trusted file
 
 
 # --- table handling --------------------------------------------------------------------------
@@ -204,6 +239,27 @@ def foreign_keys_query() -> sql.SQL:
     return sql.SQL(sql_text("load/foreign_keys.sql"))  # trusted file
 
 
+def check_constraints_query() -> sql.SQL:
+    """CHECK constraints of a schema with their validation state (pg_catalog, shared with
+    PostgreSQL). IMPORT INTO leaves them unvalidated (SRC_IMPORT_JOB). Docs: DOC_PG_CATALOG."""
+    return sql.SQL(sql_text("load/check_constraints.sql"))  # trusted file
+
+
+#: "Set CHECK constraints to unvalidated before publishing the table imported into" (and the same
+#: for foreign keys): IMPORT INTO leaves both to be re-checked with VALIDATE CONSTRAINT.
+SRC_IMPORT_JOB = "https://github.com/cockroachdb/cockroach/blob/master/pkg/sql/importer/import_job.go"
+
+
+def check_violations(table: str, expression: str, limit: int) -> sql.Composed:
+    """``SELECT * FROM t WHERE NOT (<check expression>) LIMIT n``: rows a CHECK rejects (a NULL
+    result passes a CHECK, as NOT NULL is not false); ``expression`` is catalog text."""
+    return sql.SQL("SELECT * FROM {} WHERE NOT ({}) LIMIT {}").format(
+        table_ident(table),
+        sql.SQL(expression),
+        sql.Literal(limit),  # catalog text
+    )
+
+
 def orphan_sample(
     table: str,
     columns: Sequence[str],
@@ -248,9 +304,14 @@ def max_of(table: str, column: str) -> sql.Composed:
     return sql.SQL("SELECT max({}) FROM {}").format(sql.Identifier(column), table_ident(table))
 
 
-#: ``setval(name, value, true)``: the next ``nextval`` returns value + increment.
-#: Docs: DOC_SEQUENCE_FUNCTIONS (setval(seq_name, value, is_called)).
-SETVAL: LiteralString = "SELECT setval(%s, %s, true)"
+#: ``setval(name::REGCLASS, value, true)``: the next ``nextval`` returns value + increment.
+#: Docs: DOC_SEQUENCE_FUNCTIONS (setval(seq_name, value, is_called)). CockroachDB has a STRING and a
+#: REGCLASS overload (``{Name: builtinconstants.SequenceNameArg, Typ: types.RegClass}, {Name: "value",
+#: Typ: types.Int}, {Name: "is_called", Typ: types.Bool}``, SRC_SETVAL): psycopg sends ``%s`` untyped,
+#: which matches both, so the name is cast. PostgreSQL has only the regclass form: the same text runs
+#: there in CI.
+SRC_SETVAL = "https://github.com/cockroachdb/cockroach/blob/master/pkg/sql/sem/builtins/builtins.go"
+SETVAL: LiteralString = "SELECT setval(%s::REGCLASS, %s, true)"
 
 
 # --- databases (rehearsals) ------------------------------------------------------------------

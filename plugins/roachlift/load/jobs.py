@@ -1,6 +1,6 @@
 """Follow a CockroachDB job (an ``IMPORT INTO ... DETACHED``) to its end.
 
-The state machine is plain functions: :func:`interpret_job_row` turns one ``SHOW JOBS`` row into
+The state machine is plain functions: :func:`interpret_job_row` turns one ``crdb_internal.jobs`` row into
 a :class:`JobState`, :func:`outcome` says whether to keep waiting, and :func:`follow_job` loops
 over any row source. :func:`wait_for_job` is the blocking form for the CLI; :func:`poll_job` and
 :func:`wait_for_job_async` use psycopg's ``AsyncConnection`` for an Airflow deferrable trigger,
@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
 import psycopg
 
@@ -110,7 +111,9 @@ class JobError(RoachliftError):
             JobPhase.PAUSED: (
                 f"; resume it with RESUME JOB {state.job_id} or cancel it with CANCEL JOB {state.job_id}"
             ),
-            JobPhase.MISSING: "; it is not in SHOW JOBS (older than 12 h, or the id is wrong)",
+            JobPhase.MISSING: (
+                "; it is not in crdb_internal.jobs (removed after jobs.retention_time, or the id is wrong)"
+            ),
             JobPhase.CANCELED: "; the table was rolled back, rerun the load",
             JobPhase.FAILED: "; the table was rolled back, fix the cause and rerun the load",
         }.get(state.phase, "")
@@ -173,8 +176,22 @@ def follow_job(
         sleep(poll_seconds)
 
 
+def find_unfinished_import(conn: psycopg.Connection, urls: Sequence[str]) -> int | None:
+    """The id of an IMPORT job still under way that reads the first of ``urls`` (matched by its
+    path in the job's description), or None: a try that crashed after starting the job and before
+    recording its id must follow that job, not start a second import of the same files."""
+    if not urls:
+        return None
+    path = urlsplit(urls[0]).path
+    if not path or path == "/":
+        return None
+    with conn.transaction():
+        row = conn.execute(crdb.unfinished_import_jobs(), {"path": path}).fetchone()
+    return int(row[0]) if row else None
+
+
 def fetch_job_row(conn: psycopg.Connection, job_id: int) -> JobRow:
-    """The job's row from ``SHOW JOBS`` (None when absent)."""
+    """The job's row from ``crdb_internal.jobs`` (None when absent)."""
     with conn.transaction():
         return conn.execute(crdb.job_status(), (job_id,)).fetchone()
 
@@ -230,7 +247,7 @@ async def follow_job_async(
 
 
 async def fetch_job_row_async(aconn: psycopg.AsyncConnection, job_id: int) -> JobRow:
-    """The job's row from ``SHOW JOBS`` over an async connection (None when absent)."""
+    """The job's row from ``crdb_internal.jobs`` over an async connection (None when absent)."""
     async with aconn.transaction():
         cur = await aconn.execute(crdb.job_status(), (job_id,))
         return await cur.fetchone()

@@ -21,7 +21,7 @@ from roachlift.load.constraints import (
     drop_foreign_keys,
     raise_for_failures,
     restore_foreign_keys,
-    validate_foreign_keys,
+    validate_constraints,
 )
 from roachlift.load.loader import LoadResult, Method, load_table
 from roachlift.load.manifest import find_manifests, read_manifest
@@ -54,7 +54,7 @@ class LoadReport:
             rate = r.rows / r.seconds if r.seconds > 0 else 0.0
             lines.append(f"{name:<40} {r.rows:>12} {r.bytes / 1e6:>9.1f} {r.seconds:>8.2f} {rate:>10.0f}")
         bad = sum(1 for v in self.validations if not v.ok)
-        lines.append(f"foreign keys validated: {len(self.validations) - bad}, failed: {bad}")
+        lines.append(f"constraints validated: {len(self.validations) - bad}, failed: {bad}")
         lines.append(f"sequences set: {len(self.sequences)}")
         return "\n".join(lines)
 
@@ -111,7 +111,7 @@ def run_load(
         )
     report.phases.update(apply_phases(conn, phase_dir, ["indexes", "foreign_keys"], if_exists_ok=True))
     restore_foreign_keys(conn, schema, dropped)
-    report.validations = validate_foreign_keys(conn, schema)
+    report.validations = validate_constraints(conn, schema)  # FKs and CHECKs
     report.phases.update(apply_phases(conn, phase_dir, ["views"], if_exists_ok=True))
     report.sequences = reset_sequences(conn, sequence_columns(conn, schema))
     log.info("load finished:\n%s", report.summary())

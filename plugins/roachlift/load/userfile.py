@@ -1,7 +1,7 @@
 """Put dump files into CockroachDB's userfile storage over SQL, as ``cockroach userfile upload`` does.
 
 The CLI (cockroach ``pkg/cli/userfile.go``, ``uploadUserFile``) opens a transaction, runs
-``COPY "crdb_internal"."userfile_upload" FROM STDIN WITH destination = '<uri>.tmp'`` and sends the
+``COPY "crdb_internal"."user_file_upload" FROM STDIN WITH destination = '<uri>.tmp'`` and sends the
 file as COPY *text* rows of one BYTES column, a chunk per row (lib/pq escapes ``\\``, newline,
 carriage return and tab in each chunk; the server decodes each row with ``DecodeCopy`` and keeps
 the bytes as they are). After the commit it renames ``<path>.tmp`` to ``<path>`` in
@@ -9,6 +9,12 @@ the bytes as they are). After the commit it renames ``<path>.tmp`` to ``<path>``
 protocol runs through psycopg, streaming the file: no ``cockroach`` binary is needed on an
 Airflow worker. Userfile is meant for small files (the docs suggest about 15 MB): for large
 tables point ``load.storage`` at object storage the cluster can read.
+
+The server refuses to upload over an existing file ("destination file already exists",
+crdb.SRC_COPY_FILE_UPLOAD), and the file table's ``filename`` is its primary key
+(``fileTableSchema``, crdb.SRC_FILETABLE), so a retry first deletes what an earlier try left at
+``<path>`` and ``<path>.tmp``: an upload is idempotent. URIs without a host (``userfile:///...``)
+are resolved to the current user's default table prefix before any statement names a table.
 """
 
 from __future__ import annotations
@@ -83,6 +89,10 @@ def upload_file(
     uri = resolve_uri(conn, dest_uri)
     parts = urlsplit(uri)
     sent = 0
+    # a retry: drop what an earlier try left (the server refuses an existing destination)
+    stale = delete_files(conn, [uri, uri + TMP_SUFFIX])
+    if stale:
+        log.info("%s: removed %d file(s) an earlier try left at %s", local_path, stale, uri)
     try:
         with (
             local_path.open("rb") as fh,
@@ -104,15 +114,19 @@ def upload_file(
 
 def delete_files(conn: psycopg.Connection, uris: Sequence[str]) -> int:
     """Delete uploaded files (payload then metadata, one transaction each), as
-    ``cockroach userfile delete`` does; returns how many were deleted."""
+    ``cockroach userfile delete`` does; returns how many were deleted. A URI without a host
+    (``userfile:///...``) is resolved first, as the server does (``parseUserfileURL``)."""
     deleted = 0
-    for uri in uris:
+    for given in uris:
+        uri = resolve_uri(conn, given)
         parts = urlsplit(uri)
         try:
             with conn.transaction():
                 conn.execute(crdb.userfile_delete_payload(parts.netloc), (parts.path,))
                 cur = conn.execute(crdb.userfile_delete_file(parts.netloc), (parts.path,))
                 deleted += max(cur.rowcount, 0)
+        except psycopg.errors.UndefinedTable:
+            continue  # the user's file tables do not exist before the first upload: nothing to delete
         except psycopg.Error as exc:
             raise RoachliftError(f"{uri}: deleting the uploaded file failed: {exc}") from exc
     return deleted
