@@ -214,6 +214,7 @@ def convert_step(ctx: RunContext) -> Summary:
             naming=ctx.spec.naming,
             # objects land in the spec's target schema, the one every later step addresses
             target_schema=ctx.spec.target.schema_ if ctx.spec.target.schema_ != "public" else None,
+            target_version=ctx.spec.target.version,
         ),
     )
     write_output(result, ctx.convert_dir)

@@ -36,7 +36,7 @@ ORACLE_TYPES = [
     ("CHAR(1 BYTE)", "CHAR(1)"),
     ("NUMBER(4)", "SMALLINT"),
     ("NUMBER(4,0)", "SMALLINT"),
-    ("NUMBER(9)", "INT"),
+    ("NUMBER(9)", "INT4"),
     ("NUMBER(10,0)", "BIGINT"),
     ("NUMBER(18)", "BIGINT"),
     ("NUMBER(19)", "DECIMAL(19)"),
@@ -161,11 +161,11 @@ MYSQL_TYPES = [
     ("BIT(1)", "BOOLEAN"),
     ("TINYINT", "SMALLINT"),
     ("TINYINT UNSIGNED", "SMALLINT"),
-    ("SMALLINT UNSIGNED", "INT"),
-    ("MEDIUMINT", "INT"),
-    ("MEDIUMINT UNSIGNED", "INT"),
+    ("SMALLINT UNSIGNED", "INT4"),
+    ("MEDIUMINT", "INT4"),
+    ("MEDIUMINT UNSIGNED", "INT4"),
     ("INT UNSIGNED", "BIGINT"),
-    ("INT(11)", "INT"),
+    ("INT(11)", "INT4"),
     ("BIGINT UNSIGNED", "DECIMAL(20)"),
     ("DECIMAL(10,2) UNSIGNED", "DECIMAL(10, 2)"),
     ("DOUBLE", "DOUBLE PRECISION"),
@@ -309,9 +309,9 @@ def test_mysql_spatial_index_crdb_only() -> None:
 
 
 POSTGRES_TYPES = [
-    ("serial", "INT"),
+    ("serial", "INT4"),
     ("bigserial", "BIGINT"),
-    ("integer", "INT"),
+    ("integer", "INT4"),
     ("character varying(45)", "VARCHAR(45)"),
     ("timestamp without time zone", "TIMESTAMP"),
     ("timestamp with time zone", "TIMESTAMPTZ"),
@@ -346,7 +346,7 @@ def test_postgres_domain_folded_into_base_type_and_check() -> None:
         "CREATE DOMAIN year AS integer CONSTRAINT year_check CHECK (VALUE >= 1901 AND VALUE <= 2155);\n"
         "CREATE TABLE film (id integer PRIMARY KEY, release_year year);",
     )
-    assert col(result, "film", "release_year")["type"] == "INT"
+    assert col(result, "film", "release_year")["type"] == "INT4"
     assert "CHECK (release_year >= 1901 AND release_year <= 2155)" in tables_sql(result)
     assert result.phases["01_types"] == []
 
@@ -370,7 +370,8 @@ def test_postgres_review_items_for_inheritance_rules_exclusion() -> None:
         "SET search_path = public, pg_catalog",
         "GRANT ALL ON SCHEMA public TO PUBLIC",
         "REVOKE ALL ON SCHEMA public FROM PUBLIC",
-        "COMMENT ON TABLE t IS 'x'",
+        "COMMENT ON SCHEMA public IS 'x'",
+        "COMMENT ON FUNCTION f() IS 'x'",
     ],
 )
 def test_postgres_statements_removed_and_logged(stmt: str) -> None:

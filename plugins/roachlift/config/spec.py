@@ -88,6 +88,8 @@ class TargetSpec(_Model):
     database: str = Field(min_length=1)
     dialect: TargetDialect = TargetDialect.COCKROACHDB
     schema_: str = Field(default="public", alias="schema")
+    #: CockroachDB release the schema is converted for (CITEXT from 25.3); default: current stable
+    version: str = Field(default="26.1", pattern=r"^v?\d+\.\d+(\.\d+)?$")
 
 
 class DumpSpec(_Model):

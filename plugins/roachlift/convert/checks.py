@@ -22,6 +22,7 @@ from graphlib import CycleError, TopologicalSorter
 
 from sqlglot import exp
 
+from roachlift.convert import crdb_compat
 from roachlift.convert.dialect import fit_identifier, quote_ident, render
 from roachlift.convert.engine import Converter
 from roachlift.convert.model import ForeignKey, Index, ManualItem, Sequence, View
@@ -39,6 +40,7 @@ def finish(conv: Converter) -> list[View]:
                 col.nullable = False  # primary key columns are NOT NULL on every target
     conv.rules.finish()
     _resolve_serials(conv)
+    crdb_compat.apply(conv)  # nothing a CockroachDB cluster rejects reaches the phase files
     _drop_orphans(conv)
     _target_types(conv)
     _fk_checks(conv)

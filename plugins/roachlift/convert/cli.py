@@ -34,6 +34,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="lower",
         help="target names: lower-case unquoted (default), or the exact source names quoted",
     )
+    p.add_argument(
+        "--target-version",
+        default=None,
+        help="CockroachDB release to write for, e.g. 25.3 (default: current)",
+    )
     p.set_defaults(handler=_convert)
 
 
@@ -48,6 +53,7 @@ def _convert(args: argparse.Namespace) -> int:
         serial_as=args.serial_as,
         target_schema=args.schema,
         naming=args.naming,
+        target_version=args.target_version,
     )
     result = convert_ddl(text, args.source, args.target, options)
     write_output(result, args.out)

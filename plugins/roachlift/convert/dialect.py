@@ -48,6 +48,9 @@ class CockroachDB(Postgres):
             exp.DataType.Type.TINYBLOB: "BYTEA",
             # https://www.cockroachlabs.com/docs/stable/float (FLOAT4 is REAL)
             exp.DataType.Type.FLOAT: "REAL",
+            # https://www.cockroachlabs.com/docs/stable/int: "By default, INT is an alias for INT8";
+            # INT4 keeps the 32-bit width of PostgreSQL's integer / MySQL's INT
+            exp.DataType.Type.INT: "INT4",
         }
 
 

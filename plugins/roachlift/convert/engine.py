@@ -20,6 +20,7 @@ from sqlglot.errors import SqlglotError
 from roachlift.convert.dialect import fit_identifier, identifier
 from roachlift.convert.model import (
     Column,
+    CompositeType,
     ConvertOptions,
     EnumType,
     ForeignKey,
@@ -65,6 +66,7 @@ _CLASSIFY: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^\s*CREATE\s+SEQUENCE\b", re.I), "sequence"),
     (re.compile(r"^\s*ALTER\s+SEQUENCE\b", re.I), "alter_sequence"),
     (re.compile(r"^\s*CREATE\s+TYPE\s+\S+\s+AS\s+ENUM\b", re.I), "enum"),
+    (re.compile(r"^\s*CREATE\s+TYPE\s+\S+\s+AS\s*\(", re.I), "composite"),
     (re.compile(r"^\s*CREATE\s+DOMAIN\b", re.I), "domain"),
     (
         re.compile(
@@ -124,10 +126,10 @@ _MANUAL_COMMON: list[tuple[re.Pattern[str], str, str]] = [
     ),
     (
         re.compile(
-            r"^\s*CREATE\s+(OR\s+REPLACE\s+)?((NON)?EDITIONABLE\s+)?TYPE\b(?!\s+\S+\s+AS\s+ENUM\b)", re.I
+            r"^\s*CREATE\s+(OR\s+REPLACE\s+)?((NON)?EDITIONABLE\s+)?TYPE\b(?!\s+\S+\s+AS\s+(ENUM\b|\())", re.I
         ),
         "type",
-        "Only enum types are converted: port this type by hand.",
+        "Only enum and composite types are converted: port this type by hand.",
     ),
     (
         re.compile(r"^\s*CREATE\s+(DEFINER\s*=\s*\S+\s+)?EVENT\b", re.I),
@@ -202,6 +204,7 @@ class Converter:
         #: COMMENT ON TABLE/COLUMN kept (sources whose rules set KEEP_COMMENTS): table, column, text
         self.comments: list[tuple[str, str | None, str, StatementRecord]] = []
         self._replaying = False
+        self.composites: dict[str, CompositeType] = {}
 
     # --- reporting helpers ---------------------------------------------------------------
     def review(
@@ -718,9 +721,12 @@ class Converter:
         else:
             ref_table = self.name(target, record)
             ref_cols = []
-        on_delete = on_update = None
+        on_delete = on_update = match = None
         for opt in ref.args.get("options") or []:
             text = opt if isinstance(opt, str) else opt.sql()
+            mm = re.match(r"MATCH\s+(FULL|PARTIAL)\b", text.strip(), re.I)
+            if mm:  # MATCH SIMPLE is the default: nothing to keep
+                match = mm.group(1).upper()
             m = re.match(r"ON\s+(DELETE|UPDATE)\s+(.+)", text.strip(), re.I)
             if m:
                 action = " ".join(m.group(2).upper().split())
@@ -739,6 +745,7 @@ class Converter:
                 record=record,
                 on_delete=on_delete,
                 on_update=on_update,
+                match=match,
             )
         )
 
@@ -860,6 +867,27 @@ class Converter:
         self.define("type", "", node.this, record)
         values = [v.name for v in node.expression.expressions]
         self.enums[name] = EnumType(name, values, record.line, record)
+
+    def _composite(self, text: str, record: StatementRecord) -> None:
+        """``CREATE TYPE name AS (field type, ...)``: each field's type converted like a column's."""
+        m = re.match(r"^\s*CREATE\s+TYPE\s+(\S+)\s+AS\s*(\(.*\))\s*$", text, re.I | re.S)
+        if not m:
+            raise StatementError("could not read the composite type")
+        raw = m.group(1).split(".")[-1]
+        name = fit_identifier(self.rules.normalize(raw.strip('"'), raw.startswith('"')))
+        record.object = name
+        node = self._parse(f"CREATE TABLE {_TYPE_PLACEHOLDER} {m.group(2)}")
+        if not isinstance(node, exp.Create) or not isinstance(node.this, exp.Schema):
+            raise StatementError("could not read the composite type's fields")
+        fields: list[tuple[str, exp.DataType]] = []
+        for cd in node.this.expressions:
+            kind = cd.args.get("kind") if isinstance(cd, exp.ColumnDef) else None
+            if not isinstance(kind, exp.DataType):
+                raise StatementError(f"composite type {name}: field without a type")
+            field_name = self.name(cd.this, record)
+            ctx = ColumnContext(table=name, column=field_name, record=record, converter=self)
+            fields.append((field_name, self.rules.map_type(kind, ctx)))
+        self.composites[name] = CompositeType(name, fields, record.line, record)
 
     def add_enum(self, name: str, values: list[str], record: StatementRecord) -> str:
         """Create (or reuse) an enum type for a MySQL ENUM column; returns its name."""
@@ -1083,6 +1111,9 @@ def _top_level_split(text: str) -> list[str]:
             start = i + 1
     out.append(text[start:])
     return out
+
+
+_TYPE_PLACEHOLDER = "roachlift_composite_fields"
 
 
 def _rule(record: StatementRecord, text: str) -> None:

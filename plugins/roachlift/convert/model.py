@@ -23,6 +23,8 @@ class ConvertOptions:
     target_schema: str | None = None
     #: the spec's naming rule (roachlift.naming): "lower" or "preserve"
     naming: str = "lower"
+    #: CockroachDB release written for (``target.version``), e.g. "25.3"; None: the current stable
+    target_version: str | None = None
 
     @classmethod
     def from_spec(cls, spec: Any, target_schema: str | None = None) -> ConvertOptions:
@@ -33,6 +35,7 @@ class ConvertOptions:
             serial_as=spec.serial_as,
             target_schema=target_schema,
             naming=str(getattr(spec, "naming", "lower")),
+            target_version=getattr(spec, "target_version", None),
         )
 
 
@@ -158,6 +161,8 @@ class ForeignKey:
     record: StatementRecord
     on_delete: str | None = None
     on_update: str | None = None
+    #: "FULL" (kept: CockroachDB supports MATCH FULL) or "PARTIAL"; None is MATCH SIMPLE
+    match: str | None = None
 
 
 @dataclass
@@ -268,3 +273,14 @@ class ConversionResult:
             note = "\n".join(f"-- {line}" for line in m.note.splitlines())
             parts.append(f"-- {m.kind} {m.name} (source line {m.line})\n{note}\n{m.text.rstrip()}\n")
         return "\n".join(parts)
+
+
+@dataclass
+class CompositeType:
+    """``CREATE TYPE name AS (field type, ...)`` (phase 01); CockroachDB has composite types
+    (https://www.cockroachlabs.com/docs/stable/create-type#create-a-composite-data-type)."""
+
+    name: str
+    fields: list[tuple[str, exp.DataType]]
+    line: int
+    record: StatementRecord

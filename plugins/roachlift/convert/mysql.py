@@ -120,6 +120,13 @@ def _set(dt: exp.DataType, ctx: ColumnContext) -> exp.DataType:
     return dtype("TEXT")
 
 
+def _time(dt: exp.DataType, ctx: ColumnContext) -> exp.DataType:
+    from roachlift.convert.crdb_compat import mysql_time_review
+
+    mysql_time_review(ctx.table, ctx.column, ctx.record, ctx.converter)
+    return with_params("TIME", dt)
+
+
 def _timestamp(dt: exp.DataType, ctx: ColumnContext) -> exp.DataType:
     ctx.rule("TIMESTAMP -> TIMESTAMPTZ (MySQL TIMESTAMP is stored in UTC)")
     return with_params("TIMESTAMPTZ", dt)
@@ -182,7 +189,7 @@ class MySQLRules(SourceRules):
         DT.DATETIME: _datetime,
         DT.TIMESTAMPTZ: _timestamp,
         DT.TIMESTAMP: _datetime,
-        DT.TIME: _same("TIME"),
+        DT.TIME: _time,
         DT.YEAR: _plain("SMALLINT", "YEAR -> SMALLINT"),
         DT.JSON: _plain("JSONB", "JSON -> JSONB"),
         DT.ENUM: _enum,

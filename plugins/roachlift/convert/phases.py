@@ -14,6 +14,8 @@ Statements (each checked against the CockroachDB docs):
 - ``CREATE VIEW`` https://www.cockroachlabs.com/docs/stable/create-view
 - ``COMMENT ON TABLE t IS '...'`` / ``COMMENT ON COLUMN t.c IS '...'``
   https://www.cockroachlabs.com/docs/stable/comment-on
+- ``CREATE TYPE ... AS (...)`` https://www.cockroachlabs.com/docs/stable/create-type
+- ``FOREIGN KEY ... MATCH FULL`` https://www.cockroachlabs.com/docs/stable/foreign-key
 """
 
 from __future__ import annotations
@@ -43,6 +45,9 @@ def render_phases(conv: Converter, views: list[View]) -> dict[str, list[str]]:
     for enum in conv.enums.values():
         values = ", ".join(exp.Literal.string(v).sql() for v in enum.values)
         emit("01_types", f"CREATE TYPE {q(enum.name)} AS ENUM ({values})", enum.record)
+    for comp in conv.composites.values():
+        fields = ", ".join(f"{quote_ident(n)} {render(t, target)}" for n, t in comp.fields)
+        emit("01_types", f"CREATE TYPE {q(comp.name)} AS ({fields})", comp.record)
     for seq in conv.sequences.values():
         emit("01_types", _sequence_sql(seq, q), seq.record)
     for table in conv.tables.values():
@@ -69,6 +74,8 @@ def render_phases(conv: Converter, views: list[View]) -> dict[str, list[str]]:
             f"ALTER TABLE {q(fk.table)} ADD CONSTRAINT {quote_ident(fk.name)} FOREIGN KEY "
             f"({_names(fk.columns)}) REFERENCES {q(fk.ref_table)} ({_names(fk.ref_columns)})"
         )
+        if fk.match:  # MATCH FULL: pkg/sql/sem/tree/create.go (compositeKeyMatchMethodName)
+            sql += f" MATCH {fk.match}"
         if fk.on_delete:
             sql += f" ON DELETE {fk.on_delete}"
         if fk.on_update:

@@ -11,6 +11,7 @@ import re
 
 from sqlglot import exp
 
+from roachlift.convert.crdb_compat import REJECTED_NAMES, has_citext
 from roachlift.convert.dialect import identifier
 from roachlift.convert.model import StatementRecord
 from roachlift.convert.rules import DT, ColumnContext, SourceRules, close_paren, dtype
@@ -48,8 +49,21 @@ def _userdefined(dt: exp.DataType, ctx: ColumnContext) -> exp.DataType:
     if name in ("tsvector", "tsquery"):
         # https://www.cockroachlabs.com/docs/stable/tsvector
         return exp.DataType(this=DT.USERDEFINED, kind=identifier(name))
+    if name in ctx.converter.composites or name in REJECTED_NAMES:
+        # PostgreSQL built-ins CockroachDB lacks are reported by crdb_compat (CockroachDB target)
+        return exp.DataType(this=DT.USERDEFINED, kind=identifier(name))
     if name in ("citext",):
-        ctx.review("info", "citext", "CITEXT converted to TEXT: comparisons become case-sensitive")
+        version = ctx.converter.options.target_version
+        if ctx.converter.target == "cockroachdb" and has_citext(version):
+            # CITEXT from v25.3: cockroachdb/docs src/current/v25.3/citext.md
+            ctx.rule("CITEXT kept (CockroachDB 25.3+)")
+            return exp.DataType(this=DT.USERDEFINED, kind=identifier("citext"))
+        ctx.review(
+            "warning",
+            "citext",
+            "CITEXT converted to TEXT (CITEXT exists from CockroachDB 25.3; target.version "
+            f"{version or 'default'}): comparisons and uniqueness become case-sensitive",
+        )
         return dtype("TEXT")
     ctx.review("warning", "unknown_type", f"type {name} kept as is: create it on the target first")
     return exp.DataType(this=DT.USERDEFINED, kind=identifier(name))
@@ -60,6 +74,8 @@ class PostgresRules(SourceRules):
 
     name = "postgres"
     read = "postgres"
+    #: pg_dump's COMMENT ON TABLE/COLUMN are kept: CockroachDB stores them (docs comment-on)
+    KEEP_COMMENTS = True
     SKIP = [
         (re.compile(r"^\s*SELECT\s+pg_catalog\.", re.I), "pg_dump session setup"),
         (re.compile(r"^\s*\\"), "psql meta-command"),

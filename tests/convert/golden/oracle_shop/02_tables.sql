@@ -39,7 +39,7 @@ CREATE TABLE order_lines (
   order_id BIGINT NOT NULL,
   line_no SMALLINT NOT NULL,
   product_id BIGINT NOT NULL,
-  quantity INT NOT NULL DEFAULT 1,
+  quantity INT4 NOT NULL DEFAULT 1,
   unit_price DECIMAL(10, 2) NOT NULL,
   discount_pct DECIMAL(5, 2),
   CONSTRAINT order_lines_pk PRIMARY KEY (order_id, line_no)

@@ -13,7 +13,7 @@ CREATE TABLE person (
 );
 
 CREATE TABLE pet (
-  id INT NOT NULL DEFAULT NEXTVAL('pet_id_seq'),
+  id INT4 NOT NULL DEFAULT NEXTVAL('pet_id_seq'),
   owner_id BIGINT NOT NULL,
   name VARCHAR(40),
   CONSTRAINT pet_pkey PRIMARY KEY (id)
