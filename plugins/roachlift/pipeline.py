@@ -705,15 +705,54 @@ def changefeed_step(ctx: RunContext, brokers: str | None = None) -> Summary:
     from roachlift.load import crdb
 
     tables = _target_tables(ctx)
-    stmt = crdb.create_changefeed(
-        tables,
-        brokers or resolve_kafka_brokers(feed.kafka_conn_id),
-        avro_registry=feed.schema_registry_url if feed.format == "avro" else None,
-        topic_prefix=feed.topic_prefix,
-    )
+    broker_list = brokers or resolve_kafka_brokers(feed.kafka_conn_id)
     with ctx.connect_target() as conn:
+        enabled = ensure_rangefeeds(conn)
+        cursor = changefeed_cursor(conn)
+        stmt = crdb.create_changefeed(
+            tables,
+            broker_list,
+            avro_registry=feed.schema_registry_url if feed.format == "avro" else None,
+            topic_prefix=feed.topic_prefix,
+            cursor=cursor,
+        )
         row = conn.execute(stmt).fetchone()
-    return {"summary": f"changefeed job {row[0] if row else '?'} streams {len(tables)} table(s) to Kafka"}
+    return {
+        "summary": (
+            f"changefeed job {row[0] if row else '?'} streams {len(tables)} table(s) to Kafka from cursor "
+            f"{cursor} (changes after the cutover only{'; kv.rangefeed.enabled set' if enabled else ''})"
+        )
+    }
+
+
+def ensure_rangefeeds(conn: psycopg.Connection) -> bool:
+    """Make sure ``kv.rangefeed.enabled`` is on (off by default on self-hosted clusters); True when
+    this call turned it on. Raises a clear error when it is off and cannot be set."""
+    from roachlift.load import crdb
+
+    row = conn.execute(crdb.SHOW_RANGEFEED).fetchone()
+    if row is not None and str(row[0]).lower() in ("true", "t", "on", "1"):
+        return False
+    try:
+        conn.execute(crdb.ENABLE_RANGEFEED)
+    except psycopg.Error as exc:
+        raise RoachliftError(
+            "kv.rangefeed.enabled is off and could not be set (changefeeds need it): run "
+            f"'{crdb.ENABLE_RANGEFEED}' as an admin ({crdb.DOC_CLUSTER_SETTINGS}): {exc}"
+        ) from exc
+    log.info("kv.rangefeed.enabled was off: set to true for the changefeed")
+    return True
+
+
+def changefeed_cursor(conn: psycopg.Connection) -> str:
+    """The cluster's time now, as the changefeed ``cursor``: the data are already migrated, so the
+    feed emits only what changes from here on instead of replaying every row first."""
+    from roachlift.load import crdb
+
+    row = conn.execute(crdb.CLUSTER_TIMESTAMP).fetchone()
+    if row is None:
+        raise RoachliftError("cluster_logical_timestamp() returned no row")
+    return str(row[0])
 
 
 def changefeed_topics(ctx: RunContext) -> list[str]:

@@ -22,6 +22,7 @@ from pymysqlreplication import BinLogStreamReader
 from pymysqlreplication.event import MariadbGtidEvent, QueryEvent, RotateEvent, XidEvent
 from pymysqlreplication.row_event import DeleteRowsEvent, UpdateRowsEvent, WriteRowsEvent
 
+from roachlift import geometry
 from roachlift.cdc.model import CdcError, Change, Commit, Event, Op, Position, SchemaChangedError, convert_row
 from roachlift.config.connections import ConnInfo
 
@@ -208,10 +209,13 @@ class MySQLSource:
             else ((event.primary_key,) if event.primary_key else ())
         )
         sets = {c.name: c.set_values for c in event.columns if getattr(c, "set_values", None)}
+        geoms = geometry.binlog_geometry_columns(event.columns)  # -> EWKB hex (roachlift/geometry.py)
         for row in event.rows:
             for image in ("values", "after_values", "before_values"):
                 if sets and image in row:
                     row[image] = _set_text(row[image], sets)
+                if geoms and image in row:
+                    row[image] = geometry.ewkb_row(row[image], geoms)
             if isinstance(event, WriteRowsEvent):
                 yield Change(Op.INSERT, table, new=convert_row(row["values"]), key_columns=key)
             elif isinstance(event, UpdateRowsEvent):

@@ -155,9 +155,11 @@ def _target_types(conv: Converter) -> None:
     for table in conv.tables.values():
         for col in table.columns:
             if col.type.this == exp.DataType.Type.GEOMETRY:
-                col.type = exp.DataType.build("BYTEA", dialect="postgres")
+                # the dump writes EWKB hex (roachlift.geometry): kept exactly as text without PostGIS
+                col.type = exp.DataType.build("TEXT", dialect="postgres")
                 conv.difference(
-                    f"{table.name}.{col.name}: GEOMETRY on CockroachDB, BYTEA on PostgreSQL (no PostGIS)"
+                    f"{table.name}.{col.name}: GEOMETRY on CockroachDB, TEXT holding EWKB hex on "
+                    "PostgreSQL (no PostGIS)"
                 )
             if col.on_update is not None:
                 col.on_update = None

@@ -7,7 +7,7 @@ per-value Python work. Per type:
 - strings (CHAR/VARCHAR/TEXT/ENUM/JSON): always quoted, quotes doubled, NUL characters (and in JSON
   the ``\\u0000`` escape) removed;
   ``""`` is the empty string and an unquoted empty field is NULL;
-- binary (BINARY/VARBINARY/BLOB/GEOMETRY): ``\\x`` + lower-case hex;
+- binary (BINARY/VARBINARY/BLOB): ``\\x`` + lower-case hex; spatial types: EWKB hex (roachlift.geometry);
 - DATE/DATETIME with a zero year, month or day (``0000-00-00``): NULL (the converter drops the NOT
   NULL and reports it); TIMESTAMP the same (its only zero value is ``0000-00-00 00:00:00``, found with
   one comparison: measured 40% cheaper than the three-part test), printed in UTC with ``+00``;
@@ -33,6 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from roachlift import geometry
 from roachlift.dump.manifest import (
     ChunkedWriter,
     PartFile,
@@ -79,6 +80,8 @@ def column_expression(name: str, data_type: str, column_type: str, precision: in
         if t == "json":  # PostgreSQL/CockroachDB JSONB refuse the \u0000 escape
             text = f"REPLACE({text}, CONCAT(CHAR(92 USING utf8mb4), 'u0000'), '')"
         return f"CONCAT('\"', REPLACE({text}, '\"', '\"\"'), '\"')"
+    if t in geometry.MYSQL_TYPES:  # EWKB hex, which CockroachDB reads as GEOMETRY (roachlift/geometry.py)
+        return geometry.mysql_ewkb_hex_sql(c)
     if t in _BINARY:
         return f"CONCAT(CHAR(92, 120), LOWER(HEX({c})))"
     zero = f"YEAR({c}) = 0 OR MONTH({c}) = 0 OR DAYOFMONTH({c}) = 0"

@@ -347,6 +347,26 @@ DOC_CREATE_CHANGEFEED = "https://www.cockroachlabs.com/docs/stable/create-change
 DOC_CHANGEFEED_SINKS = "https://www.cockroachlabs.com/docs/stable/changefeed-sinks#kafka"
 
 
+#: Self-hosted clusters need rangefeeds for changefeeds: ``RangefeedEnabled =
+#: settings.RegisterBoolSetting(..., "kv.rangefeed.enabled", "if set, rangefeed registration is
+#: enabled", false, ...)`` (SRC_RANGEFEED_SETTING: default false).
+SRC_RANGEFEED_SETTING = (
+    "https://github.com/cockroachdb/cockroach/blob/master/pkg/kv/kvserver/replica_rangefeed.go"
+)
+DOC_CLUSTER_SETTINGS = "https://www.cockroachlabs.com/docs/stable/cluster-settings"
+SHOW_RANGEFEED: LiteralString = "SHOW CLUSTER SETTING kv.rangefeed.enabled"
+ENABLE_RANGEFEED: LiteralString = "SET CLUSTER SETTING kv.rangefeed.enabled = true"
+#: The cluster's current HLC time as a DECIMAL (``cluster_logical_timestamp``, builtins.go), the form the
+#: ``cursor`` option takes: "Example: CURSOR=1536242855577149065.0000000000" (DOC_CREATE_CHANGEFEED).
+CLUSTER_TIMESTAMP: LiteralString = "SELECT cluster_logical_timestamp()::STRING"
+#: ``OptCursor = `cursor``` (pkg/ccl/changefeedccl/changefeedbase/options.go): "Emits any changes after
+#: the given timestamp, but does not output the current state of the table first. If cursor is not
+#: specified, the changefeed starts by doing ... a scan of all the watched rows" (DOC_CREATE_CHANGEFEED).
+SRC_CHANGEFEED_OPTIONS = (
+    "https://github.com/cockroachdb/cockroach/blob/master/pkg/ccl/changefeedccl/changefeedbase/options.go"
+)
+
+
 def create_changefeed(
     tables: Sequence[str],
     brokers: str,
@@ -354,15 +374,22 @@ def create_changefeed(
     avro_registry: str | None = None,
     topic_prefix: str = "",
     resolved: str = "10s",
+    cursor: str | None = None,
+    sink: str | None = None,
 ) -> sql.Composed:
     """``CREATE CHANGEFEED FOR TABLE a, b INTO 'kafka://host:9092?topic_prefix=p' WITH updated,
-    resolved = '10s'[, format = avro, confluent_schema_registry = 'http://...']`` (returns the job
-    id). Docs: DOC_CREATE_CHANGEFEED (options updated, resolved, format, confluent_schema_registry),
-    DOC_CHANGEFEED_SINKS (``topic_prefix`` query parameter)."""
-    sink = f"kafka://{brokers}"
-    if topic_prefix:
-        sink += "?" + urlencode({"topic_prefix": topic_prefix})
+    resolved = '10s'[, cursor = '<hlc>'][, format = avro, confluent_schema_registry = 'http://...']``
+    (returns the job id). ``cursor`` starts the feed at that time without first replaying every row;
+    ``sink`` replaces the Kafka URI (``null://`` in the live suite: ``SinkSchemeNull = `null```,
+    changefeedbase/options.go). Docs: DOC_CREATE_CHANGEFEED (options updated, resolved, cursor,
+    format, confluent_schema_registry), DOC_CHANGEFEED_SINKS (``topic_prefix`` query parameter)."""
+    if sink is None:
+        sink = f"kafka://{brokers}"
+        if topic_prefix:
+            sink += "?" + urlencode({"topic_prefix": topic_prefix})
     options = [sql.SQL("updated"), sql.SQL("resolved = {}").format(sql.Literal(resolved))]
+    if cursor is not None:
+        options.append(sql.SQL("cursor = {}").format(sql.Literal(cursor)))
     if avro_registry:
         options.append(sql.SQL("format = avro"))
         options.append(sql.SQL("confluent_schema_registry = {}").format(sql.Literal(avro_registry)))

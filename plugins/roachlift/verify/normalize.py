@@ -28,12 +28,16 @@ from decimal import Decimal
 from typing import Any
 
 from roachlift.csvfmt import format_decimal, format_float, format_value
+from roachlift.geometry import MYSQL_TYPES as MYSQL_GEOMETRY
+from roachlift.geometry import mysql_to_ewkb_hex
 
 #: Column kinds that change how a value is normalized (see :func:`column_kind`).
 KIND_JSON = "json"
 KIND_BOOL = "bool"
 KIND_BPCHAR = "bpchar"
 KIND_TEMPORAL = "temporal"
+#: MySQL spatial source: both sides compare as lower-case EWKB hex (roachlift.geometry)
+KIND_GEOMETRY = "geometry"
 
 _JSON_TYPES = {"json", "jsonb"}
 _BOOL_TYPES = {"boolean", "bool"}
@@ -64,6 +68,8 @@ def column_kind(source_type: str, target_type: str, *, source_column_type: str =
         return KIND_BPCHAR
     if types & _TEMPORAL_TYPES:
         return KIND_TEMPORAL
+    if source_type.lower() in MYSQL_GEOMETRY:
+        return KIND_GEOMETRY
     return None
 
 
@@ -105,6 +111,14 @@ def normalize(value: Any, kind: str | None = None, *, empty_is_null: bool = Fals
             except ValueError:
                 return value
         return _json(value)
+    if kind == KIND_GEOMETRY:  # source: MySQL SRID + WKB bytes; target: EWKB (hex text or bytes)
+        if isinstance(value, str):
+            return value.lower().removeprefix("\\x")
+        raw = bytes(value)
+        try:
+            return mysql_to_ewkb_hex(raw)
+        except ValueError:
+            return raw.hex()
     if kind == KIND_BOOL and isinstance(value, bool | int | bytes | bytearray | memoryview):
         if isinstance(value, bytes | bytearray | memoryview):
             value = int.from_bytes(bytes(value), "big")
