@@ -232,3 +232,32 @@ def test_import_trigger_times_out_and_turns_errors_into_events(
         "error": "IMPORT INTO public.t: following job 9 failed: server closed the connection unexpectedly",
         "state": {"job_id": 9},
     }
+
+
+# --- item 5: changefeed ----------------------------------------------------------------------
+def test_changefeed_statements_pinned(conn: psycopg.Connection) -> None:
+    # pkg/kv/kvserver/replica_rangefeed.go: RangefeedEnabled = settings.RegisterBoolSetting(
+    #     settings.SystemVisible, "kv.rangefeed.enabled", "if set, rangefeed registration is enabled", false,
+    assert crdb.SHOW_RANGEFEED == "SHOW CLUSTER SETTING kv.rangefeed.enabled"
+    assert crdb.ENABLE_RANGEFEED == "SET CLUSTER SETTING kv.rangefeed.enabled = true"
+    # changefeedbase/options.go: OptCursor = `cursor`; docs create-changefeed: "If cursor is not
+    # specified, the changefeed starts by doing ... a scan of all the watched rows"
+    cursor = "1536242855577149065.0000000000"
+    stmt = crdb.create_changefeed(["public.t"], "kafka:9092", cursor=cursor).as_string(conn)
+    assert stmt == (
+        'CREATE CHANGEFEED FOR TABLE "public"."t" INTO \'kafka://kafka:9092\' WITH updated, '
+        f"resolved = '10s', cursor = '{cursor}'"
+    )
+    # changefeedbase/options.go: SinkSchemeNull = `null`
+    null = crdb.create_changefeed(["t"], "", sink="null://").as_string(conn)
+    assert "INTO 'null://' WITH updated" in null and "cursor" not in null
+    # the cursor text: cluster_logical_timestamp() returns types.Decimal (builtins.go)
+    assert crdb.CLUSTER_TIMESTAMP == "SELECT cluster_logical_timestamp()::STRING"
+
+
+def test_nodelocal_upload_statement_pinned(conn: psycopg.Connection) -> None:
+    # pkg/sql/copy_file_upload.go: NodelocalFileUploadTable = "nodelocal_file_upload"
+    dest = "nodelocal://1/dumps/t/part-00001.csv.gz"
+    assert crdb.nodelocal_upload(dest).as_string(conn) == (
+        f'COPY "crdb_internal"."nodelocal_file_upload" FROM STDIN WITH destination = \'{dest}\''
+    )

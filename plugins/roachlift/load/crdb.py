@@ -83,6 +83,26 @@ def userfile_upload(destination: str) -> sql.Composed:
     )
 
 
+#: ``NodelocalFileUploadTable = "nodelocal_file_upload"`` (SRC_COPY_FILE_UPLOAD; admin only:
+#: ``RequireAdminRole(ctx, "upload to nodelocal")``): what ``cockroach nodelocal upload`` sends. The
+#: live suite stages object-storage files with it (``nodelocal://1/...``).
+NODELOCAL_FILE_UPLOAD_TABLE = "nodelocal_file_upload"
+
+
+def nodelocal_upload(destination: str) -> sql.Composed:
+    """``COPY crdb_internal.nodelocal_file_upload FROM STDIN WITH destination = '<nodelocal URI>'``:
+    same data protocol as :func:`userfile_upload`. Source: SRC_COPY_FILE_UPLOAD."""
+    return sql.SQL("COPY {} FROM STDIN WITH destination = {}").format(
+        sql.Identifier("crdb_internal", NODELOCAL_FILE_UPLOAD_TABLE), sql.Literal(destination)
+    )
+
+
+#: ``PAUSE JOB id`` / ``CANCEL JOB id`` (https://www.cockroachlabs.com/docs/stable/pause-job,
+#: .../cancel-job): the live suite pauses an import to find it as unfinished, and cancels feeds.
+PAUSE_JOB: LiteralString = "PAUSE JOB %s"
+CANCEL_JOB: LiteralString = "CANCEL JOB %s"
+
+
 def userfile_rename(qualified_prefix: str) -> sql.Composed:
     """Drop the ``.tmp`` suffix after the upload committed, as ``renameUserFile`` in the CLI does
     (``UPDATE <prefix>_upload_files SET filename=$1 WHERE filename=$2``)."""
