@@ -232,3 +232,21 @@ def test_collations_read_from_a_real_mariadb_show_create_table(
     result = _convert(str(row[1]) + ";", "mysql")
     unique = _items(result, "case_insensitive_unique")
     assert set(unique) == {"staff.username"}, (row[1], result.review)
+
+
+def test_mysql_comments_kept_as_comment_on(pg_db: str) -> None:
+    # docs comment-on: "associates comments to databases, tables, columns, indexes, or types"
+    ddl = (
+        "CREATE TABLE `film` (`film_id` int NOT NULL COMMENT 'the film''s key', `title` varchar(9),"
+        " PRIMARY KEY (`film_id`)) ENGINE=InnoDB COMMENT='one row per film';"
+    )
+    result = _convert(ddl, "mysql")
+    views = result.phase_sql("05_views")
+    assert "COMMENT ON TABLE film IS 'one row per film';" in views
+    assert "COMMENT ON COLUMN film.film_id IS 'the film''s key';" in views
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for phase in PHASES:
+            for stmt in result.phases[phase]:
+                conn.execute(stmt)  # type: ignore[arg-type]
+        got = conn.execute("SELECT col_description('film'::regclass, 1), obj_description('film'::regclass)")
+        assert got.fetchone() == ("the film's key", "one row per film")

@@ -418,6 +418,12 @@ class Converter:
                 record.status = "error"  # two source tables, one target name: check_names reports it
                 return
             raise StatementError(f"table {name} defined twice")
+        props = node.args.get("properties")
+        for prop in props.expressions if props is not None else []:
+            if isinstance(prop, exp.SchemaCommentProperty) and isinstance(prop.this, exp.Literal):
+                # MySQL COMMENT='...': kept as COMMENT ON TABLE (docs comment-on)
+                text = _sql_string(prop.this.name)
+                self.comments.append(Comment("TABLE", [name], text, record.line, record))
         _strip_properties(node, record)
         table = Table(name=name, source_name=exact, line=record.line, record=record)
         self.tables[name] = table
@@ -507,6 +513,11 @@ class Converter:
                 col.checks.append(self.normalize_tree(k.this.copy(), record))
             elif isinstance(k, exp.ComputedColumnConstraint):
                 col.computed = self._computed(table, name, k.this, record)
+            elif isinstance(k, exp.CommentColumnConstraint) and isinstance(k.this, exp.Literal):
+                # MySQL COMMENT '...': kept as COMMENT ON COLUMN (docs comment-on)
+                self.comments.append(
+                    Comment("COLUMN", [table.name, name], _sql_string(k.this.name), record.line, record)
+                )
             elif isinstance(
                 k,
                 (
@@ -1114,6 +1125,11 @@ def _top_level_split(text: str) -> list[str]:
 
 
 _TYPE_PLACEHOLDER = "roachlift_composite_fields"
+
+
+def _sql_string(text: str) -> str:
+    """A standard SQL string literal (quotes doubled)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _rule(record: StatementRecord, text: str) -> None:
