@@ -250,3 +250,19 @@ def test_mysql_comments_kept_as_comment_on(pg_db: str) -> None:
                 conn.execute(stmt)  # type: ignore[arg-type]
         got = conn.execute("SELECT col_description('film'::regclass, 1), obj_description('film'::regclass)")
         assert got.fetchone() == ("the film's key", "one row per film")
+
+
+def test_target_version_in_the_spec() -> None:
+    from roachlift.config.spec import parse_spec
+    from roachlift.errors import SpecError
+
+    base: dict[str, object] = {
+        "name": "m",
+        "source": {"kind": "postgres", "conn_id": "s"},
+        "target": {"conn_id": "t", "database": "d"},
+    }
+    assert parse_spec(base).target.version == "26.1"
+    spec = parse_spec({**base, "target": {"conn_id": "t", "database": "d", "version": "25.2"}})
+    assert spec.target.version == "25.2" and not has_citext(spec.target.version)
+    with pytest.raises(SpecError, match=r"target\.version"):
+        parse_spec({**base, "target": {"conn_id": "t", "database": "d", "version": "latest"}})

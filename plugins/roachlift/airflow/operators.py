@@ -142,7 +142,13 @@ class ImportTableOperator(CopyLoadTableOperator):
 
     step_name = "start_import_step"
 
-    def __init__(self, *, poll_seconds: float = 5.0, job_timeout: float | None = None, **kwargs: Any) -> None:
+    #: How long the trigger follows a job before handing back to the task (whose retry follows the
+    #: same job again, found by id or by its files): a triggerer must not wait forever on one job.
+    DEFAULT_JOB_TIMEOUT = 6 * 3600.0
+
+    def __init__(
+        self, *, poll_seconds: float = 5.0, job_timeout: float | None = DEFAULT_JOB_TIMEOUT, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.poll_seconds = poll_seconds
         self.job_timeout = job_timeout
