@@ -266,3 +266,15 @@ def test_target_version_in_the_spec() -> None:
     assert spec.target.version == "25.2" and not has_citext(spec.target.version)
     with pytest.raises(SpecError, match=r"target\.version"):
         parse_spec({**base, "target": {"conn_id": "t", "database": "d", "version": "latest"}})
+
+
+def test_quoted_enum_and_composite_names_are_known() -> None:
+    ddl = (
+        "CREATE TYPE public.\"Mood\" AS ENUM ('ok', 'sad');\n"
+        'CREATE TYPE public."Pair" AS (a integer, b text);\n'
+        'CREATE TABLE t (id integer PRIMARY KEY, m public."Mood", p public."Pair", x public.nowhere);\n'
+    )
+    result = _convert(ddl)
+    assert set(_items(result, "crdb_unsupported_type")) == {"t.x"}
+    tables = result.phase_sql("02_tables")
+    assert 'm "Mood"' in tables and 'p "Pair"' in tables and "x TEXT" in tables

@@ -123,12 +123,14 @@ def _unsupported(dt: exp.DataType, conv: Converter) -> str | None:
         return None
     if dt.this == DT.USERDEFINED:
         kind = dt.args.get("kind")
-        name = (kind.name if isinstance(kind, exp.Expression) else str(kind or "")).split(".")[-1].lower()
+        raw = (kind.name if isinstance(kind, exp.Expression) else str(kind or "")).split(".")[-1]
+        name = raw.lower()
         if name in REJECTED_NAMES:
             return f"type {name}"
         if name == "citext" and not has_citext(conv.options.target_version):
             return f"type citext (CockroachDB {conv.options.target_version} predates v25.3)"
-        known = name in conv.enums or name in getattr(conv, "composites", {}) or name in _BUILTIN_NAMES
+        created = {*conv.enums, *conv.composites}
+        known = raw in created or name in created or name in _BUILTIN_NAMES
         if not known:
             return f"type {name}, which is not created by this schema"
     return None

@@ -41,6 +41,8 @@ def _xml(dt: exp.DataType, ctx: ColumnContext) -> exp.DataType:
 
 def _userdefined(dt: exp.DataType, ctx: ColumnContext) -> exp.DataType:
     kind = dt.args.get("kind")
+    if isinstance(kind, exp.Dot):  # public."Mood": the type's own (possibly quoted) name
+        kind = kind.expression
     raw = kind.name if isinstance(kind, exp.Expression) else str(kind or "")
     quoted = bool(isinstance(kind, exp.Identifier) and kind.args.get("quoted"))
     name = ctx.converter.rules.normalize(raw, quoted)
