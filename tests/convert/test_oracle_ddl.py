@@ -98,7 +98,7 @@ def test_default_on_null_becomes_default_and_not_null(
 def test_virtual_columns_become_stored_computed(dba: ConversionResult, get_ddl: ConversionResult) -> None:
     tables = dba.phase_sql("02_tables")
     assert "price_tax DECIMAL(14, 2) GENERATED ALWAYS AS (ROUND(price * 1.2, 2)) STORED" in tables
-    assert "subject_len INT GENERATED ALWAYS AS (LENGTH(subject)) STORED" in tables
+    assert "subject_len INT4 GENERATED ALWAYS AS (LENGTH(subject)) STORED" in tables
     assert _col(dba, "tickets", "subject_len")["computed"] is True
     assert "virtual_column_type" in _codes(dba)
     assert "code_upper VARCHAR(20) GENERATED ALWAYS AS (UPPER(code)) STORED" in get_ddl.phase_sql("02_tables")

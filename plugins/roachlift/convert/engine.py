@@ -423,7 +423,7 @@ class Converter:
             if isinstance(prop, exp.SchemaCommentProperty) and isinstance(prop.this, exp.Literal):
                 # MySQL COMMENT='...': kept as COMMENT ON TABLE (docs comment-on)
                 text = _sql_string(prop.this.name)
-                self.comments.append(Comment("TABLE", [name], text, record.line, record))
+                self.comments.append((name, None, text, record))
         _strip_properties(node, record)
         table = Table(name=name, source_name=exact, line=record.line, record=record)
         self.tables[name] = table
@@ -515,9 +515,7 @@ class Converter:
                 col.computed = self._computed(table, name, k.this, record)
             elif isinstance(k, exp.CommentColumnConstraint) and isinstance(k.this, exp.Literal):
                 # MySQL COMMENT '...': kept as COMMENT ON COLUMN (docs comment-on)
-                self.comments.append(
-                    Comment("COLUMN", [table.name, name], _sql_string(k.this.name), record.line, record)
-                )
+                self.comments.append((table.name, name, _sql_string(k.this.name), record))
             elif isinstance(
                 k,
                 (

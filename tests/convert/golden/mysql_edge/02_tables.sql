@@ -12,9 +12,9 @@ CREATE TABLE parent (
   zero TIMESTAMP,
   kind parent_kind NOT NULL DEFAULT 'a',
   tags TEXT,
-  doubled INT GENERATED ALWAYS AS (price * 2) STORED,
+  doubled INT4 GENERATED ALWAYS AS (price * 2) STORED,
   pic BYTEA,
-  a_column_name_of_exactly_sixty_three_bytes_that_postgres_keeps1 INT,
+  a_column_name_of_exactly_sixty_three_bytes_that_postgres_keeps1 INT4,
   PRIMARY KEY (id)
 );
 
@@ -25,4 +25,8 @@ CREATE TABLE child (
   note TEXT,
   PRIMARY KEY (id)
 );
+
+COMMENT ON TABLE parent IS 'parents';
+
+COMMENT ON COLUMN child.note IS 'free text';
 

@@ -17,7 +17,7 @@ CREATE TABLE tickets (
   opened_on TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
   price DECIMAL(12, 2),
   price_tax DECIMAL(14, 2) GENERATED ALWAYS AS (ROUND(price * 1.2, 2)) STORED,
-  subject_len INT GENERATED ALWAYS AS (LENGTH(subject)) STORED,
+  subject_len INT4 GENERATED ALWAYS AS (LENGTH(subject)) STORED,
   attrs JSONB,
   row_ref TEXT,
   legacy_key BYTEA,

@@ -11,7 +11,7 @@ CREATE OR REPLACE EDITIONABLE SYNONYM hd_tickets FOR tickets
 CREATE PUBLIC SYNONYM helpdesk_agents FOR agents
 
 -- type address_t (source line 93)
--- Only enum types are converted: port this type by hand.
+-- Only enum and composite types are converted: port this type by hand.
 CREATE OR REPLACE TYPE address_t AS OBJECT (
   street VARCHAR2(100),
   city   VARCHAR2(50)

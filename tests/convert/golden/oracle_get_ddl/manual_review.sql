@@ -12,7 +12,7 @@ CONSTRAINT "PAYMENTS_ACCOUNT_FK" FOREIGN KEY ("ACCOUNT_REF")
 CREATE OR REPLACE EDITIONABLE SYNONYM "BILLING"."INV" FOR "BILLING"."INVOICES"
 
 -- type money_t (source line 112)
--- Only enum types are converted: port this type by hand.
+-- Only enum and composite types are converted: port this type by hand.
 CREATE OR REPLACE EDITIONABLE TYPE "BILLING"."MONEY_T" AS OBJECT (
   amount NUMBER(15,2),
   currency CHAR(3)

@@ -19,3 +19,5 @@ CREATE TABLE pet (
   CONSTRAINT pet_pkey PRIMARY KEY (id)
 );
 
+COMMENT ON TABLE pet IS 'pets';
+
