@@ -92,7 +92,7 @@ def test_convert_cli_takes_the_naming_rule(tmp_path: Path, capsys: pytest.Captur
         == 0
     )
     tables = (tmp_path / "p" / "02_tables.sql").read_text(encoding="utf-8")
-    assert 'CREATE TABLE "Album" (\n  "AlbumId" INT NOT NULL' in tables and 'CREATE TABLE "ALBUM"' in tables
+    assert 'CREATE TABLE "Album" (\n  "AlbumId" INT4 NOT NULL' in tables and 'CREATE TABLE "ALBUM"' in tables
     assert main(["convert", "--from", "mysql", str(ddl), "--out", str(tmp_path / "l")]) == 1
     err = capsys.readouterr().err
     assert "table Album and table ALBUM both become 'album' under naming: lower" in err
