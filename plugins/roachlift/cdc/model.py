@@ -99,6 +99,8 @@ class ApplyStats:
     caught_up_for_seconds: float = 0.0
     position: Position | None = None
     per_table: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: flushes the target rejected in reordered form and took in source order (FK cycles included)
+    source_order_flushes: int = 0
 
     @property
     def changes_per_s(self) -> float:

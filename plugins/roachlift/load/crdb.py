@@ -318,6 +318,7 @@ def create_changefeed(
 DOC_UPSERT = "https://www.cockroachlabs.com/docs/stable/upsert"
 DOC_INSERT_ON_CONFLICT = "https://www.cockroachlabs.com/docs/stable/insert#on-conflict-clause"
 DOC_DELETE = "https://www.cockroachlabs.com/docs/stable/delete-data"
+DOC_UPDATE = "https://www.cockroachlabs.com/docs/stable/update"
 DOC_CREATE_TABLE = "https://www.cockroachlabs.com/docs/stable/create-table"
 DOC_TIMESTAMPTZ = "https://www.cockroachlabs.com/docs/v23.1/timestamp"
 DOC_SCHEMA_CHANGES_IN_TXN = "https://www.cockroachlabs.com/docs/v1.0/known-limitations"
@@ -402,6 +403,23 @@ def insert_moved_row(
         sql.SQL(" AND ").join(
             sql.SQL("{} = {}").format(sql.Identifier(k), p)
             for k, p in zip(key, _cdc_params(len(key), len(given) + 1), strict=True)
+        ),
+    )
+
+
+def update_row(table: sql.Identifier, columns: Sequence[str], key: Sequence[str]) -> sql.Composed:
+    """``UPDATE t SET c1 = $1, ... WHERE k1 = $n+1 ...``: a primary-key change applied in source order,
+    so the target's own ``ON UPDATE`` actions run and columns not in the image keep their values
+    (DOC_UPDATE; the same statement on PostgreSQL)."""
+    return sql.SQL("UPDATE {} SET {} WHERE {}").format(
+        table,
+        sql.SQL(", ").join(
+            sql.SQL("{} = {}").format(sql.Identifier(c), p)
+            for c, p in zip(columns, _cdc_params(len(columns)), strict=True)
+        ),
+        sql.SQL(" AND ").join(
+            sql.SQL("{} = {}").format(sql.Identifier(k), p)
+            for k, p in zip(key, _cdc_params(len(key), len(columns) + 1), strict=True)
         ),
     )
 
