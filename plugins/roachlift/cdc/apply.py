@@ -199,6 +199,8 @@ class BatchApplier:
         self.journal: list[tuple[TargetTable, str, tuple[str | None, ...], Row | None]] = []
         #: flushes written in source order because the reordered form was rejected (or FK cycles)
         self.source_order_flushes = 0
+        #: consecutive truncates (whole table, or a partition's rows: the condition), written together
+        self.truncates: list[tuple[TargetTable, str | None]] = []
 
     # --- intake ------------------------------------------------------------------------------------
     def _target_row(self, table: TargetTable, change: Change, image: Row) -> Row:
@@ -240,9 +242,12 @@ class BatchApplier:
         counts[change.op] += 1
         table = self.catalog.table(change.table)
         if change.op is Op.TRUNCATE:
-            self.flush()
-            self.conn.execute(st.cdc_truncate(self.dialect, table.ident))
+            if not self.truncates:
+                self.flush()
+            self.truncates.append((table, change.where))
             return
+        if self.truncates:
+            self._write_truncates()
         ops = self.pending.setdefault(table.name, {})
         if change.op is Op.INSERT:
             assert change.new is not None
@@ -322,6 +327,8 @@ class BatchApplier:
     def flush(self) -> None:
         """Write everything pending in an order the target's constraints accept (see the module
         docstring): reordered and coalesced inside a savepoint, else again in source order."""
+        if self.truncates:
+            self._write_truncates()
         if not self.n_pending:
             return
         graph = self.catalog.fk_graph()
@@ -349,6 +356,39 @@ class BatchApplier:
         self.pending.clear()
         self.journal.clear()
         self.n_pending = 0
+
+    def _write_truncates(self) -> None:
+        """Consecutive truncates at once, children first (a source ``TRUNCATE parent, child`` arrives
+        parent first); a partition's truncate deletes only the rows inside its bounds."""
+        graph = self.catalog.fk_graph()
+        items, self.truncates = self.truncates, []
+        whole = list(dict.fromkeys(t.name for t, where in items if where is None))
+        names = set(whole)
+        closed = all(
+            child in names for child, parents in graph.parents.items() for p in parents if p in names
+        )
+        statements = st.cdc_truncate_tables(
+            self.dialect,
+            [self.catalog.by_name(n).ident for n in reversed(graph.parents_first(whole))],
+            closed,
+        )
+        parts = sorted(
+            ((t, w) for t, w in items if w is not None), key=lambda i: -graph.rank.get(i[0].name, 0)
+        )
+        statements += [st.cdc_delete_where(t.ident, w) for t, w in parts]
+        try:
+            for statement in statements:
+                self.conn.execute(statement)
+        except psycopg.errors.SerializationFailure:
+            raise
+        except psycopg.Error as exc:
+            tables = ", ".join(dict.fromkeys(t.name for t, _ in items))
+            raise CdcError(
+                f"the source truncated {tables}, but the target rejects it ({exc.sqlstate}: "
+                f"{str(exc).strip()}). If a table outside the truncate still references its rows on the "
+                "target, make the target's foreign keys match the source's; then restart `roachlift cdc` "
+                "(nothing of this batch was applied)."
+            ) from None
 
     def _write_reordered(self, graph: FkGraph, names: list[str]) -> None:
         order = graph.parents_first(names)

@@ -136,6 +136,8 @@ class PostgresSource:
         self.applied_lsn = 0
         self.numbers_as_text = False
         self.partition_root: dict[str, str] = {}
+        #: partition → the condition on its root's rows that it holds (its TRUNCATE deletes those)
+        self.partition_bound: dict[str, str | None] = {}
         #: (schema, table) of a wal2json message → the source table its changes belong to (a
         #: partition's root), or ``None`` when the spec does not want it
         self._tables: dict[tuple[str | None, str | None], str | None] = {}
@@ -178,9 +180,7 @@ class PostgresSource:
                 "or add a primary key, or exclude them in the spec (source.exclude)"
             )
         self.numbers_as_text = self._probe_numbers_as_text()
-        self.partition_root = dict(
-            conn.execute(sql_text("cdc/pg_partitions.sql"), {"schemas": self.schemas}).fetchall()
-        )
+        self._refresh_partitions()
         self._tables.clear()
         self._unadvanced = None
         confirmed = lsn_to_int(state[2])
@@ -191,6 +191,13 @@ class PostgresSource:
             return {"lsn": int_to_lsn(max(self.applied_lsn, confirmed))}
         self.applied_lsn = confirmed
         return {"lsn": state[2]}
+
+    def _refresh_partitions(self) -> None:
+        """Read the partitions in scope and their roots again (a partition may be created while the
+        applier runs)."""
+        rows = self._c().execute(sql_text("cdc/pg_partitions.sql"), {"schemas": self.schemas}).fetchall()
+        self.partition_root = {r[0]: r[1] for r in rows}
+        self.partition_bound = {r[0]: r[2] for r in rows}
 
     def _peek_sql(self, numbers_as_text: bool) -> sql.Composed:
         # no type names: nothing reads them (bytea is told by its type oid), and they were a fifth
@@ -252,6 +259,8 @@ class PostgresSource:
                 if table is not None:
                     change = parse_message(msg, table)
                     if change is not None:
+                        if action == "T" and table != f"{name[0]}.{name[1]}":
+                            change.where = self._truncate_bound(f"{name[0]}.{name[1]}")
                         yield change
             elif action == "B":
                 skip = lsn_to_int(msg["nextlsn"]) <= self.applied_lsn
@@ -260,10 +269,27 @@ class PostgresSource:
 
     def _source_table(self, schema: str | None, name: str | None) -> str | None:
         """The source table a message's changes belong to (a partition's go to its root table), or
-        ``None`` when the spec does not want them."""
+        ``None`` when the spec does not want them. A relation not seen before may be a partition
+        created after the applier started: the partition map is read again before deciding, so its
+        rows are applied to the root (never skipped while the checkpoint moves past them); a table
+        the target lacks stops the applier with its name (:class:`~roachlift.cdc.apply.TargetCatalog`)."""
         table = f"{schema}.{name}"
+        if table not in self.partition_root:
+            self._refresh_partitions()
         table = self.partition_root.get(table, table)
         return table if self.wants(table) else None
+
+    def _truncate_bound(self, leaf: str) -> str:
+        """The condition that selects a partition's rows in its root table."""
+        bound = self.partition_bound.get(leaf)
+        if not bound or "satisfies_hash_partition" in bound:
+            root = self.partition_root.get(leaf, leaf)
+            raise CdcError(
+                f"the source truncated partition {leaf} of {root}, whose rows cannot be told apart by a "
+                "condition on the target table (hash partition, or no bounds): truncate the whole table "
+                f"{root} on the source instead, or redo the dump and load of {root}"
+            )
+        return str(bound)
 
     def release(self, position: Position) -> None:
         """The target holds everything up to ``position``: skip it from now on; the slot is advanced

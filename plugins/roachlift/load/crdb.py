@@ -436,6 +436,28 @@ def cdc_truncate(dialect: str, table: sql.Identifier) -> sql.Composed:
     return sql.SQL("TRUNCATE TABLE {}").format(table)
 
 
+def cdc_truncate_tables(dialect: str, tables: Sequence[sql.Identifier], closed: bool) -> list[sql.Composed]:
+    """Empty several tables at once (a source ``TRUNCATE a, b``, or consecutive truncates), given
+    children first. PostgreSQL: one ``TRUNCATE TABLE a, b`` when no table outside the set references
+    one inside it (``closed``): PostgreSQL refuses to truncate a referenced table alone, whether the
+    referencing rows exist or not. Otherwise (and on CockroachDB, see :func:`cdc_truncate`) one
+    ``DELETE FROM t`` per table, children first, which the target's FK checks accept whenever the
+    source's state was legal (DOC_DELETE)."""
+    if not tables:
+        return []
+    if dialect != COCKROACHDB and closed:
+        return [sql.SQL("TRUNCATE TABLE {}").format(sql.SQL(", ").join(tables))]
+    return [sql.SQL("DELETE FROM {}").format(t) for t in tables]
+
+
+def cdc_delete_where(table: sql.Identifier, condition: str) -> sql.Composed:
+    """``DELETE FROM t WHERE <condition>``: the TRUNCATE of one source partition applied to the table
+    of its root, ``condition`` being the partition's constraint as PostgreSQL prints it
+    (``pg_get_partition_constraintdef``: comparisons, ``IS NOT NULL``, ``= ANY (ARRAY[...])``, all
+    valid on both servers; DOC_DELETE). It is catalog text of the source, not user input."""
+    return sql.SQL("DELETE FROM {} WHERE {}").format(table, sql.SQL(condition))  # catalog text
+
+
 def checkpoint_table_ddl(table: sql.Identifier) -> sql.Composed:
     """``CREATE TABLE IF NOT EXISTS`` of the checkpoint table (DOC_CREATE_TABLE; TEXT, JSONB,
     TIMESTAMPTZ (DOC_TIMESTAMPTZ) and INT8 exist on both servers). Run in its own transaction:
