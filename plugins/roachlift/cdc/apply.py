@@ -544,6 +544,7 @@ def run_applier(
     stats = ApplyStats()
     last_commit_time: dt.datetime | None = None
     with psycopg.connect(target_dsn, autocommit=True) as conn:
+        conn.execute(st.session_time_zone_utc())
         checkpoint.ensure_table(conn, target_schema)
         saved = checkpoint.read(conn, migration, target_schema)
         if saved is not None and saved.source_kind != source.kind:

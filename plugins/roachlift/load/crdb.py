@@ -458,6 +458,16 @@ def cdc_delete_where(table: sql.Identifier, condition: str) -> sql.Composed:
     return sql.SQL("DELETE FROM {} WHERE {}").format(table, sql.SQL(condition))  # catalog text
 
 
+DOC_SET_TIME_ZONE = "https://www.cockroachlabs.com/docs/stable/set-vars#set-time-zone"
+
+
+def session_time_zone_utc() -> sql.SQL:
+    """``SET TIME ZONE 'UTC'`` for the applier's session (DOC_SET_TIME_ZONE; PostgreSQL has the same
+    statement): a time stamp written without an offset is read as UTC whatever the database's
+    default zone, as the dump and the source readers write them."""
+    return sql.SQL("SET TIME ZONE 'UTC'")
+
+
 def checkpoint_table_ddl(table: sql.Identifier) -> sql.Composed:
     """``CREATE TABLE IF NOT EXISTS`` of the checkpoint table (DOC_CREATE_TABLE; TEXT, JSONB,
     TIMESTAMPTZ (DOC_TIMESTAMPTZ) and INT8 exist on both servers). Run in its own transaction:
