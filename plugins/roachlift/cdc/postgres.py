@@ -75,6 +75,8 @@ _DECODER = json.JSONDecoder(parse_float=str, parse_int=str, parse_constant=str)
 #: wal2json rows decoded per ``json`` call: one C-level scan of ``[m1,m2,...]`` instead of a
 #: Python-level ``decode`` per message (~20% less JSON time; much larger chunks were slower again)
 PARSE_CHUNK = 64
+#: wal2json rows fetched from the peek's server-side cursor at a time (bounds the reader's memory)
+FETCH_ROWS = 10_000
 
 
 def _messages(rows: list[tuple[str]]) -> Iterator[dict[str, Any]]:
@@ -236,36 +238,38 @@ class PostgresSource:
         skip = False
         # B and C rows count against upto_nchanges too
         upto = max_changes + 2
-        # a client-side cursor: a server-side one costs a round trip per fetch and the result set is
-        # bounded by upto_nchanges anyway (one huge source transaction excepted)
-        with conn.transaction(), conn.cursor() as cur:
+        # a server-side cursor read FETCH_ROWS at a time: upto_nchanges ends a peek only after the
+        # transaction that crosses it, so one huge source transaction (a 10M-row UPDATE) arrives whole;
+        # the server keeps the peek's result (spilling past work_mem), the client holds one chunk. The
+        # transaction stays open while the applier consumes the window (it releases between batches,
+        # and the slot is advanced only before the next peek: :meth:`release`).
+        tables = self._tables
+        with conn.transaction(), conn.cursor(name=f"roachlift_peek_{id(self)}") as cur:
             cur.execute(
                 self._peek_sql(self.numbers_as_text),
                 {"slot": self.slot, "upto": upto, "add_tables": self._add_tables()},
             )
-            result = cur.fetchall()
-        # out of the transaction: the applier releases between its batches
-        tables = self._tables
-        for msg in _messages(result):
-            action = msg.get("action")
-            if action in _CHANGE_ACTIONS:
-                if skip:
-                    continue
-                name = (msg.get("schema"), msg.get("table"))
-                try:
-                    table = tables[name]
-                except KeyError:
-                    table = tables[name] = self._source_table(*name)
-                if table is not None:
-                    change = parse_message(msg, table)
-                    if change is not None:
-                        if action == "T" and table != f"{name[0]}.{name[1]}":
-                            change.where = self._truncate_bound(f"{name[0]}.{name[1]}")
-                        yield change
-            elif action == "B":
-                skip = lsn_to_int(msg["nextlsn"]) <= self.applied_lsn
-            elif action == "C" and not skip:
-                yield Commit({"lsn": msg["nextlsn"]}, _timestamp(msg.get("timestamp")))
+            while chunk := cur.fetchmany(FETCH_ROWS):
+                for msg in _messages(chunk):
+                    action = msg.get("action")
+                    if action in _CHANGE_ACTIONS:
+                        if skip:
+                            continue
+                        name = (msg.get("schema"), msg.get("table"))
+                        try:
+                            table = tables[name]
+                        except KeyError:
+                            table = tables[name] = self._source_table(*name)
+                        if table is not None:
+                            change = parse_message(msg, table)
+                            if change is not None:
+                                if action == "T" and table != f"{name[0]}.{name[1]}":
+                                    change.where = self._truncate_bound(f"{name[0]}.{name[1]}")
+                                yield change
+                    elif action == "B":
+                        skip = lsn_to_int(msg["nextlsn"]) <= self.applied_lsn
+                    elif action == "C" and not skip:
+                        yield Commit({"lsn": msg["nextlsn"]}, _timestamp(msg.get("timestamp")))
 
     def _source_table(self, schema: str | None, name: str | None) -> str | None:
         """The source table a message's changes belong to (a partition's go to its root table), or
