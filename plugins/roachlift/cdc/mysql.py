@@ -31,6 +31,7 @@ from sqlglot import exp
 
 from roachlift.cdc.model import CdcError, Change, Commit, Event, Op, Position, SchemaChangedError, convert_row
 from roachlift.config.connections import ConnInfo
+from roachlift.paths import sql_text
 
 log = logging.getLogger(__name__)
 
@@ -249,11 +250,7 @@ class MySQLSource:
         charsets = self._charsets.get(key)
         if charsets is None:
             with self._c().cursor() as cur:
-                cur.execute(
-                    "SELECT CHARACTER_SET_NAME FROM information_schema.COLUMNS"
-                    " WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s ORDER BY ORDINAL_POSITION",
-                    key,
-                )
+                cur.execute(sql_text("cdc/mysql_column_charsets.sql"), key)
                 charsets = self._charsets[key] = [r[0] for r in cur.fetchall()]
         columns = event.get_table().columns
         if len(columns) != len(charsets):
