@@ -4,6 +4,8 @@
     wal2json slot; roachlift applies them (coalesced multi-row statements, many source transactions
     per target transaction) and a row-at-a-time loop applies the same stream read from a second slot
     (one INSERT/UPDATE/DELETE per change, COMMIT per change). Both read and decode the same way.
+(c) ``--big-txn N`` (0 to skip): ONE source transaction updating N rows, then 4 x N, each applied by
+    a fresh process; prints each process's peak RSS (bounded memory: the two should be close).
 (b) ``--lag-seconds S`` (0 to skip): a writer makes ``--rate`` changes/s while the applier runs;
     prints percentiles of the delay from each source commit to its apply on the target.
 
@@ -15,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import random
+import resource
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -28,7 +32,7 @@ from psycopg import sql
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "plugins"))
 
-from roachlift.cdc.apply import run_applier
+from roachlift.cdc.apply import BatchApplier, run_applier
 from roachlift.cdc.model import Change, Commit, Event, Op, Position
 from roachlift.cdc.postgres import PostgresSource, lsn_to_int
 
@@ -213,6 +217,50 @@ def _FastServer() -> Any:
     return PostgresServer()
 
 
+_APPLY_ONE = """
+import resource, sys
+sys.path.insert(0, sys.argv[4])
+from roachlift.cdc.apply import run_applier
+from roachlift.cdc.postgres import PostgresSource
+source = PostgresSource(sys.argv[1], sys.argv[2])
+stats = run_applier(source, sys.argv[3], migration="big", batch_changes=5_000)
+print(stats.changes, stats.txns, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def big_txn_rss(admin: str, n: int) -> tuple[int, float, float]:
+    """One source transaction of ``n`` updates, applied by a fresh process: (changes, seconds, peak MB)."""
+    src, tgt = make_db(admin, "bench_big_src"), make_db(admin, "bench_big_tgt")
+    for dsn in (src, tgt):
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(
+                "INSERT INTO bench SELECT g, g %% 1000, 'row ' || g, now() FROM generate_series(1, %s) g",
+                (n,),
+            )
+    with psycopg.connect(src, autocommit=True) as conn:
+        conn.execute("SELECT pg_create_logical_replication_slot('bench_big', 'wal2json')")
+        conn.execute("UPDATE bench SET a = a + 1, b = b || ' updated'")
+    t0 = time.monotonic()
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _APPLY_ONE,
+            src,
+            "bench_big",
+            tgt,
+            str(Path(__file__).resolve().parents[1] / "plugins"),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    seconds = time.monotonic() - t0
+    with psycopg.connect(src, autocommit=True) as conn:
+        conn.execute("SELECT pg_drop_replication_slot('bench_big')")
+    return int(out[0]), seconds, int(out[2]) / 1024
+
+
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
@@ -225,6 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--changes", type=int, default=200_000)
     parser.add_argument("--batch-changes", type=int, default=5_000)
     parser.add_argument("--lag-seconds", type=float, default=20.0, help="length of the lag run (0: skip)")
+    parser.add_argument(
+        "--big-txn", type=int, default=100_000, help="rows of the one-transaction run (0: skip)"
+    )
     parser.add_argument("--rate", type=int, default=2_000, help="writer changes/s in the lag run")
     parser.add_argument("--dsn", help="admin DSN of a PostgreSQL server with wal_level=logical and wal2json")
     parser.add_argument(
@@ -247,8 +298,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         src = make_db(admin, "bench_source")
         fast, slow = make_db(admin, "bench_roachlift"), make_db(admin, "bench_rowwise")
+        ordered = make_db(admin, "bench_source_order")
         with psycopg.connect(src, autocommit=True) as conn:
-            for slot in ("bench_a", "bench_b"):
+            for slot in ("bench_a", "bench_b", "bench_c"):
                 conn.execute(
                     "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
                     " WHERE slot_name = %s",
@@ -272,8 +324,24 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"roachlift:    {stats.changes} changes, {stats.txns} txns, {stats.batches} batches "
             f"in {fast_s:.2f}s "
-            f"= {fast_rate:,.0f} changes/s"
+            f"= {fast_rate:,.0f} changes/s ({stats.source_order_flushes} flushes fell back to source order)"
         )
+
+        # what keeping every constraint legal costs when the reordered form is rejected: every flush
+        # written in source order (runs of one table and kind, no coalescing across repeated keys)
+        BatchApplier.always_source_order = True
+        t0 = time.monotonic()
+        in_order = run_applier(
+            PostgresSource(src, "bench_c"), ordered, migration="bench", batch_changes=args.batch_changes
+        )
+        BatchApplier.always_source_order = False
+        order_s = time.monotonic() - t0
+        print(
+            f"roachlift, every flush in source order: {in_order.changes} changes in {order_s:.2f}s "
+            f"= {in_order.changes / order_s:,.0f} changes/s"
+        )
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak RSS of this process so far: {rss_mb:.0f} MB")
 
         t0 = time.monotonic()
         applied = row_at_a_time(PostgresSource(src, "bench_b"), slow)
@@ -283,11 +351,14 @@ def main(argv: list[str] | None = None) -> int:
 
         q = "SELECT md5(string_agg(row_to_json(r)::text, '' ORDER BY id)) FROM bench AS r"
         sums = []
-        for dsn in (src, fast, slow):
+        for dsn in (src, fast, slow, ordered):
             with psycopg.connect(dsn) as conn:
                 row = conn.execute(q).fetchone()
                 sums.append(row[0] if row else None)
-        print(f"targets equal the source: roachlift={sums[1] == sums[0]} row-at-a-time={sums[2] == sums[0]}")
+        print(
+            f"targets equal the source: roachlift={sums[1] == sums[0]} row-at-a-time={sums[2] == sums[0]} "
+            f"source-order={sums[3] == sums[0]}"
+        )
 
         if args.lag_seconds > 0:
             delays = lag_run(src, fast, "bench_a", args.lag_seconds, args.rate)
@@ -296,6 +367,13 @@ def main(argv: list[str] | None = None) -> int:
                     f"lag at {args.rate} changes/s for {args.lag_seconds:.0f}s ({len(delays)} txns): "
                     f"p50={pct(delays, 50):.3f}s p90={pct(delays, 90):.3f}s p99={pct(delays, 99):.3f}s "
                     f"max={max(delays):.3f}s mean={statistics.fmean(delays):.3f}s"
+                )
+        if args.big_txn > 0:
+            for n in (args.big_txn, 4 * args.big_txn):
+                changes, seconds, peak = big_txn_rss(admin, n)
+                print(
+                    f"one source transaction of {n} updates: {changes} changes applied in {seconds:.1f}s, "
+                    f"peak RSS of the applier process {peak:.0f} MB"
                 )
         print(f"ratio={fast_rate / slow_rate:.1f}")
     finally:

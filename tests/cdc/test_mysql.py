@@ -12,7 +12,7 @@ import pytest
 from roachlift import csvfmt
 from roachlift.cdc.apply import run_applier
 from roachlift.cdc.model import SchemaChangedError
-from roachlift.cdc.mysql import MySQLSource, master_status, parse_ddl
+from roachlift.cdc.mysql import MySQLSource, master_status
 from roachlift.testing import MariaDBServer
 
 from .conftest import execute, rows
@@ -152,17 +152,6 @@ def test_ddl_mid_stream_stops(
     with pytest.raises(SchemaChangedError, match=rf"{mysql_db}\.film changed mid-stream \(ALTER"):
         run_applier(source, pg_target, migration="my")
     assert rows(pg_target, "SELECT film_id FROM film") == [(1,)]
-
-
-def test_parse_ddl() -> None:
-    assert parse_ddl("TRUNCATE TABLE `db`.`t`", "x") == ("TRUNCATE", "db.t")
-    assert parse_ddl("truncate t", "x") == ("TRUNCATE", "x.t")
-    assert parse_ddl("ALTER TABLE t ADD c INT", "s") == ("ALTER", "s.t")
-    assert parse_ddl("DROP TABLE IF EXISTS `a b`", "s") == ("DROP", "s.a b")
-    assert parse_ddl("CREATE DATABASE foo", "s") is None or parse_ddl("CREATE DATABASE foo", "s") == (
-        "CREATE",
-        "s.DATABASE",
-    )
 
 
 def test_without_row_metadata_names_come_from_information_schema(

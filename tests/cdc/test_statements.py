@@ -41,6 +41,28 @@ def test_delete_truncate_and_moved_row() -> None:
     )
 
 
+def test_ordered_apply_statements() -> None:
+    assert text(st.update_row(T, ["a", "b"], ["a"])) == (
+        'UPDATE "public"."film actor" SET "a" = $1, "b" = $2 WHERE "a" = $3'
+    )
+    child, parent = sql.Identifier("s", "child"), sql.Identifier("s", "parent")
+    assert [text(x) for x in st.cdc_truncate_tables(st.POSTGRES, [child, parent], True)] == [
+        'TRUNCATE TABLE "s"."child", "s"."parent"'
+    ]
+    # PostgreSQL refuses to truncate a table referenced from outside the set; CockroachDB's TRUNCATE
+    # is not transactional: DELETE, children first
+    for dialect, closed in ((st.POSTGRES, False), (st.COCKROACHDB, True)):
+        assert [text(x) for x in st.cdc_truncate_tables(dialect, [child, parent], closed)] == [
+            'DELETE FROM "s"."child"',
+            'DELETE FROM "s"."parent"',
+        ]
+    assert st.cdc_truncate_tables(st.POSTGRES, [], True) == []
+    assert text(st.cdc_delete_where(T, "((at IS NOT NULL) AND (at < '2025-01-01'::date))")) == (
+        """DELETE FROM "public"."film actor" WHERE ((at IS NOT NULL) AND (at < '2025-01-01'::date))"""
+    )
+    assert text(st.session_time_zone_utc()) == "SET TIME ZONE 'UTC'"
+
+
 def test_checkpoint_statements_and_chunks() -> None:
     ddl = text(st.checkpoint_table_ddl(sql.Identifier("s", "roachlift_cdc_checkpoint")))
     assert 'CREATE TABLE IF NOT EXISTS "s"."roachlift_cdc_checkpoint" (' in ddl

@@ -4,8 +4,12 @@ One batch = many whole source transactions in ONE target transaction:
 
 1. changes are coalesced per table and primary key (the last image of a row wins; UPDATE images that
    miss unchanged TOAST columns are merged into what is pending, never turned into NULLs);
-2. the batch is written with multi-row statements (deletes first, then upserts grouped by column set),
-   pipelined;
+2. the batch is written with multi-row statements in an order every target constraint accepts
+   (:mod:`roachlift.cdc.order`): deletes of tables nothing references, then upserts parents first,
+   then deletes of referenced tables children first, all inside a savepoint. When the target still
+   rejects that (a unique value swapped through a temporary value, a row whose unique value passes
+   to another, an FK cycle, ...) the savepoint is rolled back and the same changes are written again
+   in source order, uncoalesced, as runs of consecutive changes of one table and kind;
 3. the source position of the batch's last transaction is written into the checkpoint table in that
    same transaction; after COMMIT the source position is released (``pg_replication_slot_advance``,
    staging-table delete). A crash anywhere leaves either the old or the new checkpoint, and the next
@@ -40,6 +44,7 @@ from roachlift.cdc.model import (
     Row,
     SchemaChangedError,
 )
+from roachlift.cdc.order import FkGraph
 from roachlift.load import crdb as st
 from roachlift.naming import Naming
 
@@ -79,7 +84,9 @@ class ChangeSource(Protocol):
 
 @dataclass
 class TargetTable:
-    """One target table: quoted name, columns in order, primary key, source→target column names."""
+    """One target table: quoted name, columns written in order, primary key, source→target column names;
+    ``generated`` holds the (target) columns the target computes, which a change image carries but the
+    applier never writes."""
 
     name: str
     ident: sql.Identifier
@@ -88,6 +95,7 @@ class TargetTable:
     _map: dict[str, str] = field(default_factory=dict)
     naming: Naming = field(default_factory=Naming)
     column_set: frozenset[str] = frozenset()
+    generated: frozenset[str] = frozenset()
     all_columns: tuple[str, ...] = field(init=False)
     #: the primary-key values of a row image, always as a tuple
     key_of: Callable[[Row], tuple[str | None, ...]] = field(init=False)
@@ -127,6 +135,14 @@ class TargetCatalog:
         self._tables: dict[str, TargetTable] = {}
         self.sql_cache: dict[tuple[Any, ...], bytes] = {}
         self._by_name: dict[str, TargetTable] = {}
+        self._fk: FkGraph | None = None
+
+    def fk_graph(self) -> FkGraph:
+        """The target schema's foreign keys between its own tables (read once per applier run)."""
+        if self._fk is None:
+            rows = self.conn.execute(st.foreign_keys_query(), {"schema": self.schema}).fetchall()
+            self._fk = FkGraph.build((r[2], r[4]) for r in rows if r[3] == self.schema)
+        return self._fk
 
     def table(self, source_table: str) -> TargetTable:
         """The target table of ``source_table`` (``schema.name`` or ``name``)."""
@@ -141,7 +157,8 @@ class TargetCatalog:
                 f"source table {source_table} has changes but no target table {self.schema}.{name} exists "
                 f"(naming: {self.naming.rule}): load it first, or exclude it in the spec (source.exclude)"
             )
-        columns = [r[0] for r in rows]
+        columns = [r[0] for r in rows if not r[3]]
+        generated = frozenset(r[0] for r in rows if r[3])
         key = [r[0] for r in sorted((r for r in rows if r[2]), key=lambda r: r[2])]
         if not key:
             raise CdcError(
@@ -149,7 +166,7 @@ class TargetCatalog:
                 "applied row by row; give the target table a primary key"
             )
         ident = sql.Identifier(self.schema, name)
-        table = TargetTable(name, ident, columns, key, {}, self.naming, frozenset(columns))
+        table = TargetTable(name, ident, columns, key, {}, self.naming, frozenset(columns), generated)
         log.info("CDC %s", self.naming.label(source_table))
         self._tables[source_table] = table
         self._by_name[name] = table
@@ -166,6 +183,9 @@ _DELETED = None
 class BatchApplier:
     """Coalesces changes and writes them with multi-row statements on one open target transaction."""
 
+    #: write every flush in source order (the benchmark measures what that fallback costs)
+    always_source_order = False
+
     def __init__(self, conn: psycopg.Connection, catalog: TargetCatalog, dialect: str) -> None:
         self.conn = conn
         self.catalog = catalog
@@ -174,6 +194,13 @@ class BatchApplier:
         self.n_pending = 0
         self.per_table: dict[str, dict[str, int]] = {}
         self.raw = psycopg.RawCursor(conn)  # $n statements, no client-side query parsing
+        #: what is pending, uncoalesced, in source order: (table, kind, key, row) with kind "U"
+        #: (upsert ``row``), "D" (delete ``key``) or "K" (primary-key change: ``key`` is the old key)
+        self.journal: list[tuple[TargetTable, str, tuple[str | None, ...], Row | None]] = []
+        #: flushes written in source order because the reordered form was rejected (or FK cycles)
+        self.source_order_flushes = 0
+        #: consecutive truncates (whole table, or a partition's rows: the condition), written together
+        self.truncates: list[tuple[TargetTable, str | None]] = []
 
     # --- intake ------------------------------------------------------------------------------------
     def _target_row(self, table: TargetTable, change: Change, image: Row) -> Row:
@@ -181,7 +208,15 @@ class BatchApplier:
         dicts), so the common case of equal names needs no copy."""
         if image.keys() <= table.column_set:  # same names on both sides: the common case
             return image
-        return {table.column(k, change.table): v for k, v in image.items()}
+        gen = table.generated
+        if not gen:
+            return {table.column(k, change.table): v for k, v in image.items()}
+        naming = table.naming
+        return {
+            table.column(k, change.table): v
+            for k, v in image.items()
+            if k not in gen and naming.name(k) not in gen
+        }
 
     def _key(self, table: TargetTable, row: Row, change: Change) -> tuple[str | None, ...]:
         try:
@@ -195,16 +230,24 @@ class BatchApplier:
             ) from None
 
     def add(self, change: Change) -> None:
-        """Take one change into the batch."""
+        """Take one change into the batch (writing what is pending once it is large)."""
+        self._add(change)
+        if self.n_pending >= FLUSH_ROWS or len(self.journal) >= FLUSH_ROWS:
+            self.flush()
+
+    def _add(self, change: Change) -> None:
         counts = self.per_table.get(change.table)
         if counts is None:
             counts = self.per_table[change.table] = {"I": 0, "U": 0, "D": 0, "T": 0}
         counts[change.op] += 1
         table = self.catalog.table(change.table)
         if change.op is Op.TRUNCATE:
-            self.flush()
-            self.conn.execute(st.cdc_truncate(self.dialect, table.ident))
+            if not self.truncates:
+                self.flush()
+            self.truncates.append((table, change.where))
             return
+        if self.truncates:
+            self._write_truncates()
         ops = self.pending.setdefault(table.name, {})
         if change.op is Op.INSERT:
             assert change.new is not None
@@ -216,11 +259,15 @@ class BatchApplier:
                     f"{', '.join(missing)} that target table {table.name} has. Apply the same DDL to the "
                     "target (or redo the dump and load of this table), then restart `roachlift cdc`."
                 )
-            self._put(ops, self._key(table, row, change), row)
+            key = self._key(table, row, change)
+            self.journal.append((table, "U", key, row))
+            self._put(ops, key, row)
         elif change.op is Op.DELETE:
             assert change.old_key is not None
             old = self._target_row(table, change, change.old_key)
-            self._put(ops, self._key(table, old, change), _DELETED)
+            key = self._key(table, old, change)
+            self.journal.append((table, "D", key, None))
+            self._put(ops, key, _DELETED)
         else:
             assert change.new is not None
             row = self._target_row(table, change, change.new)
@@ -231,6 +278,7 @@ class BatchApplier:
                 if all(k in old for k in table.key):
                     old_key = self._key(table, old, change)
             if old_key == new_key:
+                self.journal.append((table, "U", new_key, row))
                 pending = ops.get(new_key)
                 if pending is not None:
                     # unchanged (TOAST) columns keep the pending values; the row keeps its place
@@ -239,6 +287,7 @@ class BatchApplier:
                     self._put(ops, new_key, row)
                 return
             # primary-key change: the old row goes, the new one comes
+            self.journal.append((table, "K", old_key, row))
             before = ops.get(old_key)
             if len(row) < len(table.columns) and before is not None:
                 row = {**before, **row}
@@ -256,11 +305,10 @@ class BatchApplier:
         else:
             self.n_pending += 1
         ops[key] = row
-        if self.n_pending >= FLUSH_ROWS:
-            self.flush()
 
     def _move(self, table: TargetTable, row: Row, old_key: tuple[str | None, ...], change: Change) -> None:
         """A key change whose image lacks unchanged columns: copy them from the old row, then delete it."""
+        self.journal.pop()  # applied right here, after what is pending
         self.flush()
         given = [c for c in table.columns if c in row]
         copied = [c for c in table.columns if c not in row]
@@ -277,23 +325,138 @@ class BatchApplier:
 
     # --- output ------------------------------------------------------------------------------------
     def flush(self) -> None:
-        """Write everything pending (deletes first, then upserts grouped by column set)."""
+        """Write everything pending in an order the target's constraints accept (see the module
+        docstring): reordered and coalesced inside a savepoint, else again in source order."""
+        if self.truncates:
+            self._write_truncates()
         if not self.n_pending:
             return
+        graph = self.catalog.fk_graph()
+        names = list(self.pending)
         try:
-            with self.conn.pipeline():
-                tables = list(self.pending.items())
-                for name, ops in reversed(tables):
-                    self._write_deletes(self.catalog.by_name(name), ops)
-                for name, ops in tables:
-                    self._write_upserts(self.catalog.by_name(name), ops)
+            if self.always_source_order or graph.cyclic.intersection(names):
+                self._write_in_source_order(None)
+            else:
+                try:
+                    # a savepoint: a constraint the reordered form breaks costs only this flush.
+                    # CockroachDB: "Error recovery in nested transactions with ROLLBACK TO SAVEPOINT"
+                    # (https://www.cockroachlabs.com/docs/stable/savepoint)
+                    with self.conn.transaction(), self.conn.pipeline():
+                        self._write_reordered(graph, names)
+                except psycopg.errors.IntegrityError as exc:
+                    self._write_in_source_order(exc)
         except psycopg.errors.SerializationFailure:
             raise  # retried by the caller
+        except CdcError:
+            raise
         except psycopg.Error as exc:
-            names = ", ".join(self.pending)
-            raise CdcError(f"applying a batch to target table(s) {names} failed: {exc}".strip()) from None
+            raise CdcError(
+                f"applying a batch to target table(s) {', '.join(names)} failed: {exc}".strip()
+            ) from None
         self.pending.clear()
+        self.journal.clear()
         self.n_pending = 0
+
+    def _write_truncates(self) -> None:
+        """Consecutive truncates at once, children first (a source ``TRUNCATE parent, child`` arrives
+        parent first); a partition's truncate deletes only the rows inside its bounds."""
+        graph = self.catalog.fk_graph()
+        items, self.truncates = self.truncates, []
+        whole = list(dict.fromkeys(t.name for t, where in items if where is None))
+        names = set(whole)
+        closed = all(
+            child in names for child, parents in graph.parents.items() for p in parents if p in names
+        )
+        statements = st.cdc_truncate_tables(
+            self.dialect,
+            [self.catalog.by_name(n).ident for n in reversed(graph.parents_first(whole))],
+            closed,
+        )
+        parts = sorted(
+            ((t, w) for t, w in items if w is not None), key=lambda i: -graph.rank.get(i[0].name, 0)
+        )
+        statements += [st.cdc_delete_where(t.ident, w) for t, w in parts]
+        try:
+            for statement in statements:
+                self.conn.execute(statement)
+        except psycopg.errors.SerializationFailure:
+            raise
+        except psycopg.Error as exc:
+            tables = ", ".join(dict.fromkeys(t.name for t, _ in items))
+            raise CdcError(
+                f"the source truncated {tables}, but the target rejects it ({exc.sqlstate}: "
+                f"{str(exc).strip()}). If a table outside the truncate still references its rows on the "
+                "target, make the target's foreign keys match the source's; then restart `roachlift cdc` "
+                "(nothing of this batch was applied)."
+            ) from None
+
+    def _write_reordered(self, graph: FkGraph, names: list[str]) -> None:
+        order = graph.parents_first(names)
+        for name in order:
+            if name not in graph.referenced:
+                self._write_deletes(self.catalog.by_name(name), self.pending[name])
+        for name in order:
+            self._write_upserts(self.catalog.by_name(name), self.pending[name])
+        for name in reversed(order):
+            if name in graph.referenced:
+                self._write_deletes(self.catalog.by_name(name), self.pending[name])
+
+    def _write_in_source_order(self, why: psycopg.Error | None) -> None:
+        """The journal, uncoalesced, as runs of consecutive changes of one table, kind and column set;
+        a run ends before a key it already holds, so no intermediate state of a row is skipped."""
+        self.source_order_flushes += 1
+        if why is not None:
+            diag = why.diag
+            log.info(
+                "the target rejected the reordered batch (%s on %s: %s); writing %d changes in source order",
+                why.sqlstate,
+                diag.table_name,
+                diag.constraint_name,
+                len(self.journal),
+            )
+        run: list[tuple[TargetTable, str, tuple[str | None, ...], Row | None]] = []
+        seen: set[tuple[str | None, ...]] = set()
+        shape: tuple[Any, ...] | None = None
+        for entry in self.journal:
+            table, kind, key, row = entry
+            entry_shape = (table.name, kind, tuple(row) if kind == "U" and row is not None else None)
+            if entry_shape != shape or key in seen or kind == "K":
+                self._write_run(run)
+                run = []
+                seen = set()
+                shape = entry_shape
+            run.append(entry)
+            seen.add(key)
+        self._write_run(run)
+
+    def _write_run(self, run: list[tuple[TargetTable, str, tuple[str | None, ...], Row | None]]) -> None:
+        if not run:
+            return
+        table, kind, _, first = run[0]
+        try:
+            if kind == "D":
+                self._write_deletes(table, {k: None for _, _, k, _ in run})
+            elif kind == "U":
+                self._write_upserts(table, {k: r for _, _, k, r in run})
+            else:
+                assert first is not None
+                cols = [c for c in table.columns if c in first]
+                query = self._sql(
+                    ("K", table.name, tuple(cols)), partial(st.update_row, table.ident, cols, table.key)
+                )
+                self.raw.execute(query, [*(first[c] for c in cols), *run[0][2]])
+        except psycopg.errors.SerializationFailure:
+            raise
+        except psycopg.Error as exc:
+            what = {"D": "DELETE", "U": "UPSERT", "K": "primary-key UPDATE"}[kind]
+            keys = ", ".join(str(k) for _, _, k, _ in run[:3]) + (" ..." if len(run) > 3 else "")
+            raise CdcError(
+                f"target table {table.name} rejects a {what} of key(s) {keys} even in source order "
+                f"({exc.sqlstate}: {str(exc).strip()}). The target's constraints differ from the source's "
+                "(e.g. a constraint DEFERRABLE on the source, or a parent table excluded from the "
+                "migration): make them match, then restart `roachlift cdc` (nothing of this batch was "
+                "applied and the checkpoint did not move)."
+            ) from None
 
     def _sql(self, key: tuple[Any, ...], build: Callable[[], sql.Composed]) -> bytes:
         """Statement text, built once per shape (composing SQL costs more than running it)."""
@@ -381,6 +544,7 @@ def run_applier(
     stats = ApplyStats()
     last_commit_time: dt.datetime | None = None
     with psycopg.connect(target_dsn, autocommit=True) as conn:
+        conn.execute(st.session_time_zone_utc())
         checkpoint.ensure_table(conn, target_schema)
         saved = checkpoint.read(conn, migration, target_schema)
         if saved is not None and saved.source_kind != source.kind:
@@ -478,6 +642,19 @@ class _Stream:
             self.events = iter(self.source.read(self.size))
         return self.events
 
+    def for_batch(self) -> Iterator[Event]:
+        """The events of the next batch. A read-ahead window used up exactly at the end of the last
+        batch is not the end of the source: read again (the last batch is released by now), so
+        ``exhausted`` means the source had nothing more, not that a window ended."""
+        fresh = self.events is None
+        events = self.current()
+        first = next(events, None)
+        if first is None and not fresh:
+            self.reset()
+            events = self.current()
+            first = next(events, None)
+        return events if first is None else chain((first,), events)
+
     def reset(self) -> None:
         """Drop what is buffered: the next batch reads again from the released position."""
         if self.events is not None:
@@ -530,7 +707,7 @@ def _apply_batch(
     source = stream.source
     with conn.transaction():
         try:
-            for event in stream.current():
+            for event in stream.for_batch():
                 if isinstance(event, Change):
                     applier.add(event)
                     in_txn += 1
@@ -564,6 +741,7 @@ def _apply_batch(
             )
     if exhausted:
         stream.reset()
+    stats.source_order_flushes += applier.source_order_flushes
     for table, counts in applier.per_table.items():
         total = stats.per_table.setdefault(table, {"I": 0, "U": 0, "D": 0, "T": 0})
         for op, n in counts.items():

@@ -43,7 +43,8 @@ class Change:
     ``table`` is the source table as ``schema.name``; ``new`` the row image after the change (INSERT,
     UPDATE); ``old_key`` the primary-key values before the change (UPDATE, DELETE) — for UPDATE it may
     be ``None`` when the source does not send it separately (then the key is read from ``new``);
-    ``key_columns`` the source primary key when the source knows it.
+    ``key_columns`` the source primary key when the source knows it; ``where`` (TRUNCATE of a
+    PostgreSQL partition) the condition on the root table's rows that the partition holds.
     """
 
     op: Op
@@ -51,6 +52,7 @@ class Change:
     new: Row | None = None
     old_key: Row | None = None
     key_columns: tuple[str, ...] = ()
+    where: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +101,8 @@ class ApplyStats:
     caught_up_for_seconds: float = 0.0
     position: Position | None = None
     per_table: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: flushes the target rejected in reordered form and took in source order (FK cycles included)
+    source_order_flushes: int = 0
 
     @property
     def changes_per_s(self) -> float:

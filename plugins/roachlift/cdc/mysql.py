@@ -3,9 +3,13 @@
 The stream starts at the dump's ``{"binlog_file", "binlog_pos"}`` (``snapshot.json``) or, once the
 target holds a checkpoint, at the position after the last applied transaction. A transaction ends at
 its ``XID`` event (InnoDB) or a ``COMMIT`` query (non-transactional engines); that event's end is the
-position recorded. ``TRUNCATE`` arrives as a statement and becomes a truncate change; any other DDL on
-a table in scope stops the stream with a clear message. Column names come from the binlog's optional
-metadata (``binlog_row_metadata=FULL``) or, failing that, from ``information_schema``.
+position recorded. Query events are parsed with sqlglot to tell table DDL from the rest: ``TRUNCATE``
+becomes a truncate change of each table it names; ``CREATE``/``ALTER``/``DROP``/``RENAME`` of a table
+in scope (every table of ``DROP TABLE a, b``) stops the stream with a clear message; indexes, views,
+triggers, routines, users and grants do not change the rows and are let through. Column names and
+text charsets come from the binlog's optional metadata (``binlog_row_metadata=FULL``) or, failing
+that, from ``information_schema`` (read when the table's map event arrives, so a latin1 column is
+decoded as latin1). TIMESTAMP values are instants: they are sent as UTC with an explicit offset.
 """
 
 from __future__ import annotations
@@ -18,32 +22,82 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pymysql
+import sqlglot
 from pymysqlreplication import BinLogStreamReader
+from pymysqlreplication.constants import FIELD_TYPE
 from pymysqlreplication.event import MariadbGtidEvent, QueryEvent, RotateEvent, XidEvent
-from pymysqlreplication.row_event import DeleteRowsEvent, UpdateRowsEvent, WriteRowsEvent
+from pymysqlreplication.row_event import DeleteRowsEvent, TableMapEvent, UpdateRowsEvent, WriteRowsEvent
+from sqlglot import exp
 
 from roachlift import geometry
 from roachlift.cdc.model import CdcError, Change, Commit, Event, Op, Position, SchemaChangedError, convert_row
 from roachlift.config.connections import ConnInfo
+from roachlift.paths import sql_text
 
 log = logging.getLogger(__name__)
 
-_DDL = re.compile(
-    r"^\s*(?:/\*.*?\*/\s*)*(ALTER|CREATE|DROP|RENAME|TRUNCATE)\b(?:\s+(?:TEMPORARY\s+)?TABLE)?"
-    r"(?:\s+IF\s+(?:NOT\s+)?EXISTS)?\s+((?:`[^`]+`|\w+)(?:\.(?:`[^`]+`|\w+))?)",
+_TX_CONTROL = {"BEGIN", "COMMIT", "XA START", "XA END", "XA PREPARE", "XA COMMIT"}
+#: statements sqlglot cannot parse (it falls back to a bare command): only these name tables
+_TABLE_COMMAND = re.compile(
+    r"^\s*(?:/\*.*?\*/\s*)*(ALTER|RENAME)\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(.*)$",
     re.IGNORECASE | re.DOTALL,
 )
-_TX_CONTROL = {"BEGIN", "COMMIT", "XA START", "XA END", "XA PREPARE", "XA COMMIT"}
+_NAME = re.compile(r"`(?:[^`]|``)+`(?:\.`(?:[^`]|``)+`|\.\w+)?|\w+(?:\.`(?:[^`]|``)+`|\.\w+)?")
+_DDL_VERBS = {exp.Create: "CREATE", exp.Alter: "ALTER", exp.Drop: "DROP"}
+_TIMESTAMP_TYPES = {FIELD_TYPE.TIMESTAMP, FIELD_TYPE.TIMESTAMP2}
 
 
-def parse_ddl(query: str, default_schema: str) -> tuple[str, str] | None:
-    """``(verb, schema.table)`` of a table DDL statement, or ``None`` when it names no table."""
-    m = _DDL.match(query)
-    if not m:
-        return None
-    parts = [p.strip("`") for p in re.findall(r"`[^`]+`|\w+", m.group(2))]
-    schema, table = (parts[0], parts[1]) if len(parts) == 2 else (default_schema, parts[0])
-    return m.group(1).upper(), f"{schema}.{table}"
+def _qualified(table: exp.Table, default_schema: str) -> str:
+    return f"{table.db or default_schema}.{table.name}"
+
+
+def _split_name(text: str, default_schema: str) -> str:
+    parts = [
+        p[1:-1].replace("``", "`") if p.startswith("`") else p
+        for p in re.findall(r"`(?:[^`]|``)+`|\w+", text)
+    ]
+    return f"{parts[0]}.{parts[1]}" if len(parts) == 2 else f"{default_schema}.{parts[0]}"
+
+
+def table_ddl(query: str, default_schema: str) -> tuple[str, list[str]] | None:
+    """``(verb, [schema.table, ...])`` when ``query`` is DDL that changes tables (every table it
+    names), else ``None`` (DML, indexes, views, triggers, routines, users, grants, databases)."""
+    sqlglot_log = logging.getLogger("sqlglot")
+    level = sqlglot_log.level
+    sqlglot_log.setLevel(logging.ERROR)  # "falling back to parsing as a Command" is expected here
+    try:
+        tree = sqlglot.parse_one(query, read="mysql")
+    except sqlglot.errors.SqlglotError:
+        tree = None
+    finally:
+        sqlglot_log.setLevel(level)
+    if isinstance(tree, exp.TruncateTable):
+        return "TRUNCATE", [
+            _qualified(t, default_schema) for t in tree.expressions if isinstance(t, exp.Table)
+        ]
+    for kind, verb in _DDL_VERBS.items():
+        if isinstance(tree, kind):
+            if str(tree.args.get("kind") or "").upper() != "TABLE" or tree.args.get("temporary"):
+                return None
+            if isinstance(tree, exp.Drop):
+                tables = [*(tree.args.get("tables") or []), tree.this, *tree.expressions]
+            else:
+                tables = [tree.this.this if isinstance(tree.this, exp.Schema) else tree.this]
+                if isinstance(tree, exp.Alter):  # ALTER TABLE a RENAME TO b names b too
+                    tables += [
+                        a.this for a in tree.args.get("actions") or [] if isinstance(a, exp.AlterRename)
+                    ]
+            return verb, [_qualified(t, default_schema) for t in tables if isinstance(t, exp.Table)]
+    if tree is None or isinstance(tree, exp.Command):
+        m = _TABLE_COMMAND.match(query)
+        if m:
+            verb, rest = m.group(1).upper(), m.group(2)
+            if verb == "RENAME":  # RENAME TABLE a TO b, c TO d
+                names = [n for n in _NAME.findall(rest) if n.upper() != "TO"]
+            else:
+                names = _NAME.findall(rest)[:1]
+            return verb, [_split_name(n, default_schema) for n in names]
+    return None
 
 
 def _server_id() -> int:
@@ -86,6 +140,8 @@ class MySQLSource:
         self.position: Position | None = None
         self.names_from_metadata = True
         self.conn: pymysql.connections.Connection[Any] | None = None
+        #: (schema, table) → charset of each column from information_schema (no binlog metadata)
+        self._charsets: dict[tuple[str, str], list[str | None]] = {}
 
     def _query(self, sql: str) -> list[tuple[Any, ...]]:
         assert self.conn is not None
@@ -141,6 +197,7 @@ class MySQLSource:
             log_pos=self.position["binlog_pos"],
             blocking=False,
             only_events=[
+                TableMapEvent,
                 WriteRowsEvent,
                 UpdateRowsEvent,
                 DeleteRowsEvent,
@@ -163,19 +220,57 @@ class MySQLSource:
                     change = self._query_event(event)
                     if change is _COMMIT:
                         yield Commit({"binlog_file": stream.log_file, "binlog_pos": stream.log_pos}, when)
-                    elif isinstance(change, Change):
-                        yield change
+                    elif isinstance(change, list):
+                        yield from change
                         # DDL is its own transaction
                         yield Commit({"binlog_file": stream.log_file, "binlog_pos": stream.log_pos}, when)
+                elif isinstance(event, TableMapEvent):
+                    if not self.names_from_metadata and self.wants(f"{event.schema}.{event.table}"):
+                        self._charsets_from_catalog(event)
                 elif isinstance(event, WriteRowsEvent | UpdateRowsEvent | DeleteRowsEvent):
                     table = f"{event.schema}.{event.table}"
                     if not self.wants(table):
                         continue
-                    yield from self._row_changes(event, table)
+                    try:
+                        yield from self._row_changes(event, table)
+                    except UnicodeDecodeError as exc:
+                        raise CdcError(
+                            f"a change of {table} at {self.position_text()} holds text that is not valid "
+                            f"{exc.encoding} ({exc.reason}): the binlog carries no charset of its columns. "
+                            "Set binlog_row_metadata=FULL on the source (SET GLOBAL binlog_row_metadata = "
+                            "'FULL'), then redo the dump and load, or restart `roachlift cdc` if no change "
+                            "of such a column was written since the dump"
+                        ) from None
         finally:
             stream.close()
 
-    def _query_event(self, event: Any) -> Change | object | None:
+    def _charsets_from_catalog(self, event: Any) -> None:
+        """Without binlog metadata the reader decodes every text column as UTF-8: give each character
+        column its charset from ``information_schema`` before the rows of this map are decoded."""
+        key = (event.schema, event.table)
+        charsets = self._charsets.get(key)
+        if charsets is None:
+            with self._c().cursor() as cur:
+                cur.execute(sql_text("cdc/mysql_column_charsets.sql"), key)
+                charsets = self._charsets[key] = [r[0] for r in cur.fetchall()]
+        columns = event.get_table().columns
+        if len(columns) != len(charsets):
+            raise SchemaChangedError(
+                f"source table {event.schema}.{event.table} has {len(columns)} columns in the binlog but "
+                f"{len(charsets)} in information_schema (changed since?): with binlog_row_metadata other "
+                "than FULL the columns cannot be told apart. Set binlog_row_metadata=FULL on the source, "
+                "then redo the dump and load of this table"
+            )
+        for column, charset in zip(columns, charsets, strict=True):
+            if charset and getattr(column, "character_set_name", None) is None:
+                column.character_set_name = charset
+
+    def _c(self) -> pymysql.connections.Connection[Any]:
+        if self.conn is None:
+            raise CdcError("the MySQL source is not open")
+        return self.conn
+
+    def _query_event(self, event: Any) -> list[Change] | object | None:
         query = event.query if isinstance(event.query, str) else event.query.decode("utf-8", "replace")
         head = query.strip().rstrip(";").upper()
         if head == "COMMIT":
@@ -183,16 +278,17 @@ class MySQLSource:
         if head in _TX_CONTROL or head.startswith("XA "):
             return None
         schema = event.schema.decode() if isinstance(event.schema, bytes) else str(event.schema)
-        ddl = parse_ddl(query, schema)
+        ddl = table_ddl(query, schema)
         if ddl is None:
             return None
-        verb, table = ddl
-        if table.split(".", 1)[0] not in self.schemas or not self.wants(table):
+        verb, names = ddl
+        tables = [t for t in names if t.split(".", 1)[0] in self.schemas and self.wants(t)]
+        if not tables:
             return None
         if verb == "TRUNCATE":
-            return Change(Op.TRUNCATE, table)
+            return [Change(Op.TRUNCATE, t) for t in tables]
         raise SchemaChangedError(
-            f"source table {table} changed mid-stream ({verb} at {self.position_text()}): "
+            f"source table {', '.join(tables)} changed mid-stream ({verb} at {self.position_text()}): "
             f"{query.strip()[:200]!r}. Apply the same DDL to the target, move the checkpoint past it or "
             "redo the dump and load of this table, then restart `roachlift cdc`."
         )
@@ -210,12 +306,15 @@ class MySQLSource:
         )
         sets = {c.name: c.set_values for c in event.columns if getattr(c, "set_values", None)}
         geoms = geometry.binlog_geometry_columns(event.columns)  # -> EWKB hex (roachlift/geometry.py)
+        stamps = [c.name for c in event.columns if c.type in _TIMESTAMP_TYPES]
         for row in event.rows:
             for image in ("values", "after_values", "before_values"):
                 if sets and image in row:
                     row[image] = _set_text(row[image], sets)
                 if geoms and image in row:
                     row[image] = geometry.ewkb_row(row[image], geoms)
+                if stamps and image in row:
+                    row[image] = _instants(row[image], stamps)
             if isinstance(event, WriteRowsEvent):
                 yield Change(Op.INSERT, table, new=convert_row(row["values"]), key_columns=key)
             elif isinstance(event, UpdateRowsEvent):
@@ -255,18 +354,41 @@ class MySQLSource:
 _COMMIT = object()
 
 
+def binlog_status(cur: Any) -> tuple[Any, ...] | None:
+    """The first row of ``SHOW MASTER STATUS`` (MariaDB, MySQL before 8.4) or, where that statement is
+    gone, ``SHOW BINARY LOG STATUS`` (MySQL 8.2+; 8.4 removed the old name)."""
+    try:
+        cur.execute("SHOW MASTER STATUS")
+    except Exception as exc:  # PyMySQL or mysqlclient: 1064, MySQL 8.4 no longer knows the statement
+        if not exc.args or exc.args[0] != 1064:
+            raise
+        cur.execute("SHOW BINARY LOG STATUS")
+    row = cur.fetchone()
+    return tuple(row) if row else None
+
+
 def master_status(connect_kwargs: dict[str, Any]) -> Position:
-    """The current binlog position (``SHOW MASTER STATUS``), e.g. for tests and a fresh start."""
+    """The current binlog position, e.g. for tests and a fresh start (see :func:`binlog_status`)."""
     conn = pymysql.connect(**{k: v for k, v in connect_kwargs.items() if k != "database"})
     try:
         with conn.cursor() as cur:
-            cur.execute("SHOW MASTER STATUS")
-            row = cur.fetchone()
+            row = binlog_status(cur)
     finally:
         conn.close()
     if not row:
         raise CdcError("the source has no binary log (SHOW MASTER STATUS is empty): enable log_bin")
     return {"binlog_file": row[0], "binlog_pos": int(row[1])}
+
+
+def _instants(values: dict[str, Any], names: list[str]) -> dict[str, Any]:
+    """TIMESTAMP values as instants: the reader gives naive UTC datetimes; make the zone explicit, so
+    the target stores the same instant whatever its session zone."""
+    out = dict(values)
+    for name in names:
+        value = out.get(name)
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            out[name] = value.replace(tzinfo=dt.UTC)
+    return out
 
 
 def _set_text(values: dict[str, Any], sets: dict[str, list[str]]) -> dict[str, Any]:

@@ -75,6 +75,8 @@ _DECODER = json.JSONDecoder(parse_float=str, parse_int=str, parse_constant=str)
 #: wal2json rows decoded per ``json`` call: one C-level scan of ``[m1,m2,...]`` instead of a
 #: Python-level ``decode`` per message (~20% less JSON time; much larger chunks were slower again)
 PARSE_CHUNK = 64
+#: wal2json rows fetched from the peek's server-side cursor at a time (bounds the reader's memory)
+FETCH_ROWS = 10_000
 
 
 def _messages(rows: list[tuple[str]]) -> Iterator[dict[str, Any]]:
@@ -136,6 +138,8 @@ class PostgresSource:
         self.applied_lsn = 0
         self.numbers_as_text = False
         self.partition_root: dict[str, str] = {}
+        #: partition → the condition on its root's rows that it holds (its TRUNCATE deletes those)
+        self.partition_bound: dict[str, str | None] = {}
         #: (schema, table) of a wal2json message → the source table its changes belong to (a
         #: partition's root), or ``None`` when the spec does not want it
         self._tables: dict[tuple[str | None, str | None], str | None] = {}
@@ -178,9 +182,7 @@ class PostgresSource:
                 "or add a primary key, or exclude them in the spec (source.exclude)"
             )
         self.numbers_as_text = self._probe_numbers_as_text()
-        self.partition_root = dict(
-            conn.execute(sql_text("cdc/pg_partitions.sql"), {"schemas": self.schemas}).fetchall()
-        )
+        self._refresh_partitions()
         self._tables.clear()
         self._unadvanced = None
         confirmed = lsn_to_int(state[2])
@@ -191,6 +193,13 @@ class PostgresSource:
             return {"lsn": int_to_lsn(max(self.applied_lsn, confirmed))}
         self.applied_lsn = confirmed
         return {"lsn": state[2]}
+
+    def _refresh_partitions(self) -> None:
+        """Read the partitions in scope and their roots again (a partition may be created while the
+        applier runs)."""
+        rows = self._c().execute(sql_text("cdc/pg_partitions.sql"), {"schemas": self.schemas}).fetchall()
+        self.partition_root = {r[0]: r[1] for r in rows}
+        self.partition_bound = {r[0]: r[2] for r in rows}
 
     def _peek_sql(self, numbers_as_text: bool) -> sql.Composed:
         # no type names: nothing reads them (bytea is told by its type oid), and they were a fifth
@@ -229,41 +238,62 @@ class PostgresSource:
         skip = False
         # B and C rows count against upto_nchanges too
         upto = max_changes + 2
-        # a client-side cursor: a server-side one costs a round trip per fetch and the result set is
-        # bounded by upto_nchanges anyway (one huge source transaction excepted)
-        with conn.transaction(), conn.cursor() as cur:
+        # a server-side cursor read FETCH_ROWS at a time: upto_nchanges ends a peek only after the
+        # transaction that crosses it, so one huge source transaction (a 10M-row UPDATE) arrives whole;
+        # the server keeps the peek's result (spilling past work_mem), the client holds one chunk. The
+        # transaction stays open while the applier consumes the window (it releases between batches,
+        # and the slot is advanced only before the next peek: :meth:`release`).
+        tables = self._tables
+        with conn.transaction(), conn.cursor(name=f"roachlift_peek_{id(self)}") as cur:
             cur.execute(
                 self._peek_sql(self.numbers_as_text),
                 {"slot": self.slot, "upto": upto, "add_tables": self._add_tables()},
             )
-            result = cur.fetchall()
-        # out of the transaction: the applier releases between its batches
-        tables = self._tables
-        for msg in _messages(result):
-            action = msg.get("action")
-            if action in _CHANGE_ACTIONS:
-                if skip:
-                    continue
-                name = (msg.get("schema"), msg.get("table"))
-                try:
-                    table = tables[name]
-                except KeyError:
-                    table = tables[name] = self._source_table(*name)
-                if table is not None:
-                    change = parse_message(msg, table)
-                    if change is not None:
-                        yield change
-            elif action == "B":
-                skip = lsn_to_int(msg["nextlsn"]) <= self.applied_lsn
-            elif action == "C" and not skip:
-                yield Commit({"lsn": msg["nextlsn"]}, _timestamp(msg.get("timestamp")))
+            while chunk := cur.fetchmany(FETCH_ROWS):
+                for msg in _messages(chunk):
+                    action = msg.get("action")
+                    if action in _CHANGE_ACTIONS:
+                        if skip:
+                            continue
+                        name = (msg.get("schema"), msg.get("table"))
+                        try:
+                            table = tables[name]
+                        except KeyError:
+                            table = tables[name] = self._source_table(*name)
+                        if table is not None:
+                            change = parse_message(msg, table)
+                            if change is not None:
+                                if action == "T" and table != f"{name[0]}.{name[1]}":
+                                    change.where = self._truncate_bound(f"{name[0]}.{name[1]}")
+                                yield change
+                    elif action == "B":
+                        skip = lsn_to_int(msg["nextlsn"]) <= self.applied_lsn
+                    elif action == "C" and not skip:
+                        yield Commit({"lsn": msg["nextlsn"]}, _timestamp(msg.get("timestamp")))
 
     def _source_table(self, schema: str | None, name: str | None) -> str | None:
         """The source table a message's changes belong to (a partition's go to its root table), or
-        ``None`` when the spec does not want them."""
+        ``None`` when the spec does not want them. A relation not seen before may be a partition
+        created after the applier started: the partition map is read again before deciding, so its
+        rows are applied to the root (never skipped while the checkpoint moves past them); a table
+        the target lacks stops the applier with its name (:class:`~roachlift.cdc.apply.TargetCatalog`)."""
         table = f"{schema}.{name}"
+        if table not in self.partition_root:
+            self._refresh_partitions()
         table = self.partition_root.get(table, table)
         return table if self.wants(table) else None
+
+    def _truncate_bound(self, leaf: str) -> str:
+        """The condition that selects a partition's rows in its root table."""
+        bound = self.partition_bound.get(leaf)
+        if not bound or "satisfies_hash_partition" in bound:
+            root = self.partition_root.get(leaf, leaf)
+            raise CdcError(
+                f"the source truncated partition {leaf} of {root}, whose rows cannot be told apart by a "
+                "condition on the target table (hash partition, or no bounds): truncate the whole table "
+                f"{root} on the source instead, or redo the dump and load of {root}"
+            )
+        return str(bound)
 
     def release(self, position: Position) -> None:
         """The target holds everything up to ``position``: skip it from now on; the slot is advanced

@@ -117,7 +117,9 @@ class PostgresRules(SourceRules):
                 "warning",
                 "postgres_partitioning",
                 record.object or "table",
-                "PARTITION BY removed: the partitions' rows load into this table",
+                "PARTITION BY removed: the partitions' rows load into this table; the partitions are not "
+                "migrated as tables of their own (dump, load, CDC and verify go through this table; a "
+                "TRUNCATE of one partition deletes only the rows inside its bounds)",
                 record,
             )
         return text

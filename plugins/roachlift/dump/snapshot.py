@@ -263,10 +263,11 @@ def open_mysql_snapshot(conninfo: ConnInfo, workers: int = 1) -> Snapshot:
 
 
 def _mysql_status(conn: Any) -> tuple[str | None, int]:
+    from roachlift.cdc.mysql import binlog_status  # MySQL 8.4: SHOW BINARY LOG STATUS
+
     cur = conn.cursor()
     try:
-        cur.execute("SHOW MASTER STATUS")
-        row = cur.fetchone()
+        row = binlog_status(cur)
     finally:
         cur.close()
     if not row:

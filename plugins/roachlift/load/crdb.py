@@ -426,6 +426,7 @@ def create_changefeed(
 DOC_UPSERT = "https://www.cockroachlabs.com/docs/stable/upsert"
 DOC_INSERT_ON_CONFLICT = "https://www.cockroachlabs.com/docs/stable/insert#on-conflict-clause"
 DOC_DELETE = "https://www.cockroachlabs.com/docs/stable/delete-data"
+DOC_UPDATE = "https://www.cockroachlabs.com/docs/stable/update"
 DOC_CREATE_TABLE = "https://www.cockroachlabs.com/docs/stable/create-table"
 DOC_TIMESTAMPTZ = "https://www.cockroachlabs.com/docs/v23.1/timestamp"
 DOC_SCHEMA_CHANGES_IN_TXN = "https://www.cockroachlabs.com/docs/v1.0/known-limitations"
@@ -514,6 +515,23 @@ def insert_moved_row(
     )
 
 
+def update_row(table: sql.Identifier, columns: Sequence[str], key: Sequence[str]) -> sql.Composed:
+    """``UPDATE t SET c1 = $1, ... WHERE k1 = $n+1 ...``: a primary-key change applied in source order,
+    so the target's own ``ON UPDATE`` actions run and columns not in the image keep their values
+    (DOC_UPDATE; the same statement on PostgreSQL)."""
+    return sql.SQL("UPDATE {} SET {} WHERE {}").format(
+        table,
+        sql.SQL(", ").join(
+            sql.SQL("{} = {}").format(sql.Identifier(c), p)
+            for c, p in zip(columns, _cdc_params(len(columns)), strict=True)
+        ),
+        sql.SQL(" AND ").join(
+            sql.SQL("{} = {}").format(sql.Identifier(k), p)
+            for k, p in zip(key, _cdc_params(len(key), len(columns) + 1), strict=True)
+        ),
+    )
+
+
 def cdc_truncate(dialect: str, table: sql.Identifier) -> sql.Composed:
     """Empty a table inside the batch's transaction.
 
@@ -524,6 +542,38 @@ def cdc_truncate(dialect: str, table: sql.Identifier) -> sql.Composed:
     if dialect == COCKROACHDB:
         return sql.SQL("DELETE FROM {}").format(table)
     return sql.SQL("TRUNCATE TABLE {}").format(table)
+
+
+def cdc_truncate_tables(dialect: str, tables: Sequence[sql.Identifier], closed: bool) -> list[sql.Composed]:
+    """Empty several tables at once (a source ``TRUNCATE a, b``, or consecutive truncates), given
+    children first. PostgreSQL: one ``TRUNCATE TABLE a, b`` when no table outside the set references
+    one inside it (``closed``): PostgreSQL refuses to truncate a referenced table alone, whether the
+    referencing rows exist or not. Otherwise (and on CockroachDB, see :func:`cdc_truncate`) one
+    ``DELETE FROM t`` per table, children first, which the target's FK checks accept whenever the
+    source's state was legal (DOC_DELETE)."""
+    if not tables:
+        return []
+    if dialect != COCKROACHDB and closed:
+        return [sql.SQL("TRUNCATE TABLE {}").format(sql.SQL(", ").join(tables))]
+    return [sql.SQL("DELETE FROM {}").format(t) for t in tables]
+
+
+def cdc_delete_where(table: sql.Identifier, condition: str) -> sql.Composed:
+    """``DELETE FROM t WHERE <condition>``: the TRUNCATE of one source partition applied to the table
+    of its root, ``condition`` being the partition's constraint as PostgreSQL prints it
+    (``pg_get_partition_constraintdef``: comparisons, ``IS NOT NULL``, ``= ANY (ARRAY[...])``, all
+    valid on both servers; DOC_DELETE). It is catalog text of the source, not user input."""
+    return sql.SQL("DELETE FROM {} WHERE {}").format(table, sql.SQL(condition))  # catalog text
+
+
+DOC_SET_TIME_ZONE = "https://www.cockroachlabs.com/docs/stable/set-vars#set-time-zone"
+
+
+def session_time_zone_utc() -> sql.SQL:
+    """``SET TIME ZONE 'UTC'`` for the applier's session (DOC_SET_TIME_ZONE; PostgreSQL has the same
+    statement): a time stamp written without an offset is read as UTC whatever the database's
+    default zone, as the dump and the source readers write them."""
+    return sql.SQL("SET TIME ZONE 'UTC'")
 
 
 def checkpoint_table_ddl(table: sql.Identifier) -> sql.Composed:

@@ -158,8 +158,9 @@ class PostgresReader:
         return TableShape(schema, table, cols, pk)
 
     def list_tables(self, schema: str) -> list[str]:
-        """Base tables of ``schema``."""
-        rows = self.conn.execute(sql_text("verify/pg_tables.sql"), {"schema": schema}).fetchall()
+        """Base tables of ``schema`` (a PostgreSQL server's partitions left out: their root holds them)."""
+        query = "verify/pg_tables.sql" if self.cockroach else "verify/pg_source_tables.sql"
+        rows = self.conn.execute(sql_text(query), {"schema": schema}).fetchall()
         return [str(r[0]) for r in rows]
 
     def is_integer(self, column: Column) -> bool:
