@@ -349,8 +349,9 @@ def _create_sql(ctx: RunContext, table: str) -> str | None:
     return create_statement_for(path.read_text(encoding="utf-8"), table) if path.is_file() else None
 
 
-def copy_table_step(ctx: RunContext, manifest: Path) -> Summary:
-    """COPY one dumped table into the target and check its row count against the manifest."""
+def copy_table_step(ctx: RunContext, manifest: Path, resume: bool = False) -> Summary:
+    """COPY one dumped table into the target and check its row count against the manifest;
+    ``resume`` continues from this dump's last committed batch (Airflow retries)."""
     from roachlift.load.loader import load_table
     from roachlift.load.manifest import read_manifest
 
@@ -364,6 +365,7 @@ def copy_table_step(ctx: RunContext, manifest: Path) -> Summary:
             ctx.spec.load.copy_batch_rows,
             str(ctx.spec.target.dialect),
             create_sql=_create_sql(ctx, m.target_table),
+            resume=resume,
         )
     rate = res.rows / res.seconds if res.seconds else 0.0
     label = Naming.pair(m.table, m.target_table)
@@ -398,7 +400,7 @@ def start_import_step(ctx: RunContext, manifest: Path, known_job_id: int | None 
     """Prepare the table, stage its files and start ``IMPORT INTO ... DETACHED``; reuse a job a
     previous try already started when it is still running or succeeded."""
     from roachlift.load import jobs
-    from roachlift.load.loader import planned_urls, stage_files, start_import
+    from roachlift.load.loader import fallback_handling, planned_urls, stage_files, start_import
     from roachlift.load.manifest import read_manifest
     from roachlift.load.phases import prepare_table
 
@@ -424,7 +426,9 @@ def start_import_step(ctx: RunContext, manifest: Path, known_job_id: int | None 
                 "job_id": running,
                 "table": m.target_table,
             }
-        prepare_table(conn, m.target_table, ctx.table_handling, _create_sql(ctx, m.target_table))
+        prepare_table(
+            conn, m.target_table, fallback_handling(ctx.table_handling), _create_sql(ctx, m.target_table)
+        )
         urls, _ = stage_files(conn, m, ctx.spec.load.storage, _safe(ctx.run_id))
         job_id = start_import(conn, m, urls)
     return {

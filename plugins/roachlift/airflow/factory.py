@@ -98,7 +98,7 @@ def build_dag(spec: MigrationSpec, spec_path: Path) -> DAG:
             ),
             "table_handling": Param(
                 str(spec.load.table_handling),
-                enum=["fail-if-not-empty", "truncate", "drop-and-recreate"],
+                enum=["fail-if-not-empty", "truncate", "drop-and-recreate", "resume"],
                 title="Table handling",
                 description="What to do with target tables that already hold rows.",
             ),

@@ -111,8 +111,15 @@ class DumpOperator(RoachliftStepOperator):
     step_name = "dump_step"
 
 
+def is_retry(context: Any) -> bool:
+    """True when this task instance runs again (an Airflow retry): loads then resume."""
+    ti = context.get("ti") or context.get("task_instance")
+    return int(getattr(ti, "try_number", 1) or 1) > 1
+
+
 class CopyLoadTableOperator(RoachliftStepOperator):
-    """COPY one dumped table into the target (mapped per table)."""
+    """COPY one dumped table into the target (mapped per table). A retry resumes from the last
+    batch this dump committed (table handling ``resume``, the spec's handling when nothing is recorded)."""
 
     step_name = "copy_table_step"
     template_fields: Sequence[str] = ("spec_path", "manifest")
@@ -122,9 +129,18 @@ class CopyLoadTableOperator(RoachliftStepOperator):
         self.manifest = manifest
         #: ``source → target`` of the table (roachlift.naming): the mapped task's label
         self.table_label = table_label
+        self._resume = False
+
+    def execute(self, context: Any) -> Summary:
+        """Run the step, resuming on a retry."""
+        self._resume = is_retry(context)
+        return super().execute(context)
 
     def step_kwargs(self) -> dict[str, Any]:
-        return {"manifest": Path(self.manifest)}
+        kwargs: dict[str, Any] = {"manifest": Path(self.manifest)}
+        if self._resume and self.step_name == "copy_table_step":
+            kwargs["resume"] = True
+        return kwargs
 
 
 class UploadTableOperator(CopyLoadTableOperator):

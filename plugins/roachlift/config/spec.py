@@ -52,6 +52,9 @@ class TableHandling(StrEnum):
     FAIL_IF_NOT_EMPTY = "fail-if-not-empty"
     TRUNCATE = "truncate"
     DROP_AND_RECREATE = "drop-and-recreate"
+    #: continue from the dump's recorded load progress (COPY: last committed batch; IMPORT: file
+    #: group); with nothing recorded, as fail-if-not-empty. Airflow retries always resume.
+    RESUME = "resume"
 
 
 class Compression(StrEnum):

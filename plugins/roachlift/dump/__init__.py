@@ -14,6 +14,7 @@ import logging
 import queue
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -251,6 +252,10 @@ def dump_database(
             while not reserved.empty():
                 _release(spec, snapshot, reserved.get())
         position = dict(snapshot.position)
+    dump_id = uuid.uuid4().hex  # one per dump run: a new dump never reuses an earlier one's load state
+    for m in manifests:
+        m.dump_id = dump_id
+        m.write(out_dir / table_dir_name(m.table))
     result = DumpResult(out_dir, position, manifests, round(time.monotonic() - started, 3))
     log.info("dumped %d tables, %d rows in %.1fs", len(manifests), result.rows, result.elapsed_s)
     return result

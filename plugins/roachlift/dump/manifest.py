@@ -71,6 +71,8 @@ class TableManifest:
     rows_per_s: float = 0.0
     #: ``columns`` as the target names them (roachlift.naming), same order; load writes these
     target_columns: list[str] = field(default_factory=list)
+    #: A fresh id per dump run: what load progress and remembered IMPORT jobs are keyed by.
+    dump_id: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """The manifest as a JSON-ready dict."""

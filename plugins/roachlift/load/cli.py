@@ -148,7 +148,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--table-handling",
-        choices=["fail-if-not-empty", "truncate", "drop-and-recreate"],
+        choices=["fail-if-not-empty", "truncate", "drop-and-recreate", "resume"],
         default=None,
         help="default: the spec's, else fail-if-not-empty",
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import gzip
 import logging
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -83,46 +83,70 @@ def _nth_newline(data: bytes, start: int, end: int, nth: int) -> int:
     return pos
 
 
-def open_data_file(path: Path) -> IO[bytes]:
-    """Open a dump file for reading, decompressing ``.gz`` on the fly."""
-    if path.suffix == ".gz":
-        return gzip.GzipFile(path, "rb")  # type: ignore[return-value]
-    return path.open("rb")
+def open_data_file(path: Path, offset: int = 0) -> IO[bytes]:
+    """Open a dump file for reading at ``offset`` (uncompressed bytes), decompressing ``.gz`` on
+    the fly (a gzip stream cannot seek: the bytes before ``offset`` are decompressed and dropped)."""
+    fh: IO[bytes] = gzip.GzipFile(path, "rb") if path.suffix == ".gz" else path.open("rb")  # type: ignore[assignment]
+    if offset:
+        fh.seek(offset)
+    return fh
 
 
-def iter_chunks(paths: Iterable[Path], chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
-    """Raw bytes of each file in turn, ``chunk_bytes`` at a time; a file not ending in a newline
-    gets one, so rows never run across files."""
-    for path in paths:
+@dataclass(frozen=True)
+class CopyPosition:
+    """Where a COPY load stands: ``offset`` uncompressed bytes of file ``file_index`` are loaded
+    (always just past a row end), ``rows`` rows and ``batches`` batches committed in all."""
+
+    file_index: int = 0
+    offset: int = 0
+    rows: int = 0
+    batches: int = 0
+
+
+def iter_chunks(
+    paths: Iterable[Path], chunk_bytes: int = CHUNK_BYTES, start: CopyPosition | None = None
+) -> Iterator[tuple[int, int, bytes]]:
+    """``(file index, offset in file, bytes)`` of each file in turn, ``chunk_bytes`` at a time,
+    from ``start``; a file not ending in a newline gets one, so rows never run across files."""
+    first, offset = (start.file_index, start.offset) if start else (0, 0)
+    for index, path in enumerate(paths):
+        if index < first:
+            continue
+        pos = offset if index == first else 0
         last = b""
-        with open_data_file(path) as fh:
+        with open_data_file(path, pos) as fh:
             while True:
                 chunk = fh.read(chunk_bytes)
                 if not chunk:
                     break
                 last = chunk
-                yield chunk
+                yield index, pos, chunk
+                pos += len(chunk)
         if last and not last.endswith(NEWLINE):
-            yield NEWLINE
+            yield index, pos, NEWLINE
 
 
 @dataclass(frozen=True)
 class CopyStats:
-    """What one COPY-mode load sent: rows (row ends seen), bytes (uncompressed), batches committed."""
+    """What one COPY-mode load sent: rows (row ends seen), bytes (uncompressed), batches committed
+    by this call; ``resumed_rows`` were committed by an earlier call this one continued."""
 
     rows: int
     bytes: int
     batches: int
     seconds: float
+    resumed_rows: int = 0
 
 
 class _Chunks:
     """A chunk iterator with a read position, so a batch can stop in the middle of a chunk."""
 
-    def __init__(self, chunks: Iterator[bytes]) -> None:
+    def __init__(self, chunks: Iterator[tuple[int, int, bytes]], start: CopyPosition) -> None:
         self._chunks = chunks
         self.data = b""
         self.pos = 0
+        self.file_index = start.file_index
+        self.base = start.offset  # offset of ``data`` in its file
 
     def fill(self) -> bool:
         """Make unread bytes available; False at the end of the data."""
@@ -130,8 +154,14 @@ class _Chunks:
             nxt = next(self._chunks, None)
             if nxt is None:
                 return False
-            self.data, self.pos = nxt, 0
+            self.file_index, self.base, self.data = nxt
+            self.pos = 0
         return True
+
+    @property
+    def offset(self) -> int:
+        """Offset in the current file of the next unread byte."""
+        return self.base + self.pos
 
 
 def copy_files(
@@ -141,36 +171,54 @@ def copy_files(
     paths: Sequence[Path],
     batch_rows: int,
     chunk_bytes: int = CHUNK_BYTES,
+    *,
+    start: CopyPosition | None = None,
+    on_commit: Callable[[CopyPosition], None] | None = None,
 ) -> CopyStats:
     """COPY the CSV ``paths`` into ``table`` in transactions of at most ``batch_rows`` rows.
 
-    Each batch is committed before the next starts; a failure rolls back only the open batch
-    and raises :class:`RoachliftError` naming the table, the batch and the server's message.
+    Each batch is committed before the next starts; ``on_commit(position)`` runs inside each
+    batch's transaction after its COPY (to record the position with the rows, atomically), and
+    ``start`` continues from such a position. A failure rolls back only the open batch and raises
+    :class:`RoachliftError` naming the table, the batch and the server's message.
     """
     if batch_rows <= 0:
         raise RoachliftError(f"{table}: batch_rows must be positive, got {batch_rows}")
+    begin = start or CopyPosition()
     stmt = crdb.copy_from_stdin_csv(table, columns)
     cutter = RowCutter()
-    src = _Chunks(iter_chunks(paths, chunk_bytes))
+    src = _Chunks(iter_chunks(paths, chunk_bytes, begin), begin)
     started = time.monotonic()
     rows = sent = batches = 0
     try:
         while src.fill():
             in_batch = 0
-            with conn.transaction(), conn.cursor().copy(stmt) as copier:
-                while in_batch < batch_rows and src.fill():
-                    found, end = cutter.cut(src.data, src.pos, batch_rows - in_batch)
-                    copier.write(memoryview(src.data)[src.pos : end])
-                    sent += end - src.pos
-                    in_batch += found
-                    src.pos = end
+            with conn.transaction():
+                with conn.cursor().copy(stmt) as copier:
+                    while in_batch < batch_rows and src.fill():
+                        found, end = cutter.cut(src.data, src.pos, batch_rows - in_batch)
+                        copier.write(memoryview(src.data)[src.pos : end])
+                        sent += end - src.pos
+                        in_batch += found
+                        src.pos = end
+                if on_commit is not None:
+                    on_commit(
+                        CopyPosition(
+                            src.file_index,
+                            src.offset,
+                            begin.rows + rows + in_batch,
+                            begin.batches + batches + 1,
+                        )
+                    )
             batches += 1
             rows += in_batch
             log.debug("%s: committed batch %d (%d rows so far)", table, batches, rows)
     except psycopg.Error as exc:
         context = f" ({exc.diag.context.strip()})" if exc.diag.context else ""
         raise RoachliftError(
-            f"{table}: COPY failed in batch {batches + 1} (after {rows} committed rows): "
-            f"{exc.diag.message_primary or exc}{context}"
+            f"{table}: COPY failed in batch {begin.batches + batches + 1} "
+            f"(after {begin.rows + rows} committed rows): {exc.diag.message_primary or exc}{context}"
         ) from exc
-    return CopyStats(rows=rows, bytes=sent, batches=batches, seconds=time.monotonic() - started)
+    return CopyStats(
+        rows=rows, bytes=sent, batches=batches, seconds=time.monotonic() - started, resumed_rows=begin.rows
+    )

@@ -609,3 +609,35 @@ def checkpoint_caught_up(table: sql.Identifier) -> sql.Composed:
 def target_columns() -> str:
     """Columns and primary key of a target table from ``information_schema`` (DOC_INFORMATION_SCHEMA)."""
     return sql_text("cdc/target_columns.sql")
+
+
+# --- load progress (resume inside a table) ---------------------------------------------------
+#: COPY inside an explicit transaction commits atomically with the statements around it
+#: (cockroachdb/docs src/current/v23.1/copy.md: "If you need COPY FROM statements to commit
+#: atomically, issue the statements within an explicit transaction").
+DOC_COPY_ATOMIC = "https://www.cockroachlabs.com/docs/stable/copy"
+
+
+def progress_table_ddl(table: sql.Identifier) -> sql.Composed:
+    """``CREATE TABLE IF NOT EXISTS`` of the load progress table (DOC_CREATE_TABLE; TEXT, INT8,
+    BOOL, TIMESTAMPTZ on both servers); its own transaction (DOC_SCHEMA_CHANGES_IN_TXN)."""
+    return sql.SQL(sql_text("load/progress_table.sql")).format(table=table)
+
+
+def progress_write(table: sql.Identifier) -> sql.Composed:
+    """Upsert of one progress row, ``INSERT ... ON CONFLICT (...) DO UPDATE`` (DOC_INSERT_ON_CONFLICT),
+    sent after the batch's COPY in the same explicit transaction (DOC_COPY_ATOMIC)."""
+    return sql.SQL(sql_text("load/progress_write.sql")).format(table=table)
+
+
+def progress_read(table: sql.Identifier) -> sql.Composed:
+    """Progress rows of one table for one dump, by unit."""
+    return sql.SQL(
+        "SELECT unit, file_index, file_name, byte_offset, committed_rows, batches, job_id, done"
+        " FROM {} WHERE dump_id = %s AND target_table = %s ORDER BY unit"
+    ).format(table)
+
+
+def progress_forget_others(table: sql.Identifier) -> sql.Composed:
+    """Delete the progress rows other dumps left for one table (a new dump never reuses them)."""
+    return sql.SQL("DELETE FROM {} WHERE target_table = %s AND dump_id <> %s").format(table)

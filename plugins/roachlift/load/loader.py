@@ -18,10 +18,10 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 
 from roachlift.errors import RoachliftError
-from roachlift.load import crdb, jobs, userfile
-from roachlift.load.copy import copy_files
+from roachlift.load import crdb, jobs, progress, userfile
+from roachlift.load.copy import CopyPosition, CopyStats, copy_files
 from roachlift.load.manifest import Manifest, read_manifest
-from roachlift.load.phases import count_rows, ensure_autocommit, prepare_table
+from roachlift.load.phases import RESUME, count_rows, ensure_autocommit, prepare_table
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +122,94 @@ def finish_import(
     return rows
 
 
+def fallback_handling(table_handling: str) -> str:
+    """The handling used when there is nothing to resume (``resume`` alone: fail-if-not-empty)."""
+    return "fail-if-not-empty" if table_handling == RESUME else table_handling
+
+
+def resume_point(
+    conn: psycopg.Connection, manifest: Manifest, table_handling: str, *, resume: bool = False
+) -> CopyPosition | None:
+    """The position this dump's COPY load of the table reached before, when resuming; ``None``
+    to start from the first row. Checks that the table holds exactly the recorded rows (nothing
+    else touched it since), so continuing can neither lose nor duplicate a row."""
+    table = manifest.target_table
+    progress.ensure_table(conn, table)
+    if not (resume or table_handling == RESUME):
+        return None
+    pos = progress.read(conn, manifest.identity, table).get(progress.COPY_UNIT)
+    if pos is None:
+        return None
+    names = [f.path.name for f in manifest.files]
+    if pos.file_index >= len(names) or names[pos.file_index] != pos.file_name:
+        raise RoachliftError(
+            f"{table}: recorded load position names file {pos.file_name!r} (#{pos.file_index + 1}) "
+            f"which this dump does not have at that place; reload the table with truncate"
+        )
+    actual = count_rows(conn, table)
+    if actual != pos.rows:
+        raise RoachliftError(
+            f"{table}: cannot resume: the target holds {actual} row(s) but {pos.rows} were recorded as "
+            f"committed for this dump; something else changed the table, reload it with truncate"
+        )
+    return CopyPosition(pos.file_index, pos.byte_offset, pos.rows, pos.batches)
+
+
+def copy_load(
+    conn: psycopg.Connection,
+    manifest: Manifest,
+    table_handling: str,
+    batch_rows: int,
+    *,
+    create_sql: str | None = None,
+    resume: bool = False,
+) -> CopyStats:
+    """COPY one table, recording its position in the progress table with every batch; continue
+    from this dump's recorded position when resuming, else prepare the table per ``table_handling``."""
+    table = manifest.target_table
+    start = resume_point(conn, manifest, table_handling, resume=resume)
+    if start is None:
+        prepare_table(conn, table, fallback_handling(table_handling), create_sql)
+        progress.forget_other_dumps(conn, manifest.identity, table)
+    else:
+        log.info(
+            "%s: resuming after %d committed rows, at byte %d of %s",
+            table,
+            start.rows,
+            start.offset,
+            manifest.files[start.file_index].path.name,
+        )
+    names = [f.path.name for f in manifest.files]
+
+    def record(pos: CopyPosition, done: bool = False) -> None:
+        progress.write(
+            conn,
+            manifest.identity,
+            table,
+            progress.Position(
+                progress.COPY_UNIT,
+                pos.file_index,
+                names[pos.file_index],
+                pos.offset,
+                pos.rows,
+                pos.batches,
+                None,
+                done,
+            ),
+        )
+
+    stats = copy_files(
+        conn,
+        table,
+        manifest.columns,
+        [f.path for f in manifest.files],
+        batch_rows,
+        start=start,
+        on_commit=record,
+    )
+    return stats
+
+
 def load_table(
     conn: psycopg.Connection,
     manifest_path: Path,
@@ -135,25 +223,34 @@ def load_table(
     run_id: str = "manual",
     keep_uploaded_files: bool = False,
     poll_seconds: float = 2.0,
+    resume: bool = False,
 ) -> LoadResult:
     """Load one dumped table and check its row count against the manifest.
 
     ``method='copy'`` streams the CSV files with COPY FROM STDIN, ``batch_rows`` rows per
     transaction (CockroachDB or PostgreSQL); ``method='import'`` uploads to userfile (or uses
     ``storage`` URLs) and runs IMPORT INTO (CockroachDB only). ``table_handling`` decides what a
-    rerun does with existing rows; ``create_sql`` is the table's CREATE TABLE for
-    drop-and-recreate. Raises :class:`RowCountMismatch` with both numbers on a count difference.
+    rerun does with existing rows (``resume``, or ``resume=True`` with another handling as the
+    fallback, continues from this dump's recorded progress); ``create_sql`` is the table's CREATE
+    TABLE for drop-and-recreate. Raises :class:`RowCountMismatch` with both numbers on a count difference.
     """
     ensure_autocommit(conn)
     manifest = read_manifest(manifest_path)
     table = manifest.target_table
     started = time.monotonic()
-    prepare_table(conn, table, table_handling, create_sql)
     if method == "copy":
-        stats = copy_files(conn, table, manifest.columns, [f.path for f in manifest.files], batch_rows)
+        stats = copy_load(conn, manifest, table_handling, batch_rows, create_sql=create_sql, resume=resume)
         rows = check_row_count(conn, table, manifest.rows)
-        log.info("%s: %d rows in %d batch(es), %.1fs", table, rows, stats.batches, stats.seconds)
+        log.info(
+            "%s: %d rows in %d batch(es), %.1fs%s",
+            table,
+            rows,
+            stats.batches,
+            stats.seconds,
+            f" (continued after {stats.resumed_rows} committed rows)" if stats.resumed_rows else "",
+        )
         return LoadResult(rows=rows, bytes=stats.bytes, seconds=time.monotonic() - started)
+    prepare_table(conn, table, fallback_handling(table_handling), create_sql)
     if method != "import":
         raise RoachliftError(f"{table}: unknown load method {method!r}; use 'copy' or 'import'")
     if target_dialect != "cockroachdb":

@@ -9,6 +9,7 @@ from typing import Any
 
 from roachlift.dump.manifest import TableManifest
 from roachlift.errors import RoachliftError
+from roachlift.load.progress import dump_identity
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class Manifest:
     rows: int
     bytes: int
     compression: str
+    #: The dump's identity (:func:`roachlift.load.progress.dump_identity`): keys load progress.
+    identity: str = ""
 
     @property
     def gzip(self) -> bool:
@@ -63,6 +66,7 @@ def read_manifest(path: Path) -> Manifest:
         rows=dumped.rows,
         bytes=dumped.bytes or sum(f.bytes for f in files),
         compression=dumped.compression,
+        identity=dump_identity(data),
     )
     missing = [str(f.path) for f in manifest.files if not f.path.is_file()]
     if missing:

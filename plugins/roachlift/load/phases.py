@@ -32,6 +32,8 @@ PHASE_FILES: dict[str, str] = {
     "views": "05_views.sql",
 }
 TABLE_HANDLING = ("fail-if-not-empty", "truncate", "drop-and-recreate")
+#: Continue a table's load from this dump's recorded progress (see :mod:`roachlift.load.progress`).
+RESUME = "resume"
 
 _ALTER_FK = re.compile(r"^\s*ALTER\s+TABLE\b.*\bFOREIGN\s+KEY\b", re.IGNORECASE | re.DOTALL)
 _ENDS_NOT_VALID = re.compile(r"\bNOT\s+VALID\s*$", re.IGNORECASE)
