@@ -39,6 +39,7 @@ import pymysql
 from roachlift.config.connections import ConnInfo
 from roachlift.errors import RoachliftError
 from roachlift.naming import Naming
+from roachlift.verify.chunkhash import ChunkDigests
 from roachlift.verify.normalize import column_kind, normalize, values_equal
 from roachlift.verify.readers import Bounds, Reader, TableShape, as_conninfo, open_reader
 from roachlift.verify.report import (
@@ -339,8 +340,17 @@ def _compare_chunk(
     key_s: KeyFn,
     key_t: KeyFn,
     batch: int,
+    digests: ChunkDigests | None = None,
 ) -> None:
     key_names = plan.names[: plan.key_len]
+    if digests is not None:  # equal chunk digests: the chunk is equal, no row is read
+        n = digests.equal(
+            src, tgt, plan.source, plan.target, plan.names, plan.target_names, plan.key_len, bounds
+        )
+        if n is not None:
+            tally.rows(n, n)
+            return
+    before = sum(tally.counts.values())
     s_rows = src.stream(plan.source, plan.names, key_names, bounds, batch)
     t_rows = tgt.stream(plan.target, plan.target_names, plan.target_names[: plan.key_len], bounds, batch)
     try:
@@ -355,6 +365,8 @@ def _compare_chunk(
             close = getattr(it, "close", None)
             if close is not None:
                 close()
+    if digests is not None:
+        digests.merged(sum(tally.counts.values()) - before)
 
 
 def _run_chunks(
@@ -365,6 +377,7 @@ def _run_chunks(
     tally: _Tally,
     workers: int,
     batch: int,
+    chunk_digests: bool = True,
 ) -> None:
     """Compare every range; ``workers`` threads, each with its own pair of connections."""
     todo: queue.SimpleQueue[Bounds] = queue.SimpleQueue()
@@ -373,6 +386,7 @@ def _run_chunks(
     key_s = _key_fn(plan.source, plan.names[: plan.key_len])
     key_t = _key_fn(plan.target, plan.target_names[: plan.key_len])
     tally.chunks_total = len(ranges)
+    digests = ChunkDigests(chunk_digests and source.kind == target.kind == "postgres" and plan.ranged)
 
     def worker() -> None:
         src = open_reader(source)
@@ -385,7 +399,7 @@ def _run_chunks(
                     except queue.Empty:
                         return
                     try:
-                        _compare_chunk(plan, src, tgt, bounds, tally, key_s, key_t, batch)
+                        _compare_chunk(plan, src, tgt, bounds, tally, key_s, key_t, batch, digests)
                     except BaseException:
                         while not todo.empty():  # the other workers stop too
                             with contextlib.suppress(queue.Empty):
@@ -399,12 +413,15 @@ def _run_chunks(
             src.close()
 
     n = max(1, min(workers, len(ranges)))
-    if n == 1:
-        worker()
-        return
-    with ThreadPoolExecutor(max_workers=n, thread_name_prefix="verify-chunk") as pool:
-        for fut in [pool.submit(worker) for _ in range(n)]:
-            fut.result()
+    try:
+        if n == 1:
+            worker()
+            return
+        with ThreadPoolExecutor(max_workers=n, thread_name_prefix="verify-chunk") as pool:
+            for fut in [pool.submit(worker) for _ in range(n)]:
+                fut.result()
+    finally:
+        digests.close()
 
 
 def _recheck(
@@ -461,12 +478,13 @@ def _pk_merge(
     workers: int,
     batch: int,
     progress_every_s: float,
+    chunk_digests: bool = True,
 ) -> None:
     track_limit = max(sample_size, recheck_limit if recheck_delay_s is not None else sample_size)
     tally = _Tally(result.table, track_limit, progress_every_s)
     ranges = _ranges(src, tgt, plan, chunk_rows)
     result.chunks = len(ranges)
-    _run_chunks(source, target, plan, ranges, tally, workers, batch)
+    _run_chunks(source, target, plan, ranges, tally, workers, batch, chunk_digests)
     result.rows_source = tally.rows_source
     result.rows_target = tally.rows_target
     tracked = tally.trimmed()
@@ -588,12 +606,14 @@ def verify_table(
     fetch_rows: int = 10_000,
     empty_is_null: bool | None = None,
     progress_every_s: float = 10.0,
+    chunk_digests: bool = True,
 ) -> TableResult:
     """Compare one table of ``source`` (PostgreSQL or MySQL) with its copy in ``target`` (PostgreSQL).
 
     ``chunk_rows`` keys per range (integer keys), ``workers`` ranges at a time, ``fetch_rows`` rows
-    per fetch. ``empty_is_null`` defaults to True for Oracle sources only. Errors a user can act on
-    (missing table or column, unreachable server) end up in ``TableResult.error``.
+    per fetch. ``empty_is_null`` defaults to True for Oracle sources only. ``chunk_digests``: skip
+    chunks whose digests match on both sides (PostgreSQL-family pairs, :mod:`.chunkhash`). Errors a
+    user can act on (missing table or column, unreachable server) end up in ``TableResult.error``.
     """
     s_info, t_info = as_conninfo(source), as_conninfo(target)
     e = s_info.kind == "oracle" if empty_is_null is None else empty_is_null
@@ -625,6 +645,7 @@ def verify_table(
                 workers=workers,
                 batch=fetch_rows,
                 progress_every_s=progress_every_s,
+                chunk_digests=chunk_digests,
             )
         else:
             _full_row_hash(plan, src, tgt, result, sample_size=sample_size, batch=fetch_rows)
