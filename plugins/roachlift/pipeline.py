@@ -396,13 +396,14 @@ def upload_table_step(ctx: RunContext, manifest: Path) -> Summary:
     }
 
 
-def start_import_step(ctx: RunContext, manifest: Path, known_job_id: int | None = None) -> Summary:
-    """Prepare the table, stage its files and start ``IMPORT INTO ... DETACHED``; reuse a job a
-    previous try already started when it is still running or succeeded."""
-    from roachlift.load import jobs
-    from roachlift.load.loader import fallback_handling, planned_urls, stage_files, start_import
+def start_import_step(
+    ctx: RunContext, manifest: Path, known_job_id: int | None = None, resume: bool = False
+) -> Summary:
+    """Prepare the table (or, resuming, find where this dump's import stands) and start (or follow)
+    the IMPORT job of the next group of files. ``known_job_id`` is accepted for older callers; the
+    progress table on the target is what a retry reads."""
+    from roachlift.load.loader import import_plan
     from roachlift.load.manifest import read_manifest
-    from roachlift.load.phases import prepare_table
 
     if str(ctx.spec.target.dialect) != "cockroachdb":
         raise RoachliftError(
@@ -410,50 +411,74 @@ def start_import_step(ctx: RunContext, manifest: Path, known_job_id: int | None 
         )
     m = read_manifest(manifest)
     with ctx.connect_target() as conn:
-        if known_job_id is not None:
-            state = jobs.interpret_job_row(jobs.fetch_job_row(conn, int(known_job_id)), int(known_job_id))
-            if state.phase in (jobs.JobPhase.RUNNING, jobs.JobPhase.SUCCEEDED):
-                return {
-                    "summary": f"{m.target_table}: following IMPORT job {known_job_id} of an earlier try",
-                    "job_id": int(known_job_id),
-                    "table": m.target_table,
-                }
-        # a crash between starting the job and storing its id: follow the job already reading our files
-        running = jobs.find_unfinished_import(conn, planned_urls(m, ctx.spec.load.storage, _safe(ctx.run_id)))
-        if running is not None:
-            return {
-                "summary": f"{m.target_table}: following IMPORT job {running} of an earlier try",
-                "job_id": running,
-                "table": m.target_table,
-            }
-        prepare_table(
-            conn, m.target_table, fallback_handling(ctx.table_handling), _create_sql(ctx, m.target_table)
+        groups, step = import_plan(
+            conn,
+            m,
+            ctx.table_handling,
+            ctx.spec.load.import_group_files,
+            create_sql=_create_sql(ctx, m.target_table),
+            resume=resume or known_job_id is not None,
         )
-        urls, _ = stage_files(conn, m, ctx.spec.load.storage, _safe(ctx.run_id))
-        job_id = start_import(conn, m, urls)
+        return _import_next(ctx, conn, m, groups, step)
+
+
+def _import_next(
+    ctx: RunContext, conn: psycopg.Connection, m: Any, groups: list[list[int]], step: Any
+) -> Summary:
+    """Start or follow the job of ``step``'s group; ``done`` when every group is imported."""
+    from roachlift.load import importgroups
+    from roachlift.load.loader import stage_files
+
+    base = {"table": m.target_table, "group": step.group, "groups": len(groups)}
+    if step.action == importgroups.DONE:
+        return {**base, "summary": f"{m.target_table}: every file group imported", "done": True}
+    if step.action == importgroups.FOLLOW and step.job_id is not None:
+        return {
+            **base,
+            "summary": (
+                f"{m.target_table}: following IMPORT job {step.job_id} (group {step.group} of {len(groups)})"
+            ),
+            "job_id": step.job_id,
+        }
+    urls, _ = stage_files(conn, m, ctx.spec.load.storage, _safe(ctx.run_id), groups[step.group - 1])
+    job_id = importgroups.start_group(conn, m, groups, step.group, urls)
+    rows = importgroups.group_rows(m, groups[step.group - 1])
     return {
-        "summary": f"{m.target_table}: IMPORT job {job_id} started, {m.rows} rows in {len(urls)} file(s)",
+        **base,
+        "summary": (
+            f"{m.target_table}: IMPORT job {job_id} started, group {step.group} of {len(groups)}: "
+            f"{rows} rows in {len(urls)} file(s)"
+        ),
         "job_id": job_id,
-        "table": m.target_table,
     }
 
 
 def finish_import_step(ctx: RunContext, manifest: Path, job: Mapping[str, Any]) -> Summary:
-    """After the job succeeded: row count check against the manifest, then userfile clean-up."""
-    from roachlift.load import userfile
+    """A group's job succeeded: record it, then start the next group's job (``job_id`` in the
+    result) or, after the last, check the row count against the manifest and clean up userfile."""
+    from roachlift.load import importgroups, userfile
     from roachlift.load.loader import finish_import
     from roachlift.load.manifest import read_manifest
 
     m = read_manifest(manifest)
-    uploaded: list[str] = []
-    if ctx.spec.load.storage == "userfile":  # host-less URIs: delete_files resolves them first
-        folder = m.path.parent.name
-        uploaded = [userfile.run_path(_safe(ctx.run_id), folder, f.path.name) for f in m.files]
+    groups = importgroups.plan_groups(m, ctx.spec.load.import_group_files)
     with ctx.connect_target() as conn:
+        job_id = job.get("job_id")
+        group = job.get("group")
+        if job_id is not None and group is not None:
+            importgroups.mark_done(conn, m, groups, int(group), int(job_id))
+        step = importgroups.next_step(conn, m, groups, importgroups.job_lookup(conn))
+        if step.action != importgroups.DONE:
+            return _import_next(ctx, conn, m, groups, step)
+        uploaded: list[str] = []
+        if ctx.spec.load.storage == "userfile":  # host-less URIs: delete_files resolves them first
+            folder = m.path.parent.name
+            uploaded = [userfile.run_path(_safe(ctx.run_id), folder, f.path.name) for f in m.files]
         rows = finish_import(conn, m, uploaded, ctx.spec.load.keep_uploaded_files)
     return {
-        "summary": f"{m.target_table}: IMPORT job {job.get('job_id')} succeeded, {rows} rows",
+        "summary": f"{m.target_table}: {len(groups)} IMPORT job(s) succeeded, {rows} rows",
         "table": m.target_table,
+        "done": True,
         "stats": [
             _stat(
                 "load",
@@ -461,7 +486,7 @@ def finish_import_step(ctx: RunContext, manifest: Path, job: Mapping[str, Any]) 
                 rows,
                 m.bytes,
                 0.0,
-                detail=f"job {job.get('job_id')}",
+                detail=f"{len(groups)} job(s)",
             )
         ],
     }

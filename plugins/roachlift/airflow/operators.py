@@ -150,10 +150,13 @@ class UploadTableOperator(CopyLoadTableOperator):
 
 
 class ImportTableOperator(CopyLoadTableOperator):
-    """Upload, start ``IMPORT INTO ... DETACHED`` and defer to :class:`ImportJobTrigger`.
+    """IMPORT INTO one table, one ``IMPORT ... DETACHED`` job per group of files, deferring to
+    :class:`ImportJobTrigger` while each job runs and starting the next group when it succeeds.
 
-    A retry first looks for the job it already started (kept in the task's state store when
-    Airflow offers one) and waits on it rather than starting a second import.
+    Each job is recorded, keyed by the dump's identity, in the progress table on the target in the
+    transaction that starts it; a retry (or a rerun of the same dump with table handling
+    ``resume``) skips the groups whose jobs succeeded, follows a running one and restarts only a
+    failed group. A new dump never follows an earlier dump's job.
     """
 
     step_name = "start_import_step"
@@ -170,40 +173,44 @@ class ImportTableOperator(CopyLoadTableOperator):
         self.job_timeout = job_timeout
 
     def execute(self, context: Any) -> Summary:
-        """Start (or find) the import job, then defer until it ends."""
+        """Start (or find) the next group's import job, then defer until it ends."""
         ctx = run_context(self.spec_path, context)
-        store = context.get("task_state_store")
-        known = store.get("import_job_id") if store is not None else None
-        started = call_step(pipeline.start_import_step, ctx, manifest=Path(self.manifest), known_job_id=known)
-        if store is not None:
-            store.set("import_job_id", started["job_id"])
-        self.log.info("%s", started["summary"])
+        started = call_step(
+            pipeline.start_import_step, ctx, manifest=Path(self.manifest), resume=is_retry(context)
+        )
+        return self._defer_or_finish(ctx, started)
+
+    def _defer_or_finish(self, ctx: pipeline.RunContext, step: Summary) -> Summary:
+        self.log.info("%s", step["summary"])
+        if step.get("done"):
+            if "stats" in step:
+                return step
+            return call_step(pipeline.finish_import_step, ctx, manifest=Path(self.manifest), job={})
         self.defer(
             trigger=ImportJobTrigger(
                 conn_id=ctx.spec.target.conn_id,
                 database=ctx.target_database,
-                job_id=started["job_id"],
-                table=started["table"],
+                job_id=step["job_id"],
+                table=step["table"],
                 poll_seconds=self.poll_seconds,
                 timeout=self.job_timeout,
             ),
             method_name="execute_complete",
+            kwargs={"group": step.get("group")},
         )
-        return started  # not reached: defer() raises TaskDeferred
+        return step  # not reached: defer() raises TaskDeferred
 
-    def execute_complete(self, context: Any, event: dict[str, Any]) -> Summary:
-        """The job ended: fail with its error, or check row counts and clean up."""
+    def execute_complete(self, context: Any, event: dict[str, Any], group: int | None = None) -> Summary:
+        """A group's job ended: fail with its error, or record it and go on with the next group."""
         if not event.get("ok"):
             error = event.get("error") or "IMPORT job did not succeed"
             if event.get("retryable"):  # the trigger lost the job (error, timeout): a retry follows it
                 raise RoachliftError(error)
             raise AirflowFailException(error)
         ctx = run_context(self.spec_path, context)
-        summary = call_step(
-            pipeline.finish_import_step, ctx, manifest=Path(self.manifest), job=event["state"]
-        )
-        self.log.info("%s", summary["summary"])
-        return summary
+        job = {**dict(event.get("state") or {}), "group": group}
+        summary = call_step(pipeline.finish_import_step, ctx, manifest=Path(self.manifest), job=job)
+        return self._defer_or_finish(ctx, summary)
 
 
 class ValidateConstraintsOperator(RoachliftStepOperator):

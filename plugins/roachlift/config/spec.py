@@ -113,6 +113,8 @@ class LoadSpec(_Model):
     copy_batch_rows: int = Field(default=100_000, gt=0)
     storage: str = Field(default="userfile", description="userfile, or an object storage URL prefix")
     keep_uploaded_files: bool = False
+    #: IMPORT mode: files per IMPORT job; a failed job is retried from its own group.
+    import_group_files: int = Field(default=8, gt=0)
 
 
 class CdcSpec(_Model):

@@ -45,13 +45,14 @@ _LOAD_DEFAULTS: dict[str, object] = {
     "schema": "public",
     "storage": "userfile",
     "keep_uploaded_files": False,
+    "group_files": 8,
 }
 
 
 def load_options(args: argparse.Namespace) -> dict[str, object]:
     """The load options: each from the command line when given, else from ``--spec`` (load.method,
     load.table_handling, load.copy_batch_rows, load.storage, load.keep_uploaded_files,
-    target.dialect, target.schema), else the default."""
+    load.import_group_files, target.dialect, target.schema), else the default."""
     from_spec: dict[str, object] = {}
     if getattr(args, "spec", None):
         from roachlift.config.spec import load_spec
@@ -65,6 +66,7 @@ def load_options(args: argparse.Namespace) -> dict[str, object]:
             "schema": spec.target.schema_,
             "storage": spec.load.storage,
             "keep_uploaded_files": spec.load.keep_uploaded_files,
+            "group_files": spec.load.import_group_files,
         }
     out: dict[str, object] = {}
     for key, default in _LOAD_DEFAULTS.items():
@@ -94,6 +96,7 @@ def _load(args: argparse.Namespace) -> int:
             storage=str(opts["storage"]),
             run_id=args.run_id,
             keep_uploaded_files=bool(opts["keep_uploaded_files"]),
+            group_files=int(opts["group_files"]),  # type: ignore[call-overload]
         )
     print(report.summary())
     return 0
@@ -163,6 +166,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--storage", default=None, help="userfile (default), or an object-storage URL prefix")
     p.add_argument("--run-id", default="manual", help="userfile folder: userfile:///roachlift/<run-id>/")
     p.add_argument("--keep-uploaded-files", action="store_true", default=None)
+    p.add_argument(
+        "--group-files",
+        type=int,
+        default=None,
+        help="IMPORT: part files per IMPORT job (default: the spec's, else 8)",
+    )
     p.set_defaults(handler=_load)
 
     p = subparsers.add_parser("load-phase", help="apply phase SQL files to the target, in order")

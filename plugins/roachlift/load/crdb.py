@@ -638,6 +638,6 @@ def progress_read(table: sql.Identifier) -> sql.Composed:
     ).format(table)
 
 
-def progress_forget_others(table: sql.Identifier) -> sql.Composed:
-    """Delete the progress rows other dumps left for one table (a new dump never reuses them)."""
-    return sql.SQL("DELETE FROM {} WHERE target_table = %s AND dump_id <> %s").format(table)
+def progress_forget(table: sql.Identifier) -> sql.Composed:
+    """Delete every progress row of one table (a load starting from its first row)."""
+    return sql.SQL("DELETE FROM {} WHERE target_table = %s").format(table)

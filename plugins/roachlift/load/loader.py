@@ -1,15 +1,19 @@
 """Load one dumped table: prepare it (rerun handling), COPY or IMPORT INTO, then check the row count.
 
-IMPORT INTO is split into :func:`stage_files` (upload to userfile, or object-storage URLs),
-:func:`start_import` (returns the job id at once, ``DETACHED``) and :func:`finish_import` (count
-check, cleanup), so an Airflow operator can defer between start and finish while a trigger
-follows the job; :func:`load_table` chains them for the CLI with :func:`jobs.wait_for_job`.
+COPY mode records each committed batch's position in the progress table (:mod:`.progress`), so
+``resume`` continues after the last committed batch. IMPORT INTO runs one job per group of files
+(:mod:`.importgroups`): :func:`import_plan` finds the first step, :func:`stage_files` uploads a
+group (userfile) or names its object-storage URLs, :func:`importgroups.start_group` starts its job
+with its progress record, and :func:`finish_import` checks the count and cleans up, so an Airflow
+operator can defer while a trigger follows each job; :func:`load_table` chains them for the CLI
+with :func:`jobs.wait_for_job`.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -18,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 
 from roachlift.errors import RoachliftError
-from roachlift.load import crdb, jobs, progress, userfile
+from roachlift.load import crdb, importgroups, jobs, progress, userfile
 from roachlift.load.copy import CopyPosition, CopyStats, copy_files
 from roachlift.load.manifest import Manifest, read_manifest
 from roachlift.load.phases import RESUME, count_rows, ensure_autocommit, prepare_table
@@ -55,15 +59,16 @@ def check_row_count(conn: psycopg.Connection, table: str, expected: int) -> int:
     return actual
 
 
-def object_storage_urls(storage: str, manifest: Manifest) -> list[str]:
-    """URLs of the manifest's files under an object-storage prefix the cluster reads
-    (``s3://bucket/dump?AUTH=implicit`` → ``s3://bucket/dump/<table>/part-00001.csv.gz?AUTH=implicit``)."""
+def object_storage_urls(storage: str, manifest: Manifest, files: Sequence[int] | None = None) -> list[str]:
+    """URLs of the manifest's files (or of the ``files`` indexes) under an object-storage prefix the
+    cluster reads (``s3://bucket/dump?AUTH=implicit`` → ``s3://bucket/dump/<table>/part-00001.csv.gz?AUTH=implicit``)."""
     parts = urlsplit(storage)
     folder = manifest.path.parent.name
     base = parts.path.rstrip("/")
+    chosen = manifest.files if files is None else [manifest.files[i] for i in files]
     return [
         urlunsplit((parts.scheme, parts.netloc, f"{base}/{folder}/{f.path.name}", parts.query, ""))
-        for f in manifest.files
+        for f in chosen
     ]
 
 
@@ -77,11 +82,16 @@ def planned_urls(manifest: Manifest, storage: str = "userfile", run_id: str = "m
 
 
 def stage_files(
-    conn: psycopg.Connection, manifest: Manifest, storage: str = "userfile", run_id: str = "manual"
+    conn: psycopg.Connection,
+    manifest: Manifest,
+    storage: str = "userfile",
+    run_id: str = "manual",
+    files: Sequence[int] | None = None,
 ) -> tuple[list[str], bool]:
-    """URLs IMPORT INTO will read, and whether they were uploaded to userfile (to clean up)."""
+    """URLs IMPORT INTO will read (of every file, or of the ``files`` indexes), and whether they
+    were uploaded to userfile (to clean up)."""
     if storage != "userfile":
-        return object_storage_urls(storage, manifest), False
+        return object_storage_urls(storage, manifest, files), False
     if manifest.bytes > userfile.LARGE_TABLE_BYTES:
         log.warning(
             "%s: %d MB through userfile storage; userfile is meant for small files, set load.storage "
@@ -90,9 +100,9 @@ def stage_files(
             manifest.bytes >> 20,
         )
     folder = manifest.path.parent.name
+    chosen = manifest.files if files is None else [manifest.files[i] for i in files]
     urls = [
-        userfile.upload_file(conn, f.path, userfile.run_path(run_id, folder, f.path.name))
-        for f in manifest.files
+        userfile.upload_file(conn, f.path, userfile.run_path(run_id, folder, f.path.name)) for f in chosen
     ]
     return urls, True
 
@@ -155,6 +165,58 @@ def resume_point(
     return CopyPosition(pos.file_index, pos.byte_offset, pos.rows, pos.batches)
 
 
+def import_plan(
+    conn: psycopg.Connection,
+    manifest: Manifest,
+    table_handling: str,
+    group_files: int,
+    *,
+    create_sql: str | None = None,
+    resume: bool = False,
+    lookup: importgroups.JobLookup | None = None,
+) -> tuple[list[list[int]], importgroups.Step]:
+    """The table's file groups and the first step: continue this dump's recorded groups when
+    resuming, else prepare the table per ``table_handling`` and start at group 1."""
+    table = manifest.target_table
+    progress.ensure_table(conn, table)
+    groups = importgroups.plan_groups(manifest, group_files)
+    if (resume or table_handling == RESUME) and progress.read(conn, manifest.identity, table):
+        step = importgroups.next_step(conn, manifest, groups, lookup or importgroups.job_lookup(conn))
+        log.info(
+            "%s: resuming the import at group %d of %d (%s)", table, step.group, len(groups), step.action
+        )
+        return groups, step
+    prepare_table(conn, table, fallback_handling(table_handling), create_sql)
+    progress.forget(conn, table)
+    return groups, importgroups.Step(importgroups.START, 1)
+
+
+def run_import_groups(
+    conn: psycopg.Connection,
+    manifest: Manifest,
+    groups: list[list[int]],
+    step: importgroups.Step,
+    *,
+    storage: str = "userfile",
+    run_id: str = "manual",
+    poll_seconds: float = 2.0,
+) -> list[str]:
+    """Import group after group from ``step`` (start or follow each job, wait, record it done);
+    return the userfile URLs uploaded (to delete afterwards)."""
+    uploaded: list[str] = []
+    lookup = importgroups.job_lookup(conn)
+    while step.action != importgroups.DONE:
+        job_id = step.job_id
+        if step.action == importgroups.START or job_id is None:
+            urls, up = stage_files(conn, manifest, storage, run_id, groups[step.group - 1])
+            uploaded += urls if up else []
+            job_id = importgroups.start_group(conn, manifest, groups, step.group, urls)
+        jobs.wait_for_job(conn, job_id, poll_seconds=poll_seconds)
+        importgroups.mark_done(conn, manifest, groups, step.group, job_id)
+        step = importgroups.next_step(conn, manifest, groups, lookup)
+    return uploaded
+
+
 def copy_load(
     conn: psycopg.Connection,
     manifest: Manifest,
@@ -170,7 +232,7 @@ def copy_load(
     start = resume_point(conn, manifest, table_handling, resume=resume)
     if start is None:
         prepare_table(conn, table, fallback_handling(table_handling), create_sql)
-        progress.forget_other_dumps(conn, manifest.identity, table)
+        progress.forget(conn, table)
     else:
         log.info(
             "%s: resuming after %d committed rows, at byte %d of %s",
@@ -224,15 +286,17 @@ def load_table(
     keep_uploaded_files: bool = False,
     poll_seconds: float = 2.0,
     resume: bool = False,
+    group_files: int = 8,
 ) -> LoadResult:
     """Load one dumped table and check its row count against the manifest.
 
     ``method='copy'`` streams the CSV files with COPY FROM STDIN, ``batch_rows`` rows per
-    transaction (CockroachDB or PostgreSQL); ``method='import'`` uploads to userfile (or uses
-    ``storage`` URLs) and runs IMPORT INTO (CockroachDB only). ``table_handling`` decides what a
-    rerun does with existing rows (``resume``, or ``resume=True`` with another handling as the
-    fallback, continues from this dump's recorded progress); ``create_sql`` is the table's CREATE
-    TABLE for drop-and-recreate. Raises :class:`RowCountMismatch` with both numbers on a count difference.
+    transaction (CockroachDB or PostgreSQL), recording each batch's position; ``method='import'``
+    uploads to userfile (or uses ``storage`` URLs) and runs IMPORT INTO (CockroachDB only), one job
+    per ``group_files`` files, each recorded. ``table_handling`` decides what a rerun does with
+    existing rows (``resume``, or ``resume=True`` with another handling as the fallback, continues
+    from this dump's recorded progress); ``create_sql`` is the table's CREATE TABLE for
+    drop-and-recreate. Raises :class:`RowCountMismatch` with both numbers on a count difference.
     """
     ensure_autocommit(conn)
     manifest = read_manifest(manifest_path)
@@ -250,15 +314,17 @@ def load_table(
             f" (continued after {stats.resumed_rows} committed rows)" if stats.resumed_rows else "",
         )
         return LoadResult(rows=rows, bytes=stats.bytes, seconds=time.monotonic() - started)
-    prepare_table(conn, table, fallback_handling(table_handling), create_sql)
     if method != "import":
         raise RoachliftError(f"{table}: unknown load method {method!r}; use 'copy' or 'import'")
     if target_dialect != "cockroachdb":
         raise RoachliftError(
             f"{table}: IMPORT INTO needs a CockroachDB target; use load.method copy for {target_dialect}"
         )
-    urls, uploaded = stage_files(conn, manifest, storage, run_id)
-    job_id = start_import(conn, manifest, urls)
-    jobs.wait_for_job(conn, job_id, poll_seconds=poll_seconds)
-    rows = finish_import(conn, manifest, urls if uploaded else [], keep_uploaded_files)
+    groups, step = import_plan(
+        conn, manifest, table_handling, group_files, create_sql=create_sql, resume=resume
+    )
+    uploaded = run_import_groups(
+        conn, manifest, groups, step, storage=storage, run_id=run_id, poll_seconds=poll_seconds
+    )
+    rows = finish_import(conn, manifest, uploaded, keep_uploaded_files)
     return LoadResult(rows=rows, bytes=manifest.bytes, seconds=time.monotonic() - started)

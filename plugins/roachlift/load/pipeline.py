@@ -72,6 +72,7 @@ def run_load(
     storage: str = "userfile",
     run_id: str = "manual",
     keep_uploaded_files: bool = False,
+    group_files: int = 8,
 ) -> LoadReport:
     """Apply phases and load every table of ``dump_dir``; raise at the end if a foreign key failed."""
     ensure_autocommit(conn)
@@ -108,6 +109,7 @@ def run_load(
             storage=storage,
             run_id=run_id,
             keep_uploaded_files=keep_uploaded_files,
+            group_files=group_files,
         )
     report.phases.update(apply_phases(conn, phase_dir, ["indexes", "foreign_keys"], if_exists_ok=True))
     restore_foreign_keys(conn, schema, dropped)

@@ -72,10 +72,11 @@ def read(conn: psycopg.Connection, dump_id: str, target_table: str) -> dict[int,
     }
 
 
-def forget_other_dumps(conn: psycopg.Connection, dump_id: str, target_table: str) -> int:
-    """Delete what earlier dumps recorded for ``target_table``; returns rows deleted."""
+def forget(conn: psycopg.Connection, target_table: str) -> int:
+    """Delete what any load recorded for ``target_table`` (a load starting from its first row);
+    returns rows deleted."""
     with conn.transaction():
-        cur = conn.execute(crdb.progress_forget_others(table_ident(target_table)), (target_table, dump_id))
+        cur = conn.execute(crdb.progress_forget(table_ident(target_table)), (target_table,))
     return cur.rowcount
 
 
