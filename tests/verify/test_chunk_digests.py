@@ -141,3 +141,24 @@ def test_columns_without_a_value_hash_are_hashed_as_text(
     res = verify_table(pg_db, pg_target, TableRef("odd"), chunk_rows=500)
     assert [m.key for m in res.mismatched_sample] == [(9,)]  # json '{"g" : 7}' is equal as JSON
     assert len(streams) == 1
+
+
+def test_char_columns_agree_with_the_merge(pg_db: str, pg_target: str, streams: Counter[Any]) -> None:
+    """char(6) against varchar(6): trailing blanks are not significant to the merge; the digests
+    differ (varchar hashes its blanks), so the merge decides: equal; a different character is found."""
+    pg_run(
+        pg_db,
+        ["CREATE TABLE c (id int PRIMARY KEY, code char(6))", "INSERT INTO c VALUES (1, 'ab'), (2, 'cd')"],
+    )
+    target = [
+        "CREATE TABLE c (id int PRIMARY KEY, code varchar(6))",
+        "INSERT INTO c VALUES (1, 'ab'), (2, 'cd    ')",
+    ]
+    pg_run(pg_target, target)
+    assert verify_table(pg_db, pg_target, TableRef("c"), chunk_rows=500).ok
+    assert streams
+    streams.clear()
+    pg_run(pg_target, ["UPDATE c SET code = 'ac' WHERE id = 1"])
+    res = verify_table(pg_db, pg_target, TableRef("c"), chunk_rows=500)
+    assert [m.key for m in res.mismatched_sample] == [(1,)]
+    assert streams

@@ -62,6 +62,7 @@ _HASHED_AS_VALUE = {
     "bytea",
     "jsonb",
 }
+#: (``char(n)`` hashes without its trailing blanks, as the merge compares it: normalize.KIND_BPCHAR.)
 _HASHED_AS_TEXT = {"text", "varchar", "bpchar", "name"}
 _ARRAYS = {f"_{t}" for t in _HASHED_AS_VALUE - {"jsonb"}}
 _TEXT_ARRAYS = {f"_{t}" for t in _HASHED_AS_TEXT}
