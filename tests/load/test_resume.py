@@ -13,6 +13,7 @@ import csv
 import io
 import random
 from pathlib import Path
+from types import SimpleNamespace
 
 import psycopg
 import pytest
@@ -23,6 +24,7 @@ from roachlift.load import progress
 from roachlift.load.copy import CopyPosition, copy_files
 from roachlift.load.loader import copy_load, load_table
 from roachlift.load.manifest import read_manifest
+from roachlift.testing import PostgresServer
 
 PIECES = ["a", "b,c", 'q"uote', "line\nbreak", "", '""', "\n", "plain text", "ünï ☃"]
 
@@ -193,3 +195,63 @@ def test_resume_refuses_a_table_changed_since_and_a_new_dump_starts_over(tmp_pat
         assert _content(conn) == _expected(every)
         ids = conn.execute("SELECT DISTINCT dump_id FROM public.roachlift_load_progress").fetchall()
         assert ids == [(fresh.identity,)]
+
+
+def test_an_airflow_retry_resumes_and_a_first_try_follows_the_spec(
+    tmp_path: Path, pg_server: PostgresServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CopyLoadTableOperator: try 1 uses the spec's handling; try 2 continues after the last batch."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from roachlift import pipeline
+    from roachlift.airflow import operators
+    from roachlift.config.connections import parse_uri
+    from roachlift.config.spec import parse_spec
+
+    manifest_path, every = _dump(tmp_path, gzip_files=True)
+    manifest = read_manifest(manifest_path)
+    pg_server.create_database("resume_op")
+    spec = parse_spec(
+        {
+            "name": "op",
+            "source": {"kind": "postgres", "conn_id": "src"},
+            "target": {"conn_id": "tgt", "database": "resume_op", "dialect": "postgres"},
+            "load": {"method": "copy", "copy_batch_rows": 50, "table_handling": "fail-if-not-empty"},
+            "cdc": {"enabled": False},
+        }
+    )
+    ctx = pipeline.RunContext.create(
+        spec=spec,
+        run_id="r",
+        mode="cutover",
+        source=parse_uri(pg_server.uri("postgres")),
+        target=parse_uri(pg_server.uri("postgres")),
+    )
+    monkeypatch.setattr(operators, "run_context", lambda *_: ctx)
+    conn = _table(pg_server.dsn("resume_op"))
+    with conn:
+        real_write = progress.write
+        calls = {"n": 0}
+
+        def failing_write(*args: object) -> None:
+            real_write(*args)  # type: ignore[arg-type]
+            calls["n"] += 1
+            if calls["n"] == 4:
+                raise Boom("killed inside batch 4")
+
+        monkeypatch.setattr(progress, "write", failing_write)
+        op = operators.CopyLoadTableOperator(
+            task_id="load_t", spec_path="unused.yaml", manifest=str(manifest_path)
+        )
+        with pytest.raises(Boom):
+            op.execute({"ti": SimpleNamespace(try_number=1)})
+        monkeypatch.setattr(progress, "write", real_write)
+        assert conn.execute("SELECT count(*) FROM t").fetchone() == (150,)
+        # a first try of another run refuses the partly loaded table, as the spec says
+        with pytest.raises(AirflowFailException, match=r"public\.t: target already holds 150 row"):
+            op.execute({"ti": SimpleNamespace(try_number=1)})
+        summary = op.execute({"ti": SimpleNamespace(try_number=2)})
+        assert f"{len(every)} rows" in summary["summary"]
+        assert _content(conn) == _expected(every)
+        final = progress.read(conn, manifest.identity, "public.t")[progress.COPY_UNIT]
+        assert (final.rows, final.batches) == (len(every), -(-len(every) // 50))
