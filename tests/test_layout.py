@@ -42,3 +42,14 @@ def test_cli_has_validate_spec() -> None:
     parser = build_parser()
     args = parser.parse_args(["validate-spec", "x.yaml"])
     assert args.command == "validate-spec" and args.files == ["x.yaml"]
+
+
+def test_cli_builds_only_the_commands_concern_and_falls_back_to_all() -> None:
+    from roachlift.cli import _parser_for
+
+    verify = _parser_for(["verify", "--spec", "s.yaml"])
+    assert "verify" in verify.get_default("_commands")
+    assert "convert" not in verify.get_default("_commands")  # sqlglot etc. not imported for it
+    assert _parser_for(["load-phase", "x.sql"]).parse_args(["load-phase", "x.sql"]).command == "load-phase"
+    everything = _parser_for(["validate-spec"]).get_default("_commands")
+    assert {"validate-spec", "verify", "convert", "dump", "load"} <= everything

@@ -51,8 +51,9 @@ def _validate_spec(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser, with every concern's sub-commands."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The full argument parser, with every concern's sub-commands (or only those of the concern
+    module ``only``: a command then starts without importing the other concerns)."""
     parser = argparse.ArgumentParser(
         prog="roachlift",
         description="Migrate Oracle, MySQL/MariaDB and PostgreSQL databases onto CockroachDB.",
@@ -64,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="*", help="spec files (default: every spec in the migrations folder)")
     p.set_defaults(handler=_validate_spec)
     for name in COMMAND_MODULES:
+        if only is not None and name != only:
+            continue
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -71,12 +74,26 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             raise
         module.register(sub)
+    parser.set_defaults(_commands=frozenset(sub.choices))
     return parser
+
+
+def _parser_for(argv: Sequence[str]) -> argparse.ArgumentParser:
+    """The parser for ``argv``: only the guessed concern's commands (``load-phase`` → load) when
+    the command is among them, else every command."""
+    command = next((a for a in argv if not a.startswith("-")), "")
+    owner = f"roachlift.{command.split('-')[0]}.cli"
+    if owner in COMMAND_MODULES:
+        parser = build_parser(owner)
+        if command in parser.get_default("_commands"):
+            return parser
+    return build_parser()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script and of ``python -m roachlift``."""
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = _parser_for(argv).parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
