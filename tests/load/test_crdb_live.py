@@ -131,3 +131,24 @@ def test_orphans_reported_on_cockroachdb(crdb_db: str, tmp_path: Path) -> None:
     (failure,) = info.value.results
     assert failure.constraint == "child_parent_fk"
     assert failure.orphans == [(999,)]
+
+
+def test_import_groups_are_recorded_and_a_resume_starts_no_new_job(crdb_db: str, tmp_path: Path) -> None:
+    """IMPORT ... DETACHED and the progress row in one transaction, one job per file (group of 1);
+    a resumed rerun of the same dump finds every group done and imports nothing again."""
+    from roachlift.load import progress
+    from roachlift.load.manifest import read_manifest
+
+    dump = _dump(tmp_path)
+    phases = write_phases(tmp_path / "phases", PHASES)
+    run_id = f"live-groups-{os.getpid()}"
+    with psycopg.connect(crdb_db, autocommit=True) as conn:
+        run_load(conn, dump, phases, method="import", run_id=run_id, group_files=1)
+        child = read_manifest(dump / "child" / "manifest.json")
+        recorded = progress.read(conn, child.identity, "public.child")
+        assert sorted(recorded) == [1, 2] and all(p.done and p.job_id for p in recorded.values())
+        again = run_load(
+            conn, dump, phases, method="import", run_id=run_id + "b", group_files=1, table_handling="resume"
+        )
+        assert again.tables["public.child"].rows == 203
+        assert progress.read(conn, child.identity, "public.child") == recorded  # the same jobs, no new one
