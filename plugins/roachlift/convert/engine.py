@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.errors import SqlglotError
+from sqlglot.errors import ParseError, TokenError, UnsupportedError
 
 from roachlift.convert.dialect import fit_identifier, identifier
 from roachlift.convert.model import (
@@ -31,6 +31,7 @@ from roachlift.convert.model import (
     ReviewItem,
     Sequence,
     Severity,
+    StatementError,
     StatementRecord,
     Table,
     View,
@@ -42,9 +43,9 @@ from roachlift.naming import SourceObject
 log = logging.getLogger(__name__)
 
 
-class StatementError(Exception):
-    """A statement could not be converted; the message says why."""
-
+#: what a bad statement raises (roachlift's own verdict, or sqlglot failing to read or write it);
+#: anything else is a bug in roachlift and propagates instead of becoming a review item
+_STATEMENT_ERRORS = (StatementError, ParseError, TokenError, UnsupportedError)
 
 _COMMON_SKIP: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^\s*SET\b", re.I), "session setting"),
@@ -293,7 +294,7 @@ class Converter:
 
     # --- statements ----------------------------------------------------------------------
     def add(self, stmt: Statement) -> StatementRecord:
-        """Convert one statement into the model; never raises."""
+        """Convert one statement into the model; a bad statement becomes an error item, a bug raises."""
         record = StatementRecord(line=stmt.line, source=stmt.raw)
         self.records.append(record)
         self._guarded(stmt.text, record)
@@ -310,7 +311,7 @@ class Converter:
     def _guarded(self, text: str, record: StatementRecord) -> None:
         try:
             self._dispatch(text, record)
-        except (StatementError, SqlglotError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        except _STATEMENT_ERRORS as exc:
             record.status = "error"
             first = " ".join(text.split())[:160]
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -1088,11 +1089,18 @@ def _generated(conv: Converter, b: _ColumnBuild, k: Any, cons: exp.ColumnConstra
         return
     b.serial = True
     start, incr = k.args.get("start"), k.args.get("increment")
-    conv.identity_options[(b.table.name, b.col.name)] = (
-        int(start.name) if isinstance(start, exp.Literal) else None,
-        int(incr.name) if isinstance(incr, exp.Literal) else None,
-    )
+    conv.identity_options[(b.table.name, b.col.name)] = (_integer(start, b), _integer(incr, b))
     _rule(b.record, f"{b.where}: identity column -> sequence default (serial_as)")
+
+
+def _integer(node: Any, b: _ColumnBuild) -> int | None:
+    """The integer of an identity option literal (None when absent or not a literal)."""
+    if not isinstance(node, exp.Literal):
+        return None
+    try:
+        return int(node.name)
+    except ValueError:
+        raise StatementError(f"column {b.where}: identity option {node.sql()} is not an integer") from None
 
 
 def _on_update(conv: Converter, b: _ColumnBuild, k: Any, cons: exp.ColumnConstraint) -> None:

@@ -13,6 +13,10 @@ SOURCES = ("oracle", "mysql", "postgres")
 TARGETS = ("cockroachdb", "postgres")
 
 
+class StatementError(Exception):
+    """A statement could not be converted; the message says why (it becomes an ``error`` review item)."""
+
+
 @dataclass
 class ConvertOptions:
     """Converter options; mirrors ``spec.convert`` (plus the optional target schema)."""

@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from roachlift.convert.model import Column, ConvertOptions, ManualItem, StatementRecord
+from roachlift.convert.model import Column, ConvertOptions, ManualItem, StatementError, StatementRecord
 from roachlift.convert.rules import (
     DT,
     ColumnContext,
@@ -221,7 +221,7 @@ def _userdefined(dt: exp.DataType, ctx: ColumnContext) -> exp.DataType:
             "warning", "oracle_special_type", f"{name} converted to TEXT: check how the data are exported"
         )
         return dtype("TEXT")
-    raise ValueError(f"Oracle type {name} is not converted")
+    raise StatementError(f"Oracle type {name} is not converted")
 
 
 class OracleRules(SourceRules):

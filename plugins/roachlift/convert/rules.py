@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
-from roachlift.convert.model import Column, ConvertOptions, ReviewItem, Severity, StatementRecord
+from roachlift.convert.model import (
+    Column,
+    ConvertOptions,
+    ReviewItem,
+    Severity,
+    StatementError,
+    StatementRecord,
+)
 from roachlift.naming import Naming
 
 if TYPE_CHECKING:
@@ -141,7 +148,9 @@ class SourceRules:
         if rule is not None:
             return rule(dt, ctx)
         if self.STRICT_TYPES:
-            raise ValueError(f"column {ctx.column}: {self.name} type {dt.sql(self.read)} is not converted")
+            raise StatementError(
+                f"column {ctx.column}: {self.name} type {dt.sql(self.read)} is not converted"
+            )
         return dt.copy()
 
     def fix_expression(self, node: exp.Expression) -> exp.Expression:
