@@ -18,7 +18,7 @@ from sqlglot import exp
 from roachlift.convert.model import Column, StatementRecord
 
 if TYPE_CHECKING:
-    from roachlift.convert.engine import Converter
+    from roachlift.convert.rules import ConversionState
 
 DT = exp.DataType.Type
 DOCS = "https://www.cockroachlabs.com/docs/stable/"
@@ -97,7 +97,7 @@ def has_citext(version: str | None) -> bool:
     return version_tuple(version) >= CITEXT_SINCE
 
 
-def apply(conv: Converter) -> None:
+def apply(conv: ConversionState) -> None:
     """Replace and report every construct a CockroachDB cluster would reject (CockroachDB target)."""
     if conv.target != "cockroachdb":
         return
@@ -109,7 +109,7 @@ def apply(conv: Converter) -> None:
         _mysql_collations(conv)
 
 
-def _unsupported(dt: exp.DataType, conv: Converter) -> str | None:
+def _unsupported(dt: exp.DataType, conv: ConversionState) -> str | None:
     """Why ``dt`` does not exist on CockroachDB (None when it does)."""
     if dt.this in _REJECTED:
         return f"type {_REJECTED[dt.this]}"
@@ -136,7 +136,7 @@ def _unsupported(dt: exp.DataType, conv: Converter) -> str | None:
     return None
 
 
-def _column_types(conv: Converter) -> set[tuple[str, str]]:
+def _column_types(conv: ConversionState) -> set[tuple[str, str]]:
     """Columns of types CockroachDB lacks become STRING (their text form loads exactly)."""
     replaced: set[tuple[str, str]] = set()
     for table in conv.tables.values():
@@ -161,7 +161,7 @@ def _column_types(conv: Converter) -> set[tuple[str, str]]:
     return replaced
 
 
-def _strip_casts(col: Column, conv: Converter) -> None:
+def _strip_casts(col: Column, conv: ConversionState) -> None:
     """Casts to a replaced type in the column's default or checks become casts to STRING."""
     for node in [col.default, *col.checks]:
         if node is None:
@@ -171,7 +171,7 @@ def _strip_casts(col: Column, conv: Converter) -> None:
                 dt.replace(exp.DataType.build("TEXT"))
 
 
-def _indexes(conv: Converter, replaced: set[tuple[str, str]]) -> None:
+def _indexes(conv: ConversionState, replaced: set[tuple[str, str]]) -> None:
     for idx in conv.indexes:
         cols = {c.name for c in idx.columns if isinstance(c, exp.Column)}
         if idx.using and any((idx.table, c) in replaced for c in cols):
@@ -190,7 +190,7 @@ def _indexes(conv: Converter, replaced: set[tuple[str, str]]) -> None:
             idx.using = None
 
 
-def _sequences(conv: Converter) -> None:
+def _sequences(conv: ConversionState) -> None:
     # pkg/sql/sequence.go: case tree.SeqOptCycle: return unimplemented.NewWithIssue(20961,
     # "CYCLE option is not supported")
     for seq in conv.sequences.values():
@@ -206,7 +206,7 @@ def _sequences(conv: Converter) -> None:
             )
 
 
-def _foreign_keys(conv: Converter) -> None:
+def _foreign_keys(conv: ConversionState) -> None:
     # pkg/sql/sem/tree/create.go: MatchPartial // Note: PARTIAL not actually supported at this point.
     for fk in conv.fks:
         if getattr(fk, "match", None) == "PARTIAL":
@@ -235,7 +235,7 @@ def case_insensitive(collation: str | None, charset: str | None) -> bool:
     return True  # no charset named: the server default (latin1/utf8mb4) is case-insensitive
 
 
-def _mysql_collations(conv: Converter) -> None:
+def _mysql_collations(conv: ConversionState) -> None:
     """Case-insensitive MySQL strings become case-sensitive STRING: name every column where that
     changes which rows are unique (warning) and list the others (info)."""
     keyed = _key_columns(conv)
@@ -313,7 +313,7 @@ def _column_collations(source: str) -> dict[str, tuple[str | None, str | None]]:
     return out
 
 
-def _key_columns(conv: Converter) -> dict[str, set[str]]:
+def _key_columns(conv: ConversionState) -> dict[str, set[str]]:
     """Columns of each table that are part of its primary key or a unique index."""
     out: dict[str, set[str]] = {name: set(t.primary_key) for name, t in conv.tables.items()}
     for idx in conv.indexes:
@@ -322,7 +322,7 @@ def _key_columns(conv: Converter) -> dict[str, set[str]]:
     return out
 
 
-def mysql_time_review(table: str, column: str, record: StatementRecord, conv: Converter) -> None:
+def mysql_time_review(table: str, column: str, record: StatementRecord, conv: ConversionState) -> None:
     """MySQL TIME is a duration (-838:59:59 .. 838:59:59); CockroachDB TIME is a time of day."""
     conv.review(
         "warning",

@@ -323,7 +323,7 @@ class Converter:
     def _dispatch(self, text: str, record: StatementRecord) -> None:
         for pattern, kind, note in [*self.rules.MANUAL, *_MANUAL_COMMON]:
             if pattern.search(text):
-                self._manual(kind, text, record, note)
+                self.manual_object(kind, text, record, note)
                 return
         if self.rules.KEEP_COMMENTS and _COMMENT.match(text):
             self._comment(text, record)
@@ -341,7 +341,7 @@ class Converter:
                 return
         raise StatementError("statement not recognised as DDL roachlift converts")
 
-    def _manual(
+    def manual_object(
         self, kind: str, text: str, record: StatementRecord, note: str, name: str | None = None
     ) -> None:
         m = _OBJECT_NAME.search(text) if name is None else None
@@ -1010,7 +1010,7 @@ class Converter:
         record.object = table_name
         table = self.tables.get(table_name)
         if table is None and table_name in self.manual_tables:
-            self._manual(
+            self.manual_object(
                 "alter table", text, record, f"table {table_name} is left for manual porting", table_name
             )
             return

@@ -21,7 +21,6 @@ NUMBER key or a NUMBER(19..38) key is INT8, flagged), so no foreign key joins DE
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from sqlglot import exp
 
@@ -29,6 +28,7 @@ from roachlift.convert.model import Column, ConvertOptions, ManualItem, Statemen
 from roachlift.convert.rules import (
     DT,
     ColumnContext,
+    ConversionState,
     SourceRules,
     close_paren,
     coerce_comparisons,
@@ -749,7 +749,7 @@ def _integral_width(col: Column) -> str | None:
     return "SMALLINT" if p < 5 else "INT" if p <= 9 else "BIGINT"
 
 
-def unify_key_types(conv: Any) -> None:
+def unify_key_types(conv: ConversionState) -> None:
     """Give a key column and every column that references it one integer type.
 
     Oracle keys are NUMBER in many spellings (bare NUMBER, NUMBER(19), NUMBER(10,0)); mapped one by
@@ -784,22 +784,22 @@ def unify_key_types(conv: Any) -> None:
     for members in groups.values():
         if not any(m in keys for m in members):
             continue
-        cols = [(m, conv.tables[m[0]].column(m[1])) for m in sorted(members) if m[0] in conv.tables]
-        cols = [(m, c) for m, c in cols if c is not None]
-        widths = [_integral_width(c) for _, c in cols]
+        found = [(m, conv.tables[m[0]].column(m[1])) for m in sorted(members) if m[0] in conv.tables]
+        cols = [(m, col) for m, col in found if col is not None]
+        widths = [_integral_width(col) for _, col in cols]
         if not cols or any(w is None for w in widths):
             continue
         target = max((w for w in widths if w), key=lambda w: _INT_RANK[w])
         wide = [
-            f"{m[0]}.{m[1]} ({c.source_type})"
-            for (m, c) in cols
-            if c.type.this not in (DT.SMALLINT, DT.INT, DT.BIGINT)
+            f"{m[0]}.{m[1]} ({col.source_type})"
+            for (m, col) in cols
+            if col.type.this not in (DT.SMALLINT, DT.INT, DT.BIGINT)
         ]
         changed = []
-        for (m, c), _w in zip(cols, widths, strict=True):
-            if c.type.this != dtype(target).this:
+        for (m, col), _w in zip(cols, widths, strict=True):
+            if col.type.this != dtype(target).this:
                 changed.append(f"{m[0]}.{m[1]}")
-                c.type = dtype(target)
+                col.type = dtype(target)
                 rec = conv.tables[m[0]].record
                 if rec is not None:
                     rec.rules.append(f"{m[0]}.{m[1]}: key family -> {target}")
@@ -812,7 +812,7 @@ def unify_key_types(conv: Any) -> None:
                 if rec is not None:
                     rec.review[:] = [r for r in rec.review if (r.code, r.object) not in gone]
         if wide:
-            wide_tables = [m[0] for m, c in cols if f"{m[0]}.{m[1]} ({c.source_type})" in wide]
+            wide_tables = [m[0] for m, col in cols if f"{m[0]}.{m[1]} ({col.source_type})" in wide]
             conv.review(
                 "warning",
                 "number_key_integer",

@@ -100,7 +100,7 @@ class PostgresRules(SourceRules):
         if kind != "table":
             return text
         if _INHERITS.search(text):
-            self.converter._manual(
+            self.converter.manual_object(
                 "inherited table",
                 text,
                 record,

@@ -11,24 +11,65 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlglot import exp
 
 from roachlift.convert.model import (
     Column,
+    CompositeType,
     ConvertOptions,
+    EnumType,
+    ForeignKey,
+    Index,
+    ManualItem,
     ReviewItem,
+    Sequence,
     Severity,
     StatementError,
     StatementRecord,
+    Table,
 )
 from roachlift.naming import Naming
 
-if TYPE_CHECKING:
-    from roachlift.convert.engine import Converter
-
 DT = exp.DataType.Type
+
+
+class ConversionState(Protocol):
+    """What a rules module may read and add to while a statement is converted.
+
+    The engine's converter provides it; rules (and ``crdb_compat``) are typed against this
+    protocol, so they never import the engine and the dependency runs one way: engine -> rules.
+    """
+
+    options: ConvertOptions
+    target: str
+    rules: SourceRules
+    tables: dict[str, Table]
+    enums: dict[str, EnumType]
+    composites: dict[str, CompositeType]
+    indexes: list[Index]
+    fks: list[ForeignKey]
+    sequences: dict[str, Sequence]
+    serial_hints: dict[tuple[str, str], tuple[str, StatementRecord]]
+    review_items: list[ReviewItem]
+    manual: list[ManualItem]
+
+    def review(
+        self, severity: Severity, code: str, obj: str, message: str, record: StatementRecord | None
+    ) -> ReviewItem:
+        """Add a review item (and attach it to the statement's record)."""
+        ...
+
+    def add_enum(self, name: str, values: list[str], record: StatementRecord) -> str:
+        """Create (or reuse) an enum type; returns its name."""
+        ...
+
+    def manual_object(
+        self, kind: str, text: str, record: StatementRecord, note: str, name: str | None = None
+    ) -> None:
+        """Put a statement in manual review (kept verbatim for a person to port)."""
+        ...
 
 
 def dtype(text: str) -> exp.DataType:
@@ -66,7 +107,7 @@ class ColumnContext:
     table: str
     column: str
     record: StatementRecord
-    converter: Converter
+    converter: ConversionState
     checks: list[exp.Expression] = field(default_factory=list)
     serial: bool = False
     default: exp.Expression | None = None
@@ -113,18 +154,18 @@ class SourceRules:
 
     def __init__(self, options: ConvertOptions) -> None:
         self.options = options
-        self._converter: Converter | None = None
+        self._converter: ConversionState | None = None
         #: the one naming rule (roachlift.naming); the source kind tells how DDL text folds names
         self.naming = Naming(rule=options.naming, source_kind=self.name or "postgres")
 
     @property
-    def converter(self) -> Converter:
+    def converter(self) -> ConversionState:
         """The converter these rules work for (set by the converter)."""
         assert self._converter is not None
         return self._converter
 
     @converter.setter
-    def converter(self, value: Converter) -> None:
+    def converter(self, value: ConversionState) -> None:
         self._converter = value
 
     # --- names -----------------------------------------------------------------------------
@@ -171,10 +212,6 @@ class SourceRules:
         """A source default rewritten for the target (None drops it)."""
         return default
 
-    def review(self, severity: Severity, code: str, obj: str, message: str, line: int) -> ReviewItem:
-        """A review item (helper for subclasses)."""
-        return ReviewItem(severity, code, obj, message, line)
-
 
 def sub_outside_quotes(
     pattern: re.Pattern[str], repl: str | Callable[[re.Match[str]], str], text: str
@@ -215,7 +252,12 @@ _STRING_TYPES = {DT.CHAR, DT.VARCHAR, DT.TEXT, DT.NCHAR, DT.NVARCHAR}
 
 
 def coerce_comparisons(
-    query: exp.Expression, converter: Converter, record: StatementRecord, *, booleans: bool, strings: bool
+    query: exp.Expression,
+    converter: ConversionState,
+    record: StatementRecord,
+    *,
+    booleans: bool,
+    strings: bool,
 ) -> None:
     """Fix comparisons the source converts implicitly and the target rejects: a string column
     against a number (Oracle: ``active = 1`` -> ``active = '1'``), a boolean column against 0/1
@@ -253,7 +295,7 @@ def coerce_comparisons(
             )
 
 
-def _column_type(col: exp.Column, aliases: dict[str, str], converter: Converter) -> Any:
+def _column_type(col: exp.Column, aliases: dict[str, str], converter: ConversionState) -> Any:
     """The target type (``DataType.Type``) of a view column, when its table is known."""
     tables = list(aliases.values()) if not col.table else [aliases[col.table]] if col.table in aliases else []
     for name in tables:
