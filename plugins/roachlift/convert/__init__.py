@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from roachlift.config.spec import SourceKind, TargetDialect
 from roachlift.convert.checks import finish
 from roachlift.convert.dialect import render
 from roachlift.convert.engine import Converter
@@ -48,11 +49,18 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_RULES: dict[str, type[SourceRules]] = {"oracle": OracleRules, "mysql": MySQLRules, "postgres": PostgresRules}
+_RULES: dict[SourceKind, type[SourceRules]] = {
+    SourceKind.ORACLE: OracleRules,
+    SourceKind.MYSQL: MySQLRules,
+    SourceKind.POSTGRES: PostgresRules,
+}
 
 
 def convert_ddl(
-    text: str, source: str, target: str = "cockroachdb", options: ConvertOptions | None = None
+    text: str,
+    source: SourceKind | str,
+    target: TargetDialect | str = TargetDialect.COCKROACHDB,
+    options: ConvertOptions | None = None,
 ) -> ConversionResult:
     """Convert a DDL script written for ``source`` into load phases for ``target``.
 
@@ -63,9 +71,11 @@ def convert_ddl(
         raise RoachliftError(f"unknown source dialect {source!r}: use one of {', '.join(SOURCES)}")
     if target not in TARGETS:
         raise RoachliftError(f"unknown target {target!r}: use one of {', '.join(TARGETS)}")
+    kind, dialect = SourceKind(source), TargetDialect(target)
+    source, target = kind.value, dialect.value  # the result and report carry plain strings
     options = options or ConvertOptions()
-    conv = Converter(_RULES[source](options), target, options)
-    for stmt in split_statements(text, source):
+    conv = Converter(_RULES[kind](options), dialect, options)
+    for stmt in split_statements(text, kind):
         conv.add(stmt)
     conv.replay_pending()
     views = finish(conv)

@@ -22,6 +22,7 @@ from graphlib import CycleError, TopologicalSorter
 
 from sqlglot import exp
 
+from roachlift.config.spec import SourceKind, TargetDialect
 from roachlift.convert import crdb_compat
 from roachlift.convert.dialect import fit_identifier, quote_ident, render
 from roachlift.convert.engine import Converter
@@ -61,7 +62,7 @@ def _resolve_serials(conv: Converter) -> None:
         if col.default is not None and record is not table.record:
             # a trigger filled the column but it already has a default: leave it
             continue
-        if mode == "unique_rowid" and conv.target == "cockroachdb":
+        if mode == "unique_rowid" and conv.target == TargetDialect.COCKROACHDB:
             # https://www.cockroachlabs.com/docs/stable/functions-and-operators#id-generation-functions
             col.type = exp.DataType.build("BIGINT")
             col.default = exp.Anonymous(this="unique_rowid", expressions=[])
@@ -135,7 +136,7 @@ def _drop_orphans(conv: Converter) -> None:
                 # https://www.cockroachlabs.com/docs/stable/inverted-indexes
                 idx.using = "gin"
                 idx.record.rules.append(f"{idx.name}: USING GIST on a non-spatial column -> USING GIN")
-        if conv.target == "postgres":
+        if conv.target == TargetDialect.POSTGRES:
             for c in idx.columns:
                 col = table.column(c.name) if isinstance(c, exp.Column) else None
                 if col is not None and col.type.this == exp.DataType.Type.GEOMETRY:
@@ -150,7 +151,7 @@ def _drop_orphans(conv: Converter) -> None:
 
 def _target_types(conv: Converter) -> None:
     """PostgreSQL target: CockroachDB-only constructs get their nearest PostgreSQL form."""
-    if conv.target != "postgres":
+    if conv.target != TargetDialect.POSTGRES:
         return
     for table in conv.tables.values():
         for col in table.columns:
@@ -245,7 +246,7 @@ def _fk_checks(conv: Converter) -> None:
             if (
                 a
                 and b
-                and render(a.type, "postgres") != render(b.type, "postgres")
+                and render(a.type, TargetDialect.POSTGRES) != render(b.type, TargetDialect.POSTGRES)
                 and not (a.type.this in _INT_TYPES and b.type.this in _INT_TYPES)
             ):
                 conv.review(
@@ -354,7 +355,7 @@ def _view_problem(conv: Converter, view: View, relations: set[str]) -> str | Non
             keys = {o.this.sql() for o in inner.expressions}
             if not keys <= args:
                 return "aggregate with DISTINCT orders by an expression outside its arguments"
-    if conv.rules.name == "mysql":
+    if conv.rules.name == SourceKind.MYSQL:
         problem = _group_by_problem(conv, view)
         if problem:
             return problem

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from roachlift.config.spec import TargetDialect
 from roachlift.convert import convert_ddl, write_output
 from roachlift.convert.model import SOURCES, TARGETS, ConvertOptions
 from roachlift.errors import RoachliftError
@@ -21,9 +22,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "manual_review.sql, report.json and report.md. Exit code 1 if any statement failed.",
     )
     p.add_argument("input", type=Path, help="DDL script (pg_dump -s, mysqldump -d, DBMS_METADATA output)")
-    p.add_argument("--from", dest="source", required=True, choices=SOURCES, help="source dialect")
+    p.add_argument(
+        "--from", dest="source", required=True, choices=[k.value for k in SOURCES], help="source dialect"
+    )
     p.add_argument("--out", type=Path, required=True, help="output folder")
-    p.add_argument("--target", default="cockroachdb", choices=TARGETS, help="target dialect")
+    p.add_argument(
+        "--target",
+        default=TargetDialect.COCKROACHDB.value,
+        choices=[t.value for t in TARGETS],
+        help="target dialect",
+    )
     p.add_argument("--schema", default=None, help="target schema for every object (default: none)")
     p.add_argument("--no-tinyint1-bool", action="store_true", help="MySQL TINYINT(1) stays SMALLINT")
     p.add_argument("--bare-number-as", choices=("decimal", "float8"), default="decimal")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
+from roachlift.config.spec import SourceKind, TargetDialect
 from roachlift.convert.model import Column, StatementRecord
 
 if TYPE_CHECKING:
@@ -99,13 +100,13 @@ def has_citext(version: str | None) -> bool:
 
 def apply(conv: ConversionState) -> None:
     """Replace and report every construct a CockroachDB cluster would reject (CockroachDB target)."""
-    if conv.target != "cockroachdb":
+    if conv.target != TargetDialect.COCKROACHDB:
         return
     replaced = _column_types(conv)
     _indexes(conv, replaced)
     _sequences(conv)
     _foreign_keys(conv)
-    if conv.rules.name == "mysql":
+    if conv.rules.name == SourceKind.MYSQL:
         _mysql_collations(conv)
 
 

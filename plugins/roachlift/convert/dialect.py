@@ -13,6 +13,7 @@ import hashlib
 from sqlglot import exp
 from sqlglot.dialects.postgres import Postgres
 
+from roachlift.config.spec import TargetDialect
 from roachlift.naming import MAX_IDENTIFIER, RESERVED, needs_quotes, quote_ident
 
 __all__ = [
@@ -73,7 +74,7 @@ def identifier(name: str) -> exp.Identifier:
 
 def target_dialect(target: str) -> type[Postgres]:
     """The sqlglot dialect class that writes ``target`` ('cockroachdb' or 'postgres')."""
-    return CockroachDB if target == "cockroachdb" else Postgres
+    return CockroachDB if target == TargetDialect.COCKROACHDB else Postgres
 
 
 def render(node: exp.Expression, target: str) -> str:

@@ -19,6 +19,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError, UnsupportedError
 
+from roachlift.config.spec import TargetDialect
 from roachlift.convert.dialect import fit_identifier, identifier
 from roachlift.convert.model import (
     Column,
@@ -177,7 +178,7 @@ _MODIFY_DEFAULT = r"\bDEFAULT\s+(.+?)(?=\s+(NOT\s+NULL|NULL|CONSTRAINT|CHECK)\b|
 class Converter:
     """Builds the schema model from statements for one source and one target."""
 
-    def __init__(self, rules: SourceRules, target: str, options: ConvertOptions) -> None:
+    def __init__(self, rules: SourceRules, target: TargetDialect, options: ConvertOptions) -> None:
         self.rules = rules
         rules.converter = self
         self.target = target

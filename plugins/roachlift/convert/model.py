@@ -7,10 +7,12 @@ from typing import Any, Literal
 
 from sqlglot import exp
 
+from roachlift.config.spec import SourceKind, TargetDialect
+
 Severity = Literal["info", "warning", "error"]
 PHASES = ("01_types", "02_tables", "03_indexes", "04_foreign_keys", "05_views")
-SOURCES = ("oracle", "mysql", "postgres")
-TARGETS = ("cockroachdb", "postgres")
+SOURCES: tuple[SourceKind, ...] = (SourceKind.ORACLE, SourceKind.MYSQL, SourceKind.POSTGRES)
+TARGETS: tuple[TargetDialect, ...] = tuple(TargetDialect)
 
 
 class StatementError(Exception):
@@ -38,7 +40,7 @@ class ConvertOptions:
             bare_number_as=spec.bare_number_as,
             serial_as=spec.serial_as,
             target_schema=target_schema,
-            naming=str(getattr(spec, "naming", "lower")),
+            naming=getattr(spec, "naming", "lower"),
             target_version=getattr(spec, "target_version", None),
         )
 

@@ -13,6 +13,7 @@ import re
 
 from sqlglot import exp
 
+from roachlift.config.spec import SourceKind
 from roachlift.convert.model import Column, StatementRecord
 from roachlift.convert.rules import (
     DT,
@@ -140,7 +141,7 @@ def _datetime(dt: exp.DataType, ctx: ColumnContext) -> exp.DataType:
 class MySQLRules(SourceRules):
     """MySQL and MariaDB DDL (``mysqldump -d``, ``SHOW CREATE TABLE``)."""
 
-    name = "mysql"
+    name = SourceKind.MYSQL
     read = "mysql"
     STRICT_TYPES = True
     SKIP = [

@@ -24,6 +24,7 @@ import re
 
 from sqlglot import exp
 
+from roachlift.config.spec import SourceKind
 from roachlift.convert.model import Column, ConvertOptions, ManualItem, StatementError, StatementRecord
 from roachlift.convert.rules import (
     DT,
@@ -227,7 +228,7 @@ def _userdefined(dt: exp.DataType, ctx: ColumnContext) -> exp.DataType:
 class OracleRules(SourceRules):
     """Oracle DDL as DBMS_METADATA, SQL Developer or hand-written scripts give it."""
 
-    name = "oracle"
+    name = SourceKind.ORACLE
     read = "oracle"
     STRICT_TYPES = True
     KEEP_COMMENTS = True

@@ -24,6 +24,7 @@ from dataclasses import replace
 
 from sqlglot import exp
 
+from roachlift.config.spec import TargetDialect
 from roachlift.convert.dialect import quote_ident, render
 from roachlift.convert.engine import Converter
 from roachlift.convert.model import PHASES, Column, Index, Sequence, StatementRecord, Table, View
@@ -128,7 +129,7 @@ def column_sql(col: Column, target: str) -> str:
         parts.append("NOT NULL")
     if col.default is not None:
         parts.append(f"DEFAULT {render(col.default, target)}")
-    if col.on_update is not None and target == "cockroachdb":
+    if col.on_update is not None and target == TargetDialect.COCKROACHDB:
         # https://www.cockroachlabs.com/docs/stable/create-table#on-update-expressions
         parts.append(f"ON UPDATE {render(col.on_update, target)}")
     for chk in col.checks:
@@ -225,5 +226,5 @@ def _default_nulls(node: exp.Expression, target: str) -> exp.Expression:
         return node
     node = node.copy()
     desc = bool(node.args.get("desc"))
-    node.set("nulls_first", not desc if target == "cockroachdb" else desc)
+    node.set("nulls_first", not desc if target == TargetDialect.COCKROACHDB else desc)
     return node

@@ -11,6 +11,7 @@ import re
 
 from sqlglot import exp
 
+from roachlift.config.spec import SourceKind, TargetDialect
 from roachlift.convert.crdb_compat import REJECTED_NAMES, has_citext
 from roachlift.convert.dialect import identifier
 from roachlift.convert.model import StatementRecord
@@ -56,7 +57,7 @@ def _userdefined(dt: exp.DataType, ctx: ColumnContext) -> exp.DataType:
         return exp.DataType(this=DT.USERDEFINED, kind=identifier(name))
     if name in ("citext",):
         version = ctx.converter.options.target_version
-        if ctx.converter.target == "cockroachdb" and has_citext(version):
+        if ctx.converter.target == TargetDialect.COCKROACHDB and has_citext(version):
             # CITEXT from v25.3: cockroachdb/docs src/current/v25.3/citext.md
             ctx.rule("CITEXT kept (CockroachDB 25.3+)")
             return exp.DataType(this=DT.USERDEFINED, kind=identifier("citext"))
@@ -74,7 +75,7 @@ def _userdefined(dt: exp.DataType, ctx: ColumnContext) -> exp.DataType:
 class PostgresRules(SourceRules):
     """PostgreSQL DDL (``pg_dump -s``)."""
 
-    name = "postgres"
+    name = SourceKind.POSTGRES
     read = "postgres"
     #: pg_dump's COMMENT ON TABLE/COLUMN are kept: CockroachDB stores them (docs comment-on)
     KEEP_COMMENTS = True

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from sqlglot import exp
 
+from roachlift.config.spec import SourceKind, TargetDialect
 from roachlift.convert.model import (
     Column,
     CompositeType,
@@ -43,7 +44,7 @@ class ConversionState(Protocol):
     """
 
     options: ConvertOptions
-    target: str
+    target: TargetDialect
     rules: SourceRules
     tables: dict[str, Table]
     enums: dict[str, EnumType]
@@ -137,7 +138,8 @@ TypeRule = Callable[[exp.DataType, ColumnContext], exp.DataType]
 class SourceRules:
     """Base class of the per-source rules; subclasses fill in the tables and hooks."""
 
-    name = ""
+    #: the source kind (a :class:`SourceKind`; empty on this base class)
+    name: str = ""
     read = ""
     #: (pattern, reason): statements dropped and logged in the report.
     SKIP: list[tuple[re.Pattern[str], str]] = []
@@ -156,7 +158,7 @@ class SourceRules:
         self.options = options
         self._converter: ConversionState | None = None
         #: the one naming rule (roachlift.naming); the source kind tells how DDL text folds names
-        self.naming = Naming(rule=options.naming, source_kind=self.name or "postgres")
+        self.naming = Naming(rule=options.naming, source_kind=self.name or SourceKind.POSTGRES)
 
     @property
     def converter(self) -> ConversionState:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from roachlift.config.spec import SourceKind
+
 _PLSQL_START = re.compile(
     r"^\s*(CREATE\s+(OR\s+REPLACE\s+)?((NON)?EDITIONABLE\s+)?"
     r"(TRIGGER|PROCEDURE|FUNCTION|PACKAGE|TYPE\s+BODY|TYPE)\b|(BEGIN|DECLARE)\s*$|(BEGIN|DECLARE)\s)",
@@ -44,7 +46,7 @@ class Statement:
 
 def split_statements(text: str, source: str) -> list[Statement]:
     """The statements of ``text`` written in ``source`` ('oracle', 'mysql' or 'postgres')."""
-    if source == "oracle":
+    if source == SourceKind.ORACLE:
         return _split_oracle(text)
     return _Scanner(text, source).run()
 
@@ -68,7 +70,7 @@ class _Scanner:
         in_versioned = False
         start_idx = 0
         while i < n:
-            if at_line_start and self.source == "mysql" and not "".join(buf).strip():
+            if at_line_start and self.source == SourceKind.MYSQL and not "".join(buf).strip():
                 m = _DELIMITER.match(text, i)
                 if m:
                     self.delimiter = m.group(1)
@@ -76,7 +78,12 @@ class _Scanner:
                     i = m.end()
                     continue
             ch = text[i]
-            if ch == "\\" and at_line_start and self.source == "postgres" and not "".join(buf).strip():
+            if (
+                ch == "\\"
+                and at_line_start
+                and self.source == SourceKind.POSTGRES
+                and not "".join(buf).strip()
+            ):
                 # a psql meta-command (pg_dump writes \restrict / \unrestrict): one line, no ';'
                 j = text.find("\n", i)
                 j = n if j < 0 else j
@@ -89,7 +96,7 @@ class _Scanner:
                 at_line_start = True
             nxt = text[i + 1] if i + 1 < n else ""
             # comments
-            if (ch == "-" and nxt == "-") or (ch == "#" and self.source == "mysql"):
+            if (ch == "-" and nxt == "-") or (ch == "#" and self.source == SourceKind.MYSQL):
                 j = text.find("\n", i)
                 i = n if j < 0 else j
                 continue
@@ -98,7 +105,7 @@ class _Scanner:
                 i += 2
                 continue
             if ch == "/" and nxt == "*":
-                if self.source == "mysql" and text.startswith("!", i + 2):
+                if self.source == SourceKind.MYSQL and text.startswith("!", i + 2):
                     # versioned comment /*!50705 ... */: its content runs, as on MySQL >= that version
                     m = _VERSION.match(text, i + 3)
                     i = m.end() if m else i + 3
@@ -118,7 +125,7 @@ class _Scanner:
             if ch in "'\"`":
                 j = i + 1
                 while j < n:
-                    if text[j] == "\\" and ch == "'" and self.source == "mysql":
+                    if text[j] == "\\" and ch == "'" and self.source == SourceKind.MYSQL:
                         j += 2
                         continue
                     if text[j] == ch:
@@ -132,7 +139,7 @@ class _Scanner:
                 buf.append(chunk)
                 i = j + 1
                 continue
-            if ch == "$" and self.source == "postgres":
+            if ch == "$" and self.source == SourceKind.POSTGRES:
                 m = _DOLLAR_TAG.match(text, i)
                 if m:
                     tag = m.group(0)
@@ -168,7 +175,7 @@ def _split_oracle(text: str) -> list[Statement]:
 
     def flush_sql() -> None:
         if chunk:
-            for st in _Scanner("\n".join(chunk), "oracle").run(chunk_start):
+            for st in _Scanner("\n".join(chunk), SourceKind.ORACLE).run(chunk_start):
                 out.append(st)
         chunk.clear()
 
