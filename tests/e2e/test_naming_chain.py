@@ -20,6 +20,7 @@ from roachlift import pipeline
 from roachlift.config.connections import parse_uri
 from roachlift.config.spec import parse_spec
 from roachlift.errors import RoachliftError
+from roachlift.load import progress
 from roachlift.load.manifest import read_manifest
 from roachlift.testing import MariaDBServer, PostgresServer
 
@@ -165,8 +166,8 @@ def _target_columns(ctx: pipeline.RunContext) -> dict[str, list[str]]:
     with ctx.connect_target() as conn:
         rows = conn.execute(
             "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = %s "
-            "AND table_name <> 'roachlift_cdc_checkpoint' ORDER BY table_name, ordinal_position",
-            (ctx.spec.target.schema_,),
+            "AND table_name NOT IN (%s, %s) ORDER BY table_name, ordinal_position",
+            (ctx.spec.target.schema_, "roachlift_cdc_checkpoint", progress.TABLE_NAME),
         ).fetchall()
     out: dict[str, list[str]] = {}
     for table, column in rows:
