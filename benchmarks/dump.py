@@ -181,7 +181,7 @@ def _bench_postgres(pg: PostgresServer, psql: str, rows: int, repeat: int, split
     how = f"gzip via {manifest.DEFLATE.__name__}" if COMPRESSION[0] == "gzip" else "no compression"
     print(f"postgres roachlift ({how}): {rows / rl_s:,.0f} rows/s ({rl_s:.2f}s), peak RSS {max(rss):.0f} MB")
     print(f"postgres roachlift at {small_rows} rows: peak RSS {small_rss:.0f} MB")
-    same = _same_output(work / "pg" / "public.bench", work / "psql.csv")
+    same = _same_output(work / "pg" / manifest.table_dir_name("public.bench"), work / "psql.csv")
     print(f"postgres roachlift output identical to psql: {same}")
     paired = sorted(n / r for r, n in zip(rl_runs, native_runs, strict=True))
     print(f"postgres ratio per paired run: {', '.join(f'{x:.3f}' for x in paired)}")
@@ -191,7 +191,7 @@ def _bench_postgres(pg: PostgresServer, psql: str, rows: int, repeat: int, split
             f"postgres roachlift split={split}: {rows / sp_s:,.0f} rows/s ({sp_s:.2f}s),"
             f" peak RSS {max(split_rss):.0f} MB"
         )
-        same = _same_output(work / "split" / "public.bench", work / "psql.csv")
+        same = _same_output(work / "split" / manifest.table_dir_name("public.bench"), work / "psql.csv")
         print(f"postgres roachlift split={split} output identical to psql: {same}")
         print(f"split_ratio={(rows / sp_s) / native:.3f}")
     return (rows / rl_s) / native
@@ -233,7 +233,7 @@ def _bench_mysql(my: MariaDBServer, mysql: str, rows: int, repeat: int, split: i
             f"mysql roachlift split={split}: {rows / sp_s:,.0f} rows/s ({sp_s:.2f}s),"
             f" peak RSS {max(split_rss):.0f} MB"
         )
-        ours = [work / d / "bench.bench" for d in ("my", "mysplit")]
+        ours = [work / d / manifest.table_dir_name("bench.bench") for d in ("my", "mysplit")]
         same = _same_output(ours[1], _concat_parts(ours[0], work / "my-one.csv"))
         print(f"mysql roachlift split={split} output identical to one stream: {same}")
         print(f"mysql_split_ratio={(rows / sp_s) / native:.3f}")
