@@ -326,16 +326,36 @@ def dump_step(ctx: RunContext) -> Summary:
     ]
     mb = sum(m.bytes for m in tables) / 1e6
     rate = result.rows / result.elapsed_s if result.elapsed_s else 0.0
+    rejected = sum(m.rejected for m in tables)
+    changed = sum(sum(m.changed.values()) for m in tables)
     return {
         "summary": (
             f"dumped {len(tables)} table(s), {result.rows} rows, {mb:.1f} MB in {result.elapsed_s:.1f}s "
             f"({rate:,.0f} rows/s) under snapshot {json.dumps(result.snapshot, default=str)}"
+            + (
+                f"; {rejected} row(s) rejected (values the target cannot hold, see rejects.csv)"
+                if rejected
+                else ""
+            )
+            + (f"; {changed} value(s) changed by the spec's values rules" if changed else "")
         ),
         "manifests": manifests,
         "loads": loads,
         "snapshot": result.snapshot,
+        "rejected": rejected,
+        "changed": changed,
         "stats": [
-            _stat("dump", Naming.pair(m.table, m.target_table), m.rows, m.bytes, m.elapsed_s) for m in tables
+            _stat(
+                "dump",
+                Naming.pair(m.table, m.target_table),
+                m.rows,
+                m.bytes,
+                m.elapsed_s,
+                rejected=m.rejected,
+                changed=sum(m.changed.values()),
+                detail=", ".join(f"{n} {what}" for what, n in m.changed.items()),
+            )
+            for m in tables
         ],
     }
 
@@ -557,8 +577,13 @@ def change_source(ctx: RunContext) -> Any:
         )
     if kind == "mysql":
         from roachlift.cdc.mysql import MySQLSource
+        from roachlift.values import ValueRules
 
-        return MySQLSource(ctx.source, position, schemas=ctx.spec.source.schemas, wants=ctx.spec.source.wants)
+        source = MySQLSource(
+            ctx.source, position, schemas=ctx.spec.source.schemas, wants=ctx.spec.source.wants
+        )
+        source.value_rules = ValueRules.from_spec(ctx.spec)
+        return source
     if kind == "oracle":
         from roachlift.cdc import oracle_setup
 
@@ -670,16 +695,21 @@ def verify_step(ctx: RunContext, live: bool = True) -> Summary:
     and rows that differ are re-checked after twice the lag threshold before being reported.
     """
     from roachlift.verify import verify_tables
+    from roachlift.values import ValueRules, read_rejects
     from roachlift.verify.cli import select_tables
 
     tables = select_tables(ctx.spec, ctx.tables, source=ctx.source)
     live = live and not ctx.skip_cdc
     recheck = 2 * ctx.spec.cdc.lag_threshold_seconds if live else None
+    rules = ValueRules.from_spec(ctx.spec)
+    rejects = read_rejects(ctx.dump_dir) if ctx.dump_dir.is_dir() else {}
     if live:
         with _BackgroundApplier(ctx):
-            result = verify_tables(ctx.source, ctx.target, tables, recheck_delay_s=recheck)
+            result = verify_tables(
+                ctx.source, ctx.target, tables, recheck_delay_s=recheck, rules=rules, rejects=rejects
+            )
     else:
-        result = verify_tables(ctx.source, ctx.target, tables)
+        result = verify_tables(ctx.source, ctx.target, tables, rules=rules, rejects=rejects)
     data = json.loads(result.to_json())
     bad = [t for t in data["tables"] if not t.get("ok")]
     resolved = sum(int(t.get("resolved_on_recheck") or 0) for t in data["tables"])
@@ -693,7 +723,9 @@ def verify_step(ctx: RunContext, live: bool = True) -> Summary:
                 f"  {t.get('table')}: missing {t.get('missing')} (e.g. {t.get('missing_sample', [])[:3]}), "
                 f"extra {t.get('extra')} (e.g. {t.get('extra_sample', [])[:3]}), "
                 f"mismatched {t.get('mismatched')} in columns {t.get('mismatched_columns') or {}} "
-                f"(e.g. {t.get('mismatched_sample', [])[:3]}) {t.get('error') or ''}".rstrip()
+                f"(e.g. {t.get('mismatched_sample', [])[:3]}), "
+                f"rejected by the dump {t.get('rejected', 0)} (e.g. {t.get('rejected_sample', [])[:3]}) "
+                f"{t.get('error') or ''}".rstrip()
             )
         raise RoachliftError(summary + "\n" + "\n".join(details))
     return {

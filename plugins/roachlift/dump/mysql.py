@@ -539,12 +539,12 @@ def _stream(
                     writer.write(newline.join(lines), n)
                 continue
             lines = []
-            size = 0
+            largest = 0
             for out in map(fields, rows):
                 if out is None:  # rejected
                     continue
                 n = sum(map(len, out))
-                size += n + len(out)
+                largest = max(largest, n)
                 if n > _BATCH_BYTES:  # a large row is written as it is, never copied into a batch
                     if lines:
                         writer.write(newline.join([*lines, b""]), len(lines))
@@ -556,7 +556,7 @@ def _stream(
                     lines.append(join(out))
             if lines:
                 writer.write(newline.join([*lines, b""]), len(lines))
-            want = max(1, min(_FETCH, _BATCH_BYTES * len(rows) // max(size, 1)))  # ~_BATCH_BYTES a fetch
+            want = max(1, min(_FETCH, _BATCH_BYTES // max(largest, 1)))  # ~_BATCH_BYTES a fetch at most
     finally:
         del result
     if finished:
