@@ -13,7 +13,6 @@ import json
 import logging
 import os
 import re
-import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -57,8 +56,36 @@ Summary = dict[str, Any]
 
 
 def work_root() -> Path:
-    """``$ROACHLIFT_WORK_DIR`` or ``<tmp>/roachlift``: where runs keep their files and reports."""
-    return Path(os.environ.get(WORK_DIR_ENV) or Path(tempfile.gettempdir()) / "roachlift")
+    """``$ROACHLIFT_WORK_DIR`` or ``<user cache dir>/roachlift`` (``$XDG_CACHE_HOME`` or
+    ``~/.cache``): where runs keep their files and reports. Dumps are data, so never a predictable
+    path under a world-writable /tmp; see :func:`private_dir` for the checks."""
+    env = os.environ.get(WORK_DIR_ENV)
+    if env:
+        return private_dir(Path(env), fix_mode=False)
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    cache = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    return private_dir(cache / "roachlift", fix_mode=True)
+
+
+def private_dir(path: Path, *, fix_mode: bool) -> Path:
+    """Create ``path`` (mode 0700) or check the existing one: it must belong to this user and not be
+    writable by everyone (``fix_mode``: also take group/other access away, for the default folder)."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    st = path.stat()
+    uid = os.geteuid()
+    if st.st_uid != uid:
+        raise RoachliftError(
+            f"{path}: the work folder belongs to uid {st.st_uid}, not to this user (uid {uid}); refusing "
+            f"to keep dumps there: set {WORK_DIR_ENV} to a folder of yours"
+        )
+    if fix_mode and st.st_mode & 0o077:
+        path.chmod(0o700)
+    elif st.st_mode & 0o002:
+        raise RoachliftError(
+            f"{path}: the work folder is writable by everyone; refusing to keep dumps there "
+            f"(chmod o-w it, or set {WORK_DIR_ENV} to a private folder)"
+        )
+    return path
 
 
 def _safe(text: str) -> str:

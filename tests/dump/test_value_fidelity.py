@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -319,6 +320,8 @@ def test_unusual_table_names_get_their_own_folders_and_exact_manifests(
     folders = {table_dir_name(t) for t in by_name}
     assert len(folders) == len(NAMES)  # 订单/客户, Order/order, quotes and spaces: no collision
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == sorted(folders)
+    for path in tmp_path.rglob("*"):  # dumps are data: the owner's only
+        assert stat.S_IMODE(path.stat().st_mode) == (0o700 if path.is_dir() else 0o600), path
     for table in by_name:
         saved = json.loads((tmp_path / table_dir_name(table) / "manifest.json").read_text(encoding="utf-8"))
         assert saved["table"] == table and saved["columns"] == ["ключ id", "value"]
