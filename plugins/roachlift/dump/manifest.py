@@ -153,14 +153,14 @@ class Progress:
 
     def add(self, rows: int, raw_bytes: int) -> None:
         """Count ``rows`` more rows of ``raw_bytes`` CSV bytes; log when the interval has passed."""
-        with self._lock:
+        with self._lock:  # logged under the lock: the lines of parallel ranges come in order
             self.rows += rows
             self.raw_bytes += raw_bytes
             now = time.monotonic()
             if now < self._next_log:
                 return
             self._next_log = now + PROGRESS_EVERY_S
-        self.log(now)
+            self.log(now)
 
     def log(self, now: float | None = None) -> None:
         """Log rows, MB and rows/s so far."""
