@@ -36,6 +36,7 @@ from __future__ import annotations
 import binascii
 import importlib
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -345,6 +346,8 @@ def _valid_utf8(value: bytes) -> bool:
 
 
 _QUOTE = b'"'
+#: A ``\\u0000`` escape in JSON text (an even run of backslashes before it: not an escaped backslash).
+_JSON_NUL = re.compile(rb"(?<!\\)((?:\\\\)*)\\u0000")
 
 
 def _quoted(value: bytes) -> bytes:
@@ -454,11 +457,11 @@ class RowFormatter:
             if bad:
                 problems.append((name, values.invalid_charset_reason(cols[ci].charset or "utf8mb4")))
                 self.charset_rejects += 1
-            if b"\x00" in v or (step.json and b"\\u0000" in v):
+            if b"\x00" in v or (step.json and _JSON_NUL.search(v)):
                 try:
                     values.check_nul(name, self.rules)
                     v = v.replace(b"\x00", b"")
-                    v = v.replace(b"\\u0000", b"") if step.json else v
+                    v = _JSON_NUL.sub(rb"\1", v) if step.json else v
                     changes.append(values.CHANGED_NUL)
                 except values.ValueRejected as exc:
                     problems.append((exc.column, exc.reason))

@@ -97,6 +97,17 @@ def _number(value: Decimal | float | int) -> str:
     return format(value.normalize(exact), "f")
 
 
+def _without_nul(value: Any) -> Any:
+    """A decoded JSON document with NUL characters stripped from every string (key or value)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    return value
+
+
 def _json(value: Any) -> str:
     """JSON with sorted keys and no blanks."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -113,13 +124,11 @@ def normalize(
         if isinstance(value, bytes | bytearray | memoryview):
             value = bytes(value).decode("utf-8", errors="replace")
         if isinstance(value, str):
-            if strip:
-                value = value.replace("\\u0000", "").replace("\x00", "")
             try:
                 value = json.loads(value)
             except ValueError:
                 return value
-        return _json(value)
+        return _json(_without_nul(value) if strip else value)
     if kind == KIND_GEOMETRY:  # source: MySQL SRID + WKB bytes; target: EWKB (hex text or bytes)
         if isinstance(value, str):
             return value.lower().removeprefix("\\x")
