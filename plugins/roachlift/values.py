@@ -149,6 +149,10 @@ def apply_binlog_rules(event: Any, row: dict[str, Any], table: str, rules: Value
                 elif isinstance(value, str) and "\x00" in value:
                     values[name] = text_with_nul(value, name, rules)
                     change = CHANGED_NUL
+                elif isinstance(value, dict | list) and _has_nul(value):  # a JSON document
+                    check_nul(name, rules)
+                    values[name] = without_nul(value)
+                    change = CHANGED_NUL
                 else:
                     continue
             except ValueRejected as exc:
@@ -159,6 +163,27 @@ def apply_binlog_rules(event: Any, row: dict[str, Any], table: str, rules: Value
                 ) from None
             log.warning("%s: column %s (%s): value changed: %s (values rule)", table, name, image, change)
     return row
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    return False
+
+
+def without_nul(value: Any) -> Any:
+    """A decoded JSON document with NUL characters stripped from every string (key or value)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [without_nul(v) for v in value]
+    if isinstance(value, dict):
+        return {without_nul(k): without_nul(v) for k, v in value.items()}
+    return value
 
 
 # --- the rejects file ----------------------------------------------------------------------------------

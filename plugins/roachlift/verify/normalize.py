@@ -33,7 +33,7 @@ from typing import Any
 from roachlift.csvfmt import format_decimal, format_float, format_value
 from roachlift.geometry import MYSQL_TYPES as MYSQL_GEOMETRY
 from roachlift.geometry import mysql_to_ewkb_hex
-from roachlift.values import NULL, STRIP, ValueRules, is_zero_date
+from roachlift.values import NULL, STRIP, ValueRules, is_zero_date, without_nul
 
 #: Column kinds that change how a value is normalized (see :func:`column_kind`).
 KIND_JSON = "json"
@@ -97,17 +97,6 @@ def _number(value: Decimal | float | int) -> str:
     return format(value.normalize(exact), "f")
 
 
-def _without_nul(value: Any) -> Any:
-    """A decoded JSON document with NUL characters stripped from every string (key or value)."""
-    if isinstance(value, str):
-        return value.replace("\x00", "")
-    if isinstance(value, list):
-        return [_without_nul(v) for v in value]
-    if isinstance(value, dict):
-        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
-    return value
-
-
 def _json(value: Any) -> str:
     """JSON with sorted keys and no blanks."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -128,7 +117,7 @@ def normalize(
                 value = json.loads(value)
             except ValueError:
                 return value
-        return _json(_without_nul(value) if strip else value)
+        return _json(without_nul(value) if strip else value)
     if kind == KIND_GEOMETRY:  # source: MySQL SRID + WKB bytes; target: EWKB (hex text or bytes)
         if isinstance(value, str):
             return value.lower().removeprefix("\\x")
