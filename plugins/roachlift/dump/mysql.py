@@ -65,6 +65,7 @@ _FETCH = 4096
 #: Bytes of formatted rows gathered before one write; rows of LOB tables are fetched so that a
 #: fetch holds about this much (memory is bounded by a few rows, not by the table).
 _BATCH_BYTES = 8 << 20
+_LOB_FETCH_BYTES = 4 << 20
 _STRING = {"char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set", "json"}
 _BINARY = {"binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob"}
 _GEOMETRY = {
@@ -527,6 +528,7 @@ def _stream(
     join, newline = b",".join, b"\n"
     lob = formatter.plan.lob
     want = 1 if lob else _FETCH
+    biggest = 0
     finished = False
     try:
         while stop is None or not stop.is_set():
@@ -543,6 +545,7 @@ def _stream(
                 continue
             lines = []
             largest = 0
+            parts: list[bytes] | None = None
             for out in map(fields, rows):
                 if out is None:  # rejected
                     continue
@@ -559,7 +562,9 @@ def _stream(
                     lines.append(join(out))
             if lines:
                 writer.write(newline.join([*lines, b""]), len(lines))
-            want = max(1, min(_FETCH, _BATCH_BYTES // max(largest, 1)))  # ~_BATCH_BYTES a fetch at most
+            biggest = max(biggest, largest)  # the next fetch holds about _LOB_FETCH_BYTES at most
+            want = max(1, min(_FETCH, _LOB_FETCH_BYTES // max(biggest, 1)))
+            rows = out = parts = None  # freed before the next fetch
     finally:
         del result
     if finished:
