@@ -721,8 +721,8 @@ def verify_step(ctx: RunContext, live: bool = True) -> Summary:
     With ``live`` (and CDC on), the change stream keeps being applied while the comparison runs,
     and rows that differ are re-checked after twice the lag threshold before being reported.
     """
-    from roachlift.verify import verify_tables
     from roachlift.values import ValueRules, read_rejects
+    from roachlift.verify import verify_tables
     from roachlift.verify.cli import select_tables
 
     tables = select_tables(ctx.spec, ctx.tables, source=ctx.source)

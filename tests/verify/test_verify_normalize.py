@@ -81,7 +81,6 @@ def test_column_kinds_from_both_catalogs() -> None:
     assert column_kind("int", "integer") is None
 
 
-<<<<<<< HEAD
 def test_numbers_differing_past_28_digits_are_different() -> None:
     a = Decimal("12345678901234567890123456789012345678")
     assert not values_equal(a, a + 1)
@@ -90,7 +89,8 @@ def test_numbers_differing_past_28_digits_are_different() -> None:
         normalize(Decimal("1.2345678901234567890123456789012345670"))
         == "1.234567890123456789012345678901234567"
     )
-=======
+
+
 def test_value_rules_apply_only_when_the_spec_chose_them() -> None:
     lossy = ValueRules(nul_in_text="strip", zero_dates="null")
     for zero in ("0000-00-00 00:00:00", "0000-00-00", "2024-00-10", "2024-05-00 10:00:00"):
@@ -100,4 +100,3 @@ def test_value_rules_apply_only_when_the_spec_chose_them() -> None:
     assert not values_equal("a\x00b", "ab")  # never equal by default: the NUL is a difference
     assert values_equal('{"k": "v\\u0000"}', {"k": "v"}, KIND_JSON, rules=lossy)
     assert not values_equal('{"k": "v\\u0000"}', {"k": "v"}, KIND_JSON)
->>>>>>> 03c6f1f (Verify reports rows the dump rejected as rejected (exit 1 unless values.accept_rejects) and applies the spec's lossy rules; csvfmt keeps NUL; MySQL CDC follows the same zero-date/NUL rules; run report counts rejected/changed; no row values in verify samples; LOB benchmark)
