@@ -52,8 +52,8 @@ def table_dir_name(table: str) -> str:
     of the exact name, so names differing only in non-ASCII letters, case, quotes or spaces
     (``订单`` / ``客户``, ``Order`` / ``order``) never share a folder. The manifest keeps the exact name.
     """
-    ascii_text = unicodedata.normalize("NFKD", table).encode("ascii", "ignore").decode()
-    slug = _SAFE.sub("_", ascii_text).strip("_.")[:SLUG_CHARS] or "t"
+    plain = "".join(c for c in unicodedata.normalize("NFKD", table) if not unicodedata.combining(c))
+    slug = _SAFE.sub("_", plain)[:SLUG_CHARS].lstrip(".") or "_"  # 'Crème' -> 'Creme', '订单' -> '_'
     return f"{slug}-{hashlib.sha256(table.encode('utf-8')).hexdigest()[:10]}"
 
 
