@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from roachlift import values
+from roachlift import csvfmt, values
 from roachlift.dump.manifest import (
     ChunkedWriter,
     PartFile,
@@ -66,8 +66,11 @@ _FETCH = 4096
 #: fetch holds about this much (memory is bounded by a few rows, not by the table).
 _BATCH_BYTES = 8 << 20
 _LOB_FETCH_BYTES = 4 << 20
-_STRING = {"char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set", "json"}
-_BINARY = {"binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob"}
+_STRING = {"tinytext", "text", "mediumtext", "longtext", "json"}
+_BINARY = {"tinyblob", "blob", "mediumblob", "longblob"}
+#: Bounded types (at most 64 KB a value, far below ``max_allowed_packet``): printed by the server.
+_SHORT_STRING = {"char", "varchar", "enum", "set"}
+_SHORT_BINARY = {"binary", "varbinary"}
 _GEOMETRY = {
     "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon",
     "geometrycollection",
@@ -77,8 +80,14 @@ _DATES = {"date", "datetime"}
 _UTF8 = {"utf8mb4", "utf8mb3", "utf8"}
 _LOSSLESS = {"latin1"}  # every byte of MySQL's latin1 maps to a character and back
 #: What a zero date prints as inside a server piece (no scalar text holds a control character).
-ZERO_MARK = b"\x01"
-_ZERO_SQL = "CHAR(1 USING utf8mb4)"
+#: Marks in server-printed fields, behind the byte 0xFF that no UTF-8 text and no scalar holds:
+#: a zero date (``\xffZ``), text holding NUL (``"\xffN<text without NUL>"``), text whose bytes its
+#: character set refuses (``"\xffC"``).
+MARK = 0xFF
+ZERO_MARK = b"\xffZ"
+NUL_MARK = b"\xffN"
+CHARSET_MARK = b"\xffC"
+_ZERO_SQL = "CAST(CONCAT(CHAR(255), 'Z') AS BINARY)"  # both IF branches binary: no charset conversion
 
 
 class Column(NamedTuple):
@@ -105,18 +114,22 @@ def split_table(table: str, default_schema: str | None) -> tuple[str, str]:
     return schema, name
 
 
-def column_expression(name: str, data_type: str, column_type: str, precision: int | None, *_: Any) -> str:
+def column_expression(
+    name: str, data_type: str, column_type: str, precision: int | None, charset: str | None = None
+) -> str:
     """The SQL expression the server prints one scalar column with (NULL stays NULL; a zero date
     prints as :data:`ZERO_MARK`)."""
     c = quote_ident(name)
     t = data_type.lower()
-    if t in _GEOMETRY:
+    if t in _GEOMETRY or t in _SHORT_BINARY:
         return f"CONCAT(CHAR(92, 120), LOWER(HEX({c})))"
+    if t in _SHORT_STRING:
+        return _short_text_expression(name, charset)
     zero = f"YEAR({c}) = 0 OR MONTH({c}) = 0 OR DAYOFMONTH({c}) = 0"
     if t in _DATES:
-        return f"IF({zero}, {_ZERO_SQL}, {c})"
+        return f"IF({zero}, {_ZERO_SQL}, CAST({c} AS BINARY))"
     if t == "timestamp":  # only ever wholly zero (its range starts in 1970): one comparison, not three
-        return f"IF({c} = 0, {_ZERO_SQL}, CONCAT({c}, '+00'))"
+        return f"IF({c} = 0, {_ZERO_SQL}, CAST(CONCAT({c}, '+00') AS BINARY))"
     if t == "bit":
         if (precision or 1) == 1:
             return f"CASE WHEN {c} IS NULL THEN NULL WHEN {c} = 0 THEN 'f' ELSE 't' END"
@@ -148,6 +161,23 @@ class RowPlan:
     steps: list[_Step] = field(default_factory=list)
     key: list[int] = field(default_factory=list)  # primary-key column positions
     lob: bool = False
+
+
+def _short_text_expression(name: str, charset: str | None) -> str:
+    """A CHAR/VARCHAR/ENUM/SET value quoted by the server (quotes doubled), or marked: text holding
+    NUL as :data:`NUL_MARK` + the text without it, bytes its character set refuses as
+    :data:`CHARSET_MARK` (UTF-8 columns: the server refuses invalid UTF-8 on the way in)."""
+    c = quote_ident(name)
+    cs = (charset or "utf8mb4").lower()
+    text = f"CONVERT({c} USING utf8mb4)"
+    nul = "CHAR(0 USING utf8mb4)"
+    quoted = f"CAST(CONCAT('\"', REPLACE({text}, '\"', '\"\"'), '\"') AS BINARY)"
+    stripped = f"CONCAT('\"', CHAR(255), 'N', REPLACE(REPLACE({text}, {nul}, ''), '\"', '\"\"'), '\"')"
+    expr = f"IF(LENGTH(REPLACE({text}, {nul}, '')) < LENGTH({text}), CAST({stripped} AS BINARY), {quoted})"
+    if cs in _UTF8 or cs in _LOSSLESS:
+        return expr
+    check = f"CAST(CONVERT({text} USING {cs}) AS BINARY) <> CAST({c} AS BINARY)"
+    return f"IF({check}, CAST(CONCAT('\"', CHAR(255), 'C\"') AS BINARY), {expr})"
 
 
 def _text_expression(col: Column) -> tuple[str, str | None, bool]:
@@ -338,6 +368,14 @@ def plan_ranges(
     return (key, ranges) if len(ranges) > 1 else whole
 
 
+def _piece_fields(piece: bytes) -> list[bytes | None]:
+    """The fields of a server piece (a CSV line: quoted strings may hold commas), unquoted; ``None``
+    for NULL. Bytes are carried through latin-1, which maps each byte to one character and back."""
+    return [
+        None if f is None else f.encode("latin-1") for f in csvfmt.parse_line_fields(piece.decode("latin-1"))
+    ]
+
+
 def _valid_utf8(value: bytes) -> bool:
     try:
         value.decode()
@@ -380,8 +418,9 @@ class RowFormatter:
         for s in self.plan.steps:
             v = f"v{s.index}"
             if s.kind == _SERVER:
-                if any(self.plan.columns[c].data_type.lower() in _DATES | {"timestamp"} for c in s.columns):
-                    tests.append(f"1 in {v}")  # the zero-date mark (an int test: a C memchr)
+                marked = _DATES | _SHORT_STRING | {"timestamp"}
+                if any(self.plan.columns[c].data_type.lower() in marked for c in s.columns):
+                    tests.append(f"{MARK} in {v}")  # a mark (an int test: a C memchr)
                 outs.append(v)
             elif s.kind == _BIN:
                 outs.append(f"(E if {v} is None else X + hexlify({v}))")
@@ -429,17 +468,32 @@ class RowFormatter:
         for step in self.plan.steps:
             v = row[step.index]
             if step.kind == _SERVER:
-                texts = (v or b"").split(b",")
+                texts = _piece_fields(v or b"")
                 for ci, text in zip(step.columns, texts, strict=True):
-                    if text == ZERO_MARK:
-                        try:
-                            values.zero_date(cols[ci].name, self.rules)
-                            changes.append(values.CHANGED_ZERO_DATE)
-                        except values.ValueRejected as exc:
-                            problems.append((exc.column, exc.reason))
-                        text = b""
-                    out[ci] = text
-                    plain[ci] = text or None
+                    name = cols[ci].name
+                    if text is None:  # NULL
+                        out[ci], plain[ci] = b"", None
+                    elif cols[ci].data_type.lower() not in _SHORT_STRING:
+                        if text == ZERO_MARK:
+                            try:
+                                values.zero_date(name, self.rules)
+                                changes.append(values.CHANGED_ZERO_DATE)
+                            except values.ValueRejected as exc:
+                                problems.append((exc.column, exc.reason))
+                            text = None
+                        out[ci], plain[ci] = text or b"", text
+                    elif text == CHARSET_MARK:
+                        problems.append((name, values.invalid_charset_reason(cols[ci].charset or "utf8mb4")))
+                        self.charset_rejects += 1
+                    else:
+                        if text.startswith(NUL_MARK):
+                            try:
+                                values.check_nul(name, self.rules)
+                                changes.append(values.CHANGED_NUL)
+                            except values.ValueRejected as exc:
+                                problems.append((exc.column, exc.reason))
+                            text = text[len(NUL_MARK) :]
+                        out[ci], plain[ci] = _quoted(text), text
                 continue
             ci = step.columns[0]
             if v is None:
