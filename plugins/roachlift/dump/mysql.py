@@ -1,19 +1,21 @@
-"""MySQL/MariaDB table dump: values streamed through the C client's unbuffered result, formatted here.
+"""MySQL/MariaDB table dump: values streamed through the C client's unbuffered result.
 
-Each row arrives as separate values over the C-level unbuffered fetch (``mysql_use_result``, what
-``SSCursor`` wraps, without its per-row Python objects) and is written in the
-:mod:`roachlift.csvfmt` convention by the client, so a value of any size arrives byte for byte (a
-row is never one server-built string that ``max_allowed_packet`` could cut to NULL):
+Rows arrive over the C-level unbuffered fetch (``mysql_use_result``, what ``SSCursor`` wraps,
+without its per-row Python objects) and are written in the :mod:`roachlift.csvfmt` convention. A
+row is never one server-built string that ``max_allowed_packet`` could cut to NULL: values that can
+be large are fetched as themselves and formatted here, so a value of any size arrives byte for byte;
+only bounded values are printed by the server (the fastest path measured), consecutive ones joined
+into one ``CONCAT_WS`` piece:
 
-- strings (CHAR/VARCHAR/TEXT/ENUM/SET/JSON) arrive as their raw bytes (``CAST(c AS BINARY)`` for
-  UTF-8 columns; other character sets converted to utf8mb4 by the server, with a round-trip check
-  so a byte that is not valid in the declared set is caught, latin1 excepted: each of its 256 bytes
-  maps); always quoted, quotes doubled: ``""`` is the empty string, an unquoted empty field NULL;
-- binary (BINARY/VARBINARY/BLOB): ``\\x`` + lower-case hex, encoded here;
-- fixed-size scalars are printed by the server, consecutive ones as one ``CONCAT_WS`` piece (their
-  text is a few dozen bytes; the fastest path measured): numbers, TIME and YEAR as the server prints
-  them; DATE/DATETIME; TIMESTAMP in UTC with ``+00``; BIT(1) ``t``/``f``, BIT(n) the bit string;
-  GEOMETRY ``\\x`` + hex of MySQL's internal bytes (as before);
+- LOB-sized values — TEXT types and JSON as their raw bytes (``CAST(c AS BINARY)`` for UTF-8
+  columns, checked here to be valid UTF-8; other character sets converted to utf8mb4 by the server
+  with a round-trip check, latin1 excepted: each of its 256 bytes maps), BLOB types as ``\\x`` +
+  lower-case hex encoded here; LOB tables are fetched a few MB of rows at a time;
+- bounded values, printed by the server: CHAR/VARCHAR/ENUM/SET quoted (quotes doubled: ``""`` is
+  the empty string, an unquoted empty field NULL), BINARY/VARBINARY and GEOMETRY ``\\x`` + hex,
+  numbers, TIME and YEAR as the server prints them, DATE/DATETIME, TIMESTAMP in UTC with ``+00``,
+  BIT(1) ``t``/``f``, BIT(n) the bit string. A value the target cannot hold is marked behind the
+  byte 0xFF (which no UTF-8 text and no scalar holds) and the row takes the careful path;
 - values the target cannot hold (NUL in text, the JSON escape ``\\u0000``, zero dates, bytes not
   valid in the column's character set) follow :mod:`roachlift.values`: by default the row goes to
   ``rejects.csv`` with its key, column and reason, the dump goes on; a lossy rule changes the value
