@@ -12,10 +12,11 @@ into one ``CONCAT_WS`` piece:
   with a round-trip check, latin1 excepted: each of its 256 bytes maps), BLOB types as ``\\x`` +
   lower-case hex encoded here; LOB tables are fetched a few MB of rows at a time;
 - bounded values, printed by the server: CHAR/VARCHAR/ENUM/SET quoted (quotes doubled: ``""`` is
-  the empty string, an unquoted empty field NULL), BINARY/VARBINARY and GEOMETRY ``\\x`` + hex,
-  numbers, TIME and YEAR as the server prints them, DATE/DATETIME, TIMESTAMP in UTC with ``+00``,
-  BIT(1) ``t``/``f``, BIT(n) the bit string. A value the target cannot hold is marked behind the
-  byte 0xFF (which no UTF-8 text and no scalar holds) and the row takes the careful path;
+  the empty string, an unquoted empty field NULL), BINARY/VARBINARY ``\\x`` + hex, spatial types
+  as EWKB hex (:mod:`roachlift.geometry`), numbers, TIME and YEAR as the server prints them,
+  DATE/DATETIME, TIMESTAMP in UTC with ``+00``, BIT(1) ``t``/``f``, BIT(n) the bit string. A value
+  the target cannot hold is marked behind the byte 0xFF (which no UTF-8 text and no scalar holds)
+  and the row takes the careful path;
 - values the target cannot hold (NUL in text, the JSON escape ``\\u0000``, zero dates, bytes not
   valid in the column's character set) follow :mod:`roachlift.values`: by default the row goes to
   ``rejects.csv`` with its key, column and reason, the dump goes on; a lossy rule changes the value
@@ -47,7 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from roachlift import csvfmt, values
+from roachlift import csvfmt, geometry, values
 from roachlift.dump.manifest import (
     ChunkedWriter,
     PartFile,
@@ -73,10 +74,7 @@ _BINARY = {"tinyblob", "blob", "mediumblob", "longblob"}
 #: Bounded types (at most 64 KB a value, far below ``max_allowed_packet``): printed by the server.
 _SHORT_STRING = {"char", "varchar", "enum", "set"}
 _SHORT_BINARY = {"binary", "varbinary"}
-_GEOMETRY = {
-    "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon",
-    "geometrycollection",
-}  # fmt: skip
+_GEOMETRY = set(geometry.MYSQL_TYPES)
 _LOB = {"tinytext", "text", "mediumtext", "longtext", "json", "blob", "mediumblob", "longblob"} | _GEOMETRY
 _DATES = {"date", "datetime"}
 _UTF8 = {"utf8mb4", "utf8mb3", "utf8"}
@@ -123,7 +121,9 @@ def column_expression(
     prints as :data:`ZERO_MARK`)."""
     c = quote_ident(name)
     t = data_type.lower()
-    if t in _GEOMETRY or t in _SHORT_BINARY:
+    if t in _GEOMETRY:  # EWKB hex, which CockroachDB reads as GEOMETRY (roachlift/geometry.py)
+        return geometry.mysql_ewkb_hex_sql(c)
+    if t in _SHORT_BINARY:
         return f"CONCAT(CHAR(92, 120), LOWER(HEX({c})))"
     if t in _SHORT_STRING:
         return _short_text_expression(name, charset)
