@@ -57,6 +57,12 @@ def test_lossy_rules_turn_zero_dates_to_null_and_strip_nul(
 ) -> None:
     changes = _changes(mariadb_server, zero_rows, ValueRules(nul_in_text="strip", zero_dates="null"))
     assert [c.new for c in changes] == [
-        {"id": "1", "d": "2024-01-02", "dt": "2024-01-02 03:04:05.5", "ts": "2024-01-02 03:04:05", "s": "ok"},
+        {
+            "id": "1",
+            "d": "2024-01-02",
+            "dt": "2024-01-02 03:04:05.5",
+            "ts": "2024-01-02 03:04:05+00",
+            "s": "ok",
+        },
         {"id": "2", "d": None, "dt": None, "ts": None, "s": "ab"},
     ]
