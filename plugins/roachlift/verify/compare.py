@@ -47,8 +47,8 @@ from roachlift.config.connections import ConnInfo
 from roachlift.csvfmt import format_value
 from roachlift.errors import RoachliftError
 from roachlift.naming import Naming
-from roachlift.verify.chunkhash import ChunkDigests
 from roachlift.values import Reject, ValueRules
+from roachlift.verify.chunkhash import ChunkDigests
 from roachlift.verify.normalize import column_kind, normalize, values_equal
 from roachlift.verify.readers import Bounds, Reader, TableShape, as_conninfo, open_reader
 from roachlift.verify.report import (
