@@ -11,13 +11,24 @@ modules and include the table listing, snapshot and connections. The last line i
 ``ratio=<roachlift rows/s ÷ psql rows/s>`` (one stream through ``dump_database``).
 
     .venv/bin/python benchmarks/dump.py --rows 1000000 [--only postgres] [--repeat 3] [--split 2]
+
+``--lob`` instead times a MariaDB table of ``--lob-rows`` rows each holding a BLOB and a LONGTEXT of
+1 to ``--lob-max-mb`` MB (sizes spread evenly), dumped by roachlift (values streamed and hex-encoded
+in the client) against ``mysql --batch --quick`` reading ``HEX(blob)`` and the text, and prints
+MB/s of each, roachlift's peak RSS (bounded by a few rows, not by the table), that the dumped BLOB
+and TEXT bytes equal the source's (MD5 taken by the server) and ``lob_ratio=<native s ÷ roachlift s>``.
+
+    .venv/bin/python benchmarks/dump.py --lob [--lob-rows 40] [--lob-max-mb 20] [--repeat 3]
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import gzip
+import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -181,7 +192,7 @@ def _bench_postgres(pg: PostgresServer, psql: str, rows: int, repeat: int, split
     how = f"gzip via {manifest.DEFLATE.__name__}" if COMPRESSION[0] == "gzip" else "no compression"
     print(f"postgres roachlift ({how}): {rows / rl_s:,.0f} rows/s ({rl_s:.2f}s), peak RSS {max(rss):.0f} MB")
     print(f"postgres roachlift at {small_rows} rows: peak RSS {small_rss:.0f} MB")
-    same = _same_output(work / "pg" / "public.bench", work / "psql.csv")
+    same = _same_output(work / "pg" / manifest.table_dir_name("public.bench"), work / "psql.csv")
     print(f"postgres roachlift output identical to psql: {same}")
     paired = sorted(n / r for r, n in zip(rl_runs, native_runs, strict=True))
     print(f"postgres ratio per paired run: {', '.join(f'{x:.3f}' for x in paired)}")
@@ -191,7 +202,7 @@ def _bench_postgres(pg: PostgresServer, psql: str, rows: int, repeat: int, split
             f"postgres roachlift split={split}: {rows / sp_s:,.0f} rows/s ({sp_s:.2f}s),"
             f" peak RSS {max(split_rss):.0f} MB"
         )
-        same = _same_output(work / "split" / "public.bench", work / "psql.csv")
+        same = _same_output(work / "split" / manifest.table_dir_name("public.bench"), work / "psql.csv")
         print(f"postgres roachlift split={split} output identical to psql: {same}")
         print(f"split_ratio={(rows / sp_s) / native:.3f}")
     return (rows / rl_s) / native
@@ -233,11 +244,78 @@ def _bench_mysql(my: MariaDBServer, mysql: str, rows: int, repeat: int, split: i
             f"mysql roachlift split={split}: {rows / sp_s:,.0f} rows/s ({sp_s:.2f}s),"
             f" peak RSS {max(split_rss):.0f} MB"
         )
-        ours = [work / d / "bench.bench" for d in ("my", "mysplit")]
+        ours = [work / d / manifest.table_dir_name("bench.bench") for d in ("my", "mysplit")]
         same = _same_output(ours[1], _concat_parts(ours[0], work / "my-one.csv"))
         print(f"mysql roachlift split={split} output identical to one stream: {same}")
         print(f"mysql_split_ratio={(rows / sp_s) / native:.3f}")
     print(f"mysql_ratio={(rows / my_s) / native:.3f}")
+
+
+def _build_my_lob(kw: dict[str, object], rows: int, max_mb: int) -> int:
+    """``lob``: ``rows`` rows of a BLOB and a LONGTEXT of 1..``max_mb`` MB each; returns total bytes."""
+    conn = pymysql.connect(**kw)
+    total = 0
+    with conn.cursor() as cur:
+        cur.execute("CREATE TABLE lob (id INT PRIMARY KEY, b LONGBLOB, t LONGTEXT) CHARACTER SET utf8mb4")
+        for i in range(rows):
+            mb = 1 + (i * (max_mb - 1)) // max(rows - 1, 1)
+            blob = os.urandom(mb << 20)
+            text_mb = max(1, mb // 2)
+            cur.execute(  # text: quotes, commas, newlines and 4-byte characters (12 bytes a repeat)
+                "INSERT INTO lob VALUES (%s, %s, REPEAT(CONVERT(%s USING utf8mb4), %s))",
+                (i, blob, 'a"b,\n😀xy', (text_mb << 20) // 12),
+            )
+            total += len(blob) + ((text_mb << 20) // 12) * 12
+            conn.commit()
+    conn.close()
+    return total
+
+
+def _lob_checksums(kw: dict[str, object]) -> list[tuple[int, str, str]]:
+    """(id, MD5 of the BLOB, MD5 of the text's UTF-8 bytes) per row, taken by the server."""
+    conn = pymysql.connect(**kw)
+    with conn.cursor() as cur:
+        cur.execute("SELECT id, MD5(b), MD5(CONVERT(t USING utf8mb4)) FROM lob ORDER BY id")
+        rows = [(int(r[0]), str(r[1]), str(r[2])) for r in cur.fetchall()]
+    conn.close()
+    return rows
+
+
+def _dumped_checksums(folder: Path) -> list[tuple[int, str, str]]:
+    """The same checksums over roachlift's CSV (read with the csv module, hex decoded)."""
+    out = []
+    data = _concat_parts(folder, folder.parent / "lob-all.csv")
+    with data.open(newline="", encoding="utf-8") as fh:
+        for row in csv.reader(fh):
+            blob = bytes.fromhex(row[1][2:])
+            out.append((int(row[0]), hashlib.md5(blob).hexdigest(), hashlib.md5(row[2].encode()).hexdigest()))
+    data.unlink()
+    return sorted(out)
+
+
+def _bench_lob(my: MariaDBServer, mysql: str, rows: int, max_mb: int, repeat: int, work: Path) -> None:
+    """roachlift against ``mysql --batch --quick`` reading ``HEX(b)`` on the LOB table."""
+    total = _build_my_lob(my.connect_kwargs("bench"), rows, max_mb)
+    mb = total / 1e6
+    print(f"lob table: {rows} rows, {mb:.0f} MB of BLOB + LONGTEXT (1-{max_mb} MB a value)", flush=True)
+    rl_runs, native_runs, rss = [], [], []
+    cmd = [mysql, "-h", "127.0.0.1", "-P", str(my.port), "-u", "root", "--batch", "--quick",
+           "--max-allowed-packet=1G", "bench", "-e", "SELECT id, HEX(b), t FROM lob"]  # fmt: skip
+    for _ in range(repeat):
+        got, rl_s, rl_rss = _child_dump("mysql", my.uri("bench"), "bench", "lob", work / "lob")
+        assert got == rows, got
+        rl_runs.append(rl_s)
+        rss.append(rl_rss)
+        native_runs.append(_timed(cmd, work / "lob.tsv"))
+    rl_s = _best("lob roachlift", rl_runs)
+    native_s = _best("lob mysql --batch --quick HEX(b)", native_runs)
+    same = _dumped_checksums(work / "lob" / manifest.table_dir_name("bench.lob")) == _lob_checksums(
+        my.connect_kwargs("bench")
+    )
+    print(f"lob roachlift: {mb / rl_s:,.0f} MB/s ({rl_s:.2f}s), peak RSS {max(rss):.0f} MB")
+    print(f"lob mysql client: {mb / native_s:,.0f} MB/s ({native_s:.2f}s)")
+    print(f"lob values byte-identical to the source (server MD5): {'yes' if same else 'NO'}")
+    print(f"lob_ratio={native_s / rl_s:.3f}")
 
 
 def _concat_parts(folder: Path, out: Path) -> Path:
@@ -265,8 +343,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--compression", choices=("none", "gzip"), default="none", help="roachlift's part files"
     )
+    parser.add_argument("--lob", action="store_true", help="time the MariaDB BLOB/LONGTEXT table instead")
+    parser.add_argument("--lob-rows", type=int, default=40, help="rows of the LOB table")
+    parser.add_argument("--lob-max-mb", type=int, default=20, help="largest BLOB in MB (text: half)")
     args = parser.parse_args(argv)
     COMPRESSION[0] = args.compression
+    if args.lob:
+        return _main_lob(args)
     do_pg, do_my = args.only in (None, "postgres"), args.only in (None, "mysql")
     psql = shutil.which("psql")
     mysql = shutil.which("mariadb") or shutil.which("mysql")
@@ -296,6 +379,24 @@ def main(argv: list[str] | None = None) -> int:
             my.stop()
         if do_pg:
             pg.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def _main_lob(args: argparse.Namespace) -> int:
+    mysql = shutil.which("mariadb") or shutil.which("mysql")
+    if not mysql:
+        print("the mysql/mariadb client is needed", file=sys.stderr)
+        return 2
+    csv.field_size_limit(1 << 30)
+    work = Path(tempfile.mkdtemp(prefix="roachlift-bench-"))
+    my = MariaDBServer()
+    try:
+        my.start()
+        my.create_database("bench")
+        _bench_lob(my, mysql, args.lob_rows, args.lob_max_mb, args.repeat, work)
+    finally:
+        my.stop()
         shutil.rmtree(work, ignore_errors=True)
     return 0
 

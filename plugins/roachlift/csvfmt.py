@@ -123,9 +123,9 @@ def format_bytes(value: bytes | bytearray | memoryview) -> str:
 
 
 def format_json(value: object) -> str:
-    """JSON text of a decoded document (non-ASCII kept; ``\\u0000`` dropped: JSONB refuses it)."""
-    text = _json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
-    return text.replace("\\u0000", "") if "\\u0000" in text else text
+    """JSON text of a decoded document (non-ASCII kept). A ``\\u0000`` escape stays: JSONB refuses
+    it, and dropping it is a rule of the spec (:mod:`roachlift.values`), never done here."""
+    return _json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 
 def _array_element(value: object) -> str:
@@ -150,13 +150,15 @@ def format_value(value: object) -> str | None:
 
     The same text PostgreSQL's ``COPY ... (FORMAT csv)`` writes for the equivalent column (session
     ``TimeZone=UTC``, ``DateStyle=ISO``, ``bytea_output=hex``), so MySQL, Oracle and CDC values
-    compare equal to PostgreSQL-dumped ones. Strings lose NUL characters (PostgreSQL and CockroachDB
-    text cannot hold them). Lists and tuples are arrays; dicts are JSON.
+    compare equal to PostgreSQL-dumped ones. Strings keep NUL characters: PostgreSQL and CockroachDB
+    text cannot hold them, and what happens to such a value is decided by the spec's rules
+    (:mod:`roachlift.values`: reject the row, or strip and count), never silently here. Lists and
+    tuples are arrays; dicts are JSON.
     """
     if value is None:
         return None
     if isinstance(value, str):
-        return value.replace("\x00", "") if "\x00" in value else value
+        return value
     if isinstance(value, bool):
         return "t" if value else "f"
     if isinstance(value, int):

@@ -13,7 +13,6 @@ import json
 import logging
 import os
 import re
-import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -57,8 +56,36 @@ Summary = dict[str, Any]
 
 
 def work_root() -> Path:
-    """``$ROACHLIFT_WORK_DIR`` or ``<tmp>/roachlift``: where runs keep their files and reports."""
-    return Path(os.environ.get(WORK_DIR_ENV) or Path(tempfile.gettempdir()) / "roachlift")
+    """``$ROACHLIFT_WORK_DIR`` or ``<user cache dir>/roachlift`` (``$XDG_CACHE_HOME`` or
+    ``~/.cache``): where runs keep their files and reports. Dumps are data, so never a predictable
+    path under a world-writable /tmp; see :func:`private_dir` for the checks."""
+    env = os.environ.get(WORK_DIR_ENV)
+    if env:
+        return private_dir(Path(env), fix_mode=False)
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    cache = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    return private_dir(cache / "roachlift", fix_mode=True)
+
+
+def private_dir(path: Path, *, fix_mode: bool) -> Path:
+    """Create ``path`` (mode 0700) or check the existing one: it must belong to this user and not be
+    writable by everyone (``fix_mode``: also take group/other access away, for the default folder)."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    st = path.stat()
+    uid = os.geteuid()
+    if st.st_uid != uid:
+        raise RoachliftError(
+            f"{path}: the work folder belongs to uid {st.st_uid}, not to this user (uid {uid}); refusing "
+            f"to keep dumps there: set {WORK_DIR_ENV} to a folder of yours"
+        )
+    if fix_mode and st.st_mode & 0o077:
+        path.chmod(0o700)
+    elif st.st_mode & 0o002:
+        raise RoachliftError(
+            f"{path}: the work folder is writable by everyone; refusing to keep dumps there "
+            f"(chmod o-w it, or set {WORK_DIR_ENV} to a private folder)"
+        )
+    return path
 
 
 def _safe(text: str) -> str:
@@ -326,16 +353,36 @@ def dump_step(ctx: RunContext) -> Summary:
     ]
     mb = sum(m.bytes for m in tables) / 1e6
     rate = result.rows / result.elapsed_s if result.elapsed_s else 0.0
+    rejected = sum(m.rejected for m in tables)
+    changed = sum(sum(m.changed.values()) for m in tables)
     return {
         "summary": (
             f"dumped {len(tables)} table(s), {result.rows} rows, {mb:.1f} MB in {result.elapsed_s:.1f}s "
             f"({rate:,.0f} rows/s) under snapshot {json.dumps(result.snapshot, default=str)}"
+            + (
+                f"; {rejected} row(s) rejected (values the target cannot hold, see rejects.csv)"
+                if rejected
+                else ""
+            )
+            + (f"; {changed} value(s) changed by the spec's values rules" if changed else "")
         ),
         "manifests": manifests,
         "loads": loads,
         "snapshot": result.snapshot,
+        "rejected": rejected,
+        "changed": changed,
         "stats": [
-            _stat("dump", Naming.pair(m.table, m.target_table), m.rows, m.bytes, m.elapsed_s) for m in tables
+            _stat(
+                "dump",
+                Naming.pair(m.table, m.target_table),
+                m.rows,
+                m.bytes,
+                m.elapsed_s,
+                rejected=m.rejected,
+                changed=sum(m.changed.values()),
+                detail=", ".join(f"{n} {what}" for what, n in m.changed.items()),
+            )
+            for m in tables
         ],
     }
 
@@ -557,8 +604,13 @@ def change_source(ctx: RunContext) -> Any:
         )
     if kind == "mysql":
         from roachlift.cdc.mysql import MySQLSource
+        from roachlift.values import ValueRules
 
-        return MySQLSource(ctx.source, position, schemas=ctx.spec.source.schemas, wants=ctx.spec.source.wants)
+        source = MySQLSource(
+            ctx.source, position, schemas=ctx.spec.source.schemas, wants=ctx.spec.source.wants
+        )
+        source.value_rules = ValueRules.from_spec(ctx.spec)
+        return source
     if kind == "oracle":
         from roachlift.cdc import oracle_setup
 
@@ -669,17 +721,22 @@ def verify_step(ctx: RunContext, live: bool = True) -> Summary:
     With ``live`` (and CDC on), the change stream keeps being applied while the comparison runs,
     and rows that differ are re-checked after twice the lag threshold before being reported.
     """
+    from roachlift.values import ValueRules, read_rejects
     from roachlift.verify import verify_tables
     from roachlift.verify.cli import select_tables
 
     tables = select_tables(ctx.spec, ctx.tables, source=ctx.source)
     live = live and not ctx.skip_cdc
     recheck = 2 * ctx.spec.cdc.lag_threshold_seconds if live else None
+    rules = ValueRules.from_spec(ctx.spec)
+    rejects = read_rejects(ctx.dump_dir) if ctx.dump_dir.is_dir() else {}
     if live:
         with _BackgroundApplier(ctx):
-            result = verify_tables(ctx.source, ctx.target, tables, recheck_delay_s=recheck)
+            result = verify_tables(
+                ctx.source, ctx.target, tables, recheck_delay_s=recheck, rules=rules, rejects=rejects
+            )
     else:
-        result = verify_tables(ctx.source, ctx.target, tables)
+        result = verify_tables(ctx.source, ctx.target, tables, rules=rules, rejects=rejects)
     data = json.loads(result.to_json())
     bad = [t for t in data["tables"] if not t.get("ok")]
     resolved = sum(int(t.get("resolved_on_recheck") or 0) for t in data["tables"])
@@ -693,7 +750,9 @@ def verify_step(ctx: RunContext, live: bool = True) -> Summary:
                 f"  {t.get('table')}: missing {t.get('missing')} (e.g. {t.get('missing_sample', [])[:3]}), "
                 f"extra {t.get('extra')} (e.g. {t.get('extra_sample', [])[:3]}), "
                 f"mismatched {t.get('mismatched')} in columns {t.get('mismatched_columns') or {}} "
-                f"(e.g. {t.get('mismatched_sample', [])[:3]}) {t.get('error') or ''}".rstrip()
+                f"(e.g. {t.get('mismatched_sample', [])[:3]}), "
+                f"rejected by the dump {t.get('rejected', 0)} (e.g. {t.get('rejected_sample', [])[:3]}) "
+                f"{t.get('error') or ''}".rstrip()
             )
         raise RoachliftError(summary + "\n" + "\n".join(details))
     return {

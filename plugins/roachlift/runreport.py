@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -27,6 +28,10 @@ class StepStat:
     seconds: float = 0.0
     status: str = "ok"
     detail: str = ""
+    #: Rows the step left out as holding values the target cannot hold (the dump's rejects.csv).
+    rejected: int = 0
+    #: Values the step changed by a lossy rule of the spec (``values.*``).
+    changed: int = 0
 
     @property
     def rows_per_s(self) -> float:
@@ -137,7 +142,7 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 def render_html(report: RunReport, history: Sequence[Mapping[str, Any]]) -> str:
     """The report for people: steps per table, review items, verify results, lag chart, rehearsal trend."""
     steps = _table(
-        ["step", "table", "rows", "MB", "seconds", "rows/s", "status", "detail"],
+        ["step", "table", "rows", "MB", "seconds", "rows/s", "rejected", "changed", "status", "detail"],
         (
             [
                 s.step,
@@ -146,6 +151,8 @@ def render_html(report: RunReport, history: Sequence[Mapping[str, Any]]) -> str:
                 f"{s.bytes / 1e6:.2f}",
                 f"{s.seconds:.2f}",
                 f"{s.rows_per_s:,.0f}",
+                s.rejected,
+                s.changed,
                 s.status,
                 s.detail,
             ]
@@ -157,7 +164,7 @@ def render_html(report: RunReport, history: Sequence[Mapping[str, Any]]) -> str:
         ([r.get("severity", ""), r.get("object", ""), r.get("message", "")] for r in report.review_items),
     )
     verify = _table(
-        ["table", "source rows", "target rows", "missing", "extra", "mismatched", "ok"],
+        ["table", "source rows", "target rows", "missing", "extra", "mismatched", "rejected", "ok"],
         (
             [
                 f"{v.get('table')} → {v.get('target_table')}" if v.get("target_table") else v.get("table"),
@@ -166,6 +173,7 @@ def render_html(report: RunReport, history: Sequence[Mapping[str, Any]]) -> str:
                 v.get("missing"),
                 v.get("extra"),
                 v.get("mismatched"),
+                v.get("rejected", 0),
                 v.get("ok"),
             ]
             for v in report.verify
@@ -214,6 +222,13 @@ def write_report(report: RunReport, run_dir: Path, reports_dir: Path) -> tuple[P
     html_path = run_dir / "report.html"
     data = report.to_json()
     data["history"] = history
-    json_path.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
-    html_path.write_text(render_html(report, history), encoding="utf-8")
+    _write_private(json_path, json.dumps(data, indent=2, default=str))
+    _write_private(html_path, render_html(report, history))
     return json_path, html_path
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` with mode 0600 (reports name tables and keys)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with open(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)

@@ -19,13 +19,16 @@ from roachlift.testing import MariaDBServer, PostgresServer
 from roachlift.testing.seed import seed_sakila
 
 
-def make_spec(name: str, kind: str, schemas: list[str], **dump: Any) -> MigrationSpec:
-    """A minimal valid spec for ``kind`` with dump options."""
+def make_spec(
+    name: str, kind: str, schemas: list[str], values: dict[str, Any] | None = None, **dump: Any
+) -> MigrationSpec:
+    """A minimal valid spec for ``kind`` with dump options (and ``values`` rules)."""
     data: dict[str, Any] = {
         "name": name,
         "source": {"kind": kind, "conn_id": "src", "schemas": schemas},
         "target": {"conn_id": "dst", "database": "t"},
         "dump": {"compression": "none", "parallelism": 2, **dump},
+        "values": values or {},
     }
     return parse_spec(data)
 

@@ -18,6 +18,7 @@ import pytest
 from dump_helpers import drop_slots
 
 from roachlift.cli import main
+from roachlift.dump.manifest import table_dir_name
 from roachlift.testing import PostgresServer
 
 #: The console script installed with the package (``python -m roachlift`` when it is not there).
@@ -85,7 +86,9 @@ def test_cli_dump_selected_tables_from_one_snapshot(shop: str, pg_db: str, tmp_p
                      "--out", str(out)], env)  # fmt: skip
         assert proc.returncode == 0, proc.stderr
         assert "shop.orders: 250 rows" in proc.stdout and "shop.order_lines: 900 rows" in proc.stdout
-        assert sorted(p.name for p in out.iterdir()) == ["shop.order_lines", "shop.orders", "snapshot.json"]
+        assert sorted(p.name for p in out.iterdir()) == sorted(
+            [table_dir_name("shop.order_lines"), table_dir_name("shop.orders"), "snapshot.json"]
+        )
         snapshot = json.loads((out / "snapshot.json").read_text())
         assert snapshot["kind"] == "postgres" and snapshot["slot"] == f"roachlift_{name}" and snapshot["lsn"]
         with psycopg.connect(pg_db) as conn:
@@ -94,12 +97,12 @@ def test_cli_dump_selected_tables_from_one_snapshot(shop: str, pg_db: str, tmp_p
                 (snapshot["slot"],),
             ).fetchone()
         assert slot is not None and slot[0] == snapshot["lsn"]
-        orders = json.loads((out / "shop.orders" / "manifest.json").read_text())
+        orders = json.loads((out / table_dir_name("shop.orders") / "manifest.json").read_text())
         assert orders["columns"] == ["id", "note", "placed"] and orders["target_table"] == "public.orders"
         assert [f["rows"] for f in orders["files"]] == [100, 100, 50] and orders["snapshot"] == snapshot
         text = b""
         for f in orders["files"]:
-            data = (out / "shop.orders" / f["path"]).read_bytes()
+            data = (out / table_dir_name("shop.orders") / f["path"]).read_bytes()
             assert f["path"].endswith(".csv.gz") and hashlib.sha256(data).hexdigest() == f["sha256"]
             text += gzip.decompress(data)
         rows = list(csv.reader(io.StringIO(text.decode(), newline="")))

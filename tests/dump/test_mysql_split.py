@@ -15,12 +15,16 @@ from dump_helpers import make_spec
 
 from roachlift.config.connections import parse_uri
 from roachlift.dump import dump_database, manifest, mysql
-from roachlift.dump.manifest import TableManifest, read_manifest
+from roachlift.dump.manifest import TableManifest, read_manifest, table_dir_name
 from roachlift.dump.snapshot import Snapshot, open_mysql_snapshot
 from roachlift.errors import RoachliftError
 from roachlift.testing import MariaDBServer
+from roachlift.values import ValueRules
 
 ROWS = 3000
+#: The table holds NUL characters and zero dates: here they are loaded changed (counted).
+LOSSY = ValueRules(nul_in_text="strip", zero_dates="null")
+LOSSY_SPEC = {"nul_in_text": "strip", "zero_dates": "null"}
 TEXTS = [None, "", 'q"uote', "com,ma", "new\nline", "cr\r\n", "ünï ✓", "NULL", "nul\x00char", "\\N"]
 DDL = """
 CREATE TABLE t (
@@ -86,7 +90,7 @@ def _bytes(folder: Path, m: TableManifest) -> bytes:
 def _dump(conn: Any, snap: Snapshot, db: str, out: Path, split: int, table: str = "t") -> TableManifest:
     return mysql.dump_table(
         conn, f"{db}.{table}", out, snapshot=snap, default_schema=db, target_table=f"public.{table}",
-        chunk_rows=700, chunk_mb=1000, compression="none", split=split,
+        chunk_rows=700, chunk_mb=1000, compression="none", split=split, rules=LOSSY,
     )  # fmt: skip
 
 
@@ -116,10 +120,11 @@ def test_split_matches_one_stream_under_one_snapshot(
         composite = _dump(conn, snap, mysql_db, tmp_path / "two", split=3, table="two_keys")
         snap.give_back(conn)
     assert "two_keys as" not in caplog.text and composite.rows == 500  # no single integer key: no split
-    folder = f"{mysql_db}.t"
+    folder = table_dir_name(f"{mysql_db}.t")
     single = _bytes(tmp_path / "one" / folder, one)
     split = _bytes(tmp_path / "three" / folder, three)
     assert split == single and one.rows == three.rows == ROWS
+    assert one.changed == three.changed and one.changed["zero date loaded as NULL"] > 0 and one.rejected == 0
     assert len(three.files) >= 6  # each of 3 ranges of ~1000 rows cut at 700 rows
     assert b"late" not in split and b"changed" not in split
     assert split.startswith(b'-2001,"') and b'\n2001,"",\\xd100222c0a,' in split
@@ -134,12 +139,12 @@ def test_dump_database_splits_and_opens_enough_workers(
     _fill(mariadb_server, mysql_db)
     conninfo = parse_uri(mariadb_server.uri(mysql_db))
     one = dump_database(
-        make_spec("split1", "mysql", [mysql_db], parallelism=1), conninfo, tmp_path / "a", ["t"]
+        make_spec("split1", "mysql", [mysql_db], LOSSY_SPEC, parallelism=1), conninfo, tmp_path / "a", ["t"]
     )
     four = dump_database(
-        make_spec("split4", "mysql", [mysql_db], parallelism=4), conninfo, tmp_path / "b", ["t"]
+        make_spec("split4", "mysql", [mysql_db], LOSSY_SPEC, parallelism=4), conninfo, tmp_path / "b", ["t"]
     )
-    folder = f"{mysql_db}.t"
+    folder = table_dir_name(f"{mysql_db}.t")
     ones = b"".join((tmp_path / "a" / folder / f.path).read_bytes() for f in one.tables[0].files)
     fours = b"".join((tmp_path / "b" / folder / f.path).read_bytes() for f in four.tables[0].files)
     assert ones == fours and four.rows == ROWS
@@ -167,7 +172,7 @@ def test_failing_range_cleans_up(
         monkeypatch.setattr(manifest.ChunkedWriter, "write", failing)
         with pytest.raises(RoachliftError, match=rf"dump of {mysql_db}\.t: cannot write .*range002"):
             _dump(conn, snap, mysql_db, tmp_path, split=3)
-        folder = tmp_path / f"{mysql_db}.t"
+        folder = tmp_path / table_dir_name(f"{mysql_db}.t")
         assert list(folder.iterdir()) == []  # no part, range file or manifest left
         assert snap.worker_count == 2
         monkeypatch.setattr(manifest.ChunkedWriter, "write", write)

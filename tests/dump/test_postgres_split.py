@@ -16,7 +16,7 @@ import pytest
 from dump_helpers import pg_conninfo
 
 from roachlift.dump import manifest, postgres
-from roachlift.dump.manifest import TableManifest, read_manifest
+from roachlift.dump.manifest import TableManifest, read_manifest, table_dir_name
 from roachlift.dump.snapshot import Snapshot, open_postgres_snapshot
 from roachlift.errors import RoachliftError
 from roachlift.testing import PostgresServer
@@ -39,7 +39,7 @@ UPDATE t SET txt = 'moved' || chr(10) || 'row' WHERE id % 89 = 0;
 
 def _parts(out: Path, m: TableManifest) -> list[bytes]:
     """Each part's uncompressed CSV bytes, in manifest order."""
-    folder = out / "public.t"
+    folder = out / table_dir_name("public.t")
     return [
         gzip.decompress(data) if f.path.endswith(".gz") else data
         for f in m.files
@@ -49,7 +49,7 @@ def _parts(out: Path, m: TableManifest) -> list[bytes]:
 
 def _check_parts(out: Path, m: TableManifest) -> list[bytes]:
     """Parts are numbered 1..n, sizes and checksums match the disk, and each part is whole CSV rows."""
-    folder = out / "public.t"
+    folder = out / table_dir_name("public.t")
     assert [f.path.split(".")[0] for f in m.files] == [f"part-{n:05d}" for n in range(1, len(m.files) + 1)]
     assert sorted(p.name for p in folder.glob("*.csv*")) == sorted(f.path for f in m.files)
     parts = _parts(out, m)
@@ -140,7 +140,7 @@ def test_ctid_ranges_give_exactly_the_rows_of_one_stream(
     assert all(f.path.endswith(".csv.gz") for f in gz.files)
     ids = [int(r[0]) for r in csv.reader(io.StringIO(whole.decode(), newline=""))]
     assert len(ids) == len(set(ids)) == expected and 5 in ids and 900001 not in ids
-    assert read_manifest(tmp_path / "split" / "public.t").files == split.files
+    assert read_manifest(tmp_path / "split" / table_dir_name("public.t")).files == split.files
     # one progress line per write, counting the rows of all ranges together
     counts = [int(r.getMessage().split(": ")[1].split()[0]) for r in caplog.records]
     assert len(counts) >= len(split.files) and counts == sorted(counts) and counts[-1] == expected
@@ -208,8 +208,8 @@ def test_plain_tables_use_copy_table_and_parents_keep_their_children_rows(
             conn.close()
     assert [k.plain if k else None for k in kinds.values()] == [False, True, False]
     assert {t: m.rows for t, m in got.items()} == {"parent": 2, "child": 1, "part": 2}
-    assert (tmp_path / "public.parent" / "part-00001.csv").read_text() == "1,p\n2,c\n"
-    assert (tmp_path / "public.part" / "part-00001.csv").read_text() == "3\n4\n"
+    assert (tmp_path / table_dir_name("public.parent") / "part-00001.csv").read_text() == "1,p\n2,c\n"
+    assert (tmp_path / table_dir_name("public.part") / "part-00001.csv").read_text() == "3\n4\n"
 
 
 def test_a_failing_range_leaves_no_files_and_names_the_table(
@@ -230,4 +230,4 @@ def test_a_failing_range_leaves_no_files_and_names_the_table(
                 _dump(conn, gone, tmp_path, 3)
         finally:
             conn.close()
-    assert list((tmp_path / "public.t").iterdir()) == []
+    assert list((tmp_path / table_dir_name("public.t")).iterdir()) == []

@@ -18,7 +18,7 @@ from pymysqlreplication.row_event import WriteRowsEvent
 
 from roachlift.config.connections import parse_uri
 from roachlift.dump import dump_database
-from roachlift.dump.manifest import TableManifest
+from roachlift.dump.manifest import TableManifest, table_dir_name
 from roachlift.testing import MariaDBServer, PostgresServer
 
 BASE_ROWS = 40_000
@@ -52,7 +52,7 @@ def _writer(insert: Callable[[int], None]) -> Iterator[list[int]]:
 def _csv_ids(out: Path, m: TableManifest) -> set[int]:
     ids: set[int] = set()
     for f in m.files:
-        with (out / m.table / f.path).open() as fh:
+        with (out / table_dir_name(m.table) / f.path).open() as fh:
             ids |= {int(line.split(",", 1)[0]) for line in fh}
     return ids
 

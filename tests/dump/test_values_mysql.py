@@ -77,12 +77,15 @@ def test_mysql_tricky_values_round_trip(
         cur.execute(MY_DDL)
         cur.executemany(f"INSERT INTO tricky VALUES ({', '.join(['%s'] * 20)}, DEFAULT)", _rows())
     conn.commit()
-    spec = make_spec("values_my", "mysql", [mysql_db], chunk_rows=4)
+    lossy = {"nul_in_text": "strip", "zero_dates": "null"}  # the defaults reject: see test_value_rules
+    spec = make_spec("values_my", "mysql", [mysql_db], lossy, chunk_rows=4)
     result = dump_database(spec, parse_uri(mariadb_server.uri(mysql_db)), tmp_path)
     (manifest,) = result.tables
     assert "gen" not in manifest.columns
     assert result.snapshot["kind"] == "mysql" and result.snapshot["binlog_file"]
     assert [f.rows for f in manifest.files] == [4, 4, 3]
+    assert manifest.rejected == 0
+    assert manifest.changed == {"NUL characters stripped": 3, "zero date loaded as NULL": 2}  # s, tx, j
 
     target = pg_server.create_database(mysql_db + "_pg")
     with psycopg.connect(target) as pg:

@@ -13,6 +13,7 @@ from dump_helpers import copy_back, drop_slots, make_spec, pg_conninfo
 
 from roachlift import csvfmt
 from roachlift.dump import dump_database, read_manifest
+from roachlift.dump.manifest import table_dir_name
 from roachlift.testing import PostgresServer
 
 DDL = """
@@ -95,7 +96,7 @@ def test_tricky_values_round_trip_with_chunks_and_gzip(
     assert manifest.rows == len(TEXTS)
     assert [f.rows for f in manifest.files] == [5, 5, 5, 3]
     assert all(f.path.endswith(".csv.gz") for f in manifest.files)
-    assert read_manifest(tmp_path / "public.tricky").to_json() == manifest.to_json()
+    assert read_manifest(tmp_path / table_dir_name("public.tricky")).to_json() == manifest.to_json()
 
     target = pg_server.create_database(pg_db.rsplit("/", 1)[1] + "_back")
     with psycopg.connect(target) as conn:
@@ -114,7 +115,7 @@ def test_null_and_empty_string_are_distinct_in_the_file(
     spec = spec.model_copy(update={"cdc": spec.cdc.model_copy(update={"enabled": False})})
     result = dump_database(spec, pg_conninfo(pg_server, pg_db), tmp_path)
     assert result.snapshot["slot"] is None
-    text = (tmp_path / "public.ne" / "part-00001.csv").read_text()
+    text = (tmp_path / table_dir_name("public.ne") / "part-00001.csv").read_text()
     assert sorted(text.splitlines()) == ['1,,""', '2,"",']
 
 

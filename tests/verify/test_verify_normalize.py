@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from roachlift.csvfmt import format_value
+from roachlift.values import ValueRules
 from roachlift.verify.normalize import (
     KIND_BOOL,
     KIND_BPCHAR,
@@ -34,7 +35,6 @@ TOKYO = dt.timezone(dt.timedelta(hours=9))
         (b"\x01", True, KIND_BOOL),
         ('{"b": 1, "a": [1, "x"]}', {"a": [1, "x"], "b": 1}, KIND_JSON),
         ("ab", "ab    ", KIND_BPCHAR),
-        ("0000-00-00 00:00:00", None, KIND_TEMPORAL),
         (dt.timedelta(hours=26, seconds=5), dt.timedelta(days=1, hours=2, seconds=5), None),
         (uuid.UUID(int=7), "00000000-0000-0000-0000-000000000007", None),
         (memoryview(b"\x00\xff"), b"\x00\xff", None),
@@ -89,3 +89,14 @@ def test_numbers_differing_past_28_digits_are_different() -> None:
         normalize(Decimal("1.2345678901234567890123456789012345670"))
         == "1.234567890123456789012345678901234567"
     )
+
+
+def test_value_rules_apply_only_when_the_spec_chose_them() -> None:
+    lossy = ValueRules(nul_in_text="strip", zero_dates="null")
+    for zero in ("0000-00-00 00:00:00", "0000-00-00", "2024-00-10", "2024-05-00 10:00:00"):
+        assert values_equal(zero, None, KIND_TEMPORAL, rules=lossy), zero
+        assert not values_equal(zero, None, KIND_TEMPORAL), zero  # default: the dump rejected the row
+    assert values_equal("a\x00b", "ab", rules=lossy)
+    assert not values_equal("a\x00b", "ab")  # never equal by default: the NUL is a difference
+    assert values_equal('{"k": "v\\u0000"}', {"k": "v"}, KIND_JSON, rules=lossy)
+    assert not values_equal('{"k": "v\\u0000"}', {"k": "v"}, KIND_JSON)

@@ -10,6 +10,7 @@ import tracemalloc
 import pytest
 
 from roachlift.verify import TableRef, verify_table, verify_tables
+from roachlift.verify.compare import row_digest
 
 from .conftest import pg_run
 
@@ -120,8 +121,10 @@ def test_table_without_primary_key_uses_full_row_hash(pg_db: str, pg_target: str
     assert not res.ok and res.method == "full-row-hash"
     changed = sum(1 for g in range(1, 201) if g % 7 == 3 and g % 3 == 2)
     assert res.missing == 1 + changed and res.extra == changed
-    assert (None, "dup", "1") in res.missing_sample
-    assert all(row[1] == "other" for row in res.extra_sample)
+    assert (row_digest((None, "dup", "1")),) in res.missing_sample  # no row values in the report
+    assert len(res.extra_sample) == min(changed, 10) and all(
+        len(row) == 1 and row[0].startswith("sha256:") for row in res.extra_sample
+    )
 
 
 def test_recheck_resolves_rows_fixed_during_the_delay(pg_db: str, pg_target: str) -> None:

@@ -33,6 +33,7 @@ from roachlift import geometry
 from roachlift.cdc.model import CdcError, Change, Commit, Event, Op, Position, SchemaChangedError, convert_row
 from roachlift.config.connections import ConnInfo
 from roachlift.paths import sql_text
+from roachlift.values import DEFAULT_RULES, ValueRules, apply_binlog_rules
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +110,8 @@ class MySQLSource:
     """Reads the binlog from a recorded position; see the module docstring."""
 
     kind = "mysql"
+    #: Zero dates and NUL characters follow the spec's rules (set by the caller; default: reject).
+    value_rules: ValueRules = DEFAULT_RULES
 
     def __init__(
         self,
@@ -308,6 +311,7 @@ class MySQLSource:
         geoms = geometry.binlog_geometry_columns(event.columns)  # -> EWKB hex (roachlift/geometry.py)
         stamps = [c.name for c in event.columns if c.type in _TIMESTAMP_TYPES]
         for row in event.rows:
+            apply_binlog_rules(event, row, table, self.value_rules)
             for image in ("values", "after_values", "before_values"):
                 if sets and image in row:
                     row[image] = _set_text(row[image], sets)

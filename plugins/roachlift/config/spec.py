@@ -178,6 +178,15 @@ class ConvertSpec(_Model):
     serial_as: Literal["keep", "unique_rowid", "uuid"] = "keep"
 
 
+class ValuesSpec(_Model):
+    """Values the target cannot hold (see :mod:`roachlift.values`): reject the row (default, into
+    ``rejects.csv``), or change the value by a lossy rule (every change counted)."""
+
+    nul_in_text: Literal["reject", "strip"] = "reject"
+    zero_dates: Literal["reject", "null"] = "reject"
+    accept_rejects: bool = Field(default=False, description="verify passes with rejected rows")
+
+
 class MigrationSpec(_Model):
     """One source database and everything roachlift does with it."""
 
@@ -193,6 +202,7 @@ class MigrationSpec(_Model):
     convert: ConvertSpec = Field(default_factory=ConvertSpec)
     #: source -> target names (roachlift.naming): lower-case unquoted, or the exact names quoted
     naming: NamingRule = "lower"
+    values: ValuesSpec = Field(default_factory=ValuesSpec)
 
     @property
     def dag_id(self) -> str:

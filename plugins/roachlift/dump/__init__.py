@@ -139,9 +139,16 @@ def _dump_source(
         return postgres.dump_table(conn, table, out_dir, split=split, **common)
     if spec.source.kind == "mysql":
         from roachlift.dump import mysql
+        from roachlift.values import ValueRules
 
         return mysql.dump_table(
-            conn, table, out_dir, default_schema=_default_schema(spec, conninfo), split=split, **common
+            conn,
+            table,
+            out_dir,
+            default_schema=_default_schema(spec, conninfo),
+            split=split,
+            rules=ValueRules.from_spec(spec),
+            **common,
         )
     from roachlift.dump import oracle
 
@@ -212,6 +219,7 @@ def dump_database(
     """
     started = time.monotonic()
     out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)  # dumps are data: the owner's only
     names = select_tables(spec, conninfo, tables)
     if not names:
         raise RoachliftError(f"no table of {spec.name} matches {tables or spec.source.include}")

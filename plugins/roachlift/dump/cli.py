@@ -18,7 +18,9 @@ def _dump(args: argparse.Namespace) -> int:
     result = dump_database(spec, resolve_connection(spec.source.conn_id), out, patterns or None)
     for m in result.tables:
         size = f"{len(m.files)} file(s), {m.bytes / 1e6:.1f} MB"
-        print(f"{m.table}: {m.rows} rows, {size}, {m.rows_per_s:.0f} rows/s")
+        extra = f", {m.rejected} row(s) rejected (see its rejects.csv)" if m.rejected else ""
+        extra += "".join(f", {n} value(s): {what}" for what, n in m.changed.items())
+        print(f"{m.table}: {m.rows} rows, {size}, {m.rows_per_s:.0f} rows/s{extra}")
     print(f"{out}: {len(result.tables)} tables, {result.rows} rows in {result.elapsed_s:.1f}s")
     print(f"snapshot: {result.snapshot}")
     return 0

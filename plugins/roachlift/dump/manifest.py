@@ -10,9 +10,11 @@ import hashlib
 import importlib
 import json
 import logging
+import os
 import re
 import threading
 import time
+import unicodedata
 import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -37,12 +39,36 @@ def _deflate_module() -> Any:
 DEFLATE: Any = _deflate_module()
 GZIP_LEVEL = 1
 _GZIP_WBITS = 16 + 15  # a gzip header and trailer around the deflate stream
-_SAFE = re.compile(r"[^A-Za-z0-9_.$-]")
+_SAFE = re.compile(r"[^A-Za-z0-9_.$-]+")
+#: Characters of the readable part of a folder name (the hash makes the name unique).
+SLUG_CHARS = 60
+#: Dump files hold table data: readable by their owner only.
+FILE_MODE = 0o600
+DIR_MODE = 0o700
 
 
 def table_dir_name(table: str) -> str:
-    """Folder name of a table's files: its qualified name with unsafe characters replaced."""
-    return _SAFE.sub("_", table)
+    """Folder name of a table's files: a readable ASCII slug of the qualified name plus a short hash
+    of the exact name, so names differing only in non-ASCII letters, case, quotes or spaces
+    (``订单`` / ``客户``, ``Order`` / ``order``) never share a folder. The manifest keeps the exact name.
+    """
+    plain = "".join(c for c in unicodedata.normalize("NFKD", table) if not unicodedata.combining(c))
+    slug = _SAFE.sub("_", plain)[:SLUG_CHARS].lstrip(".") or "_"  # 'Crème' -> 'Creme', '订单' -> '_'
+    return f"{slug}-{hashlib.sha256(table.encode('utf-8')).hexdigest()[:10]}"
+
+
+def private_file(path: Path) -> IO[bytes]:
+    """Open ``path`` for writing (truncated), created with mode 0600 whatever the umask."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    return open(fd, "wb", buffering=1024 * 1024)
+
+
+def write_private_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically (temporary file, then rename), mode 0600."""
+    tmp = path.with_name(path.name + ".tmp")
+    with private_file(tmp) as fh:
+        fh.write(text.encode("utf-8"))
+    tmp.replace(path)
 
 
 @dataclass
@@ -73,6 +99,10 @@ class TableManifest:
     target_columns: list[str] = field(default_factory=list)
     #: A fresh id per dump run: what load progress and remembered IMPORT jobs are keyed by.
     dump_id: str = ""
+    #: Rows left out because they hold a value the target cannot hold (listed in rejects.csv).
+    rejected: int = 0
+    #: Values changed by a lossy rule of the spec (``values.*``), by what was done.
+    changed: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The manifest as a JSON-ready dict."""
@@ -87,9 +117,7 @@ class TableManifest:
     def write(self, folder: Path) -> Path:
         """Write ``manifest.json`` into ``folder``."""
         path = folder / "manifest.json"
-        tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
-        tmp.replace(path)
+        write_private_text(path, json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n")
         return path
 
 
@@ -125,14 +153,14 @@ class Progress:
 
     def add(self, rows: int, raw_bytes: int) -> None:
         """Count ``rows`` more rows of ``raw_bytes`` CSV bytes; log when the interval has passed."""
-        with self._lock:
+        with self._lock:  # logged under the lock: the lines of parallel ranges come in order
             self.rows += rows
             self.raw_bytes += raw_bytes
             now = time.monotonic()
             if now < self._next_log:
                 return
             self._next_log = now + PROGRESS_EVERY_S
-        self.log(now)
+            self.log(now)
 
     def log(self, now: float | None = None) -> None:
         """Log rows, MB and rows/s so far."""
@@ -187,7 +215,7 @@ class ChunkedWriter:
         self._part_rows = 0
         self._part_raw = 0
         self._part_disk = 0
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
         if clean:
             for old in [*folder.glob("part-*.csv*"), *folder.glob("range*-*.csv*")]:
                 old.unlink()
@@ -195,7 +223,7 @@ class ChunkedWriter:
     def _open(self) -> None:
         name = f"{self.prefix}-{len(self.files) + 1:05d}.csv" + (".gz" if self.gzip else "")
         self._name = name
-        self._fh = open(self.folder / name, "wb", buffering=1024 * 1024)  # noqa: SIM115 - closed in _close
+        self._fh = private_file(self.folder / name)
         self._hash = hashlib.sha256()
         self._part_rows = self._part_raw = self._part_disk = 0
         if self.gzip:
@@ -241,6 +269,22 @@ class ChunkedWriter:
             self._close()
         self.progress.add(rows, len(data))
 
+    def write_parts(self, parts: list[bytes], rows: int) -> None:
+        """:meth:`write` for rows given as pieces (a large row is never joined into one copy)."""
+        if self._fh is None:
+            self._open()
+        size = 0
+        for data in parts:
+            self._put(self._gz.compress(data) if self._gz is not None else data)
+            size += len(data)
+        self._part_rows += rows
+        self._part_raw += size
+        self.rows += rows
+        self.raw_bytes += size
+        if self._part_rows >= self.chunk_rows or self._part_raw >= self.chunk_bytes:
+            self._close()
+        self.progress.add(rows, size)
+
     def log_progress(self, now: float | None = None) -> None:
         """Log the table's rows, MB and rows/s so far."""
         self.progress.log(now)
@@ -261,7 +305,7 @@ class ChunkedWriter:
 
 def write_snapshot_json(out_dir: Path, position: dict[str, Any]) -> Path:
     """Write ``<out>/snapshot.json``."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
     path = out_dir / "snapshot.json"
-    path.write_text(json.dumps(position, indent=2) + "\n", encoding="utf-8")
+    write_private_text(path, json.dumps(position, indent=2) + "\n")
     return path

@@ -7,8 +7,14 @@
   :class:`Snapshot` open for the whole dump.
 - MySQL/MariaDB: ``FLUSH TABLES WITH READ LOCK``, one ``START TRANSACTION WITH CONSISTENT
   SNAPSHOT`` per worker connection, the binlog file/position and GTID read under the lock, then
-  ``UNLOCK TABLES`` (the lock is held for milliseconds). Without the RELOAD privilege a single
-  worker is used and MariaDB's ``binlog_snapshot_file/position`` give the matching position.
+  ``UNLOCK TABLES`` (the lock is held for milliseconds). The lock request itself waits behind every
+  running write statement and blocks all writes meanwhile, so it runs with a short
+  ``lock_wait_timeout`` (:data:`FTWRL_WAIT_S`): when that passes, the request gives up (writes flow
+  again), the log names the statements it waited for (id, user, database, seconds, state; never
+  their text), and it is retried after a growing back-off (:data:`FTWRL_BACKOFF_S`, at most
+  :data:`FTWRL_TRIES` tries). Without the RELOAD privilege, or when every try timed out, MariaDB
+  dumps with a single worker and its ``binlog_snapshot_file/position`` give the matching position
+  (no lock at all); MySQL then fails, naming what blocked the lock.
 - Oracle: ``SELECT CURRENT_SCN FROM V$DATABASE``; every query reads ``AS OF SCN``.
 """
 
@@ -18,6 +24,7 @@ import importlib
 import logging
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -28,6 +35,12 @@ from roachlift.errors import RoachliftError
 log = logging.getLogger(__name__)
 
 _SLOT_NAME = re.compile(r"^[a-z0-9_]{1,63}$")
+#: Seconds one ``FLUSH TABLES WITH READ LOCK`` may wait for running statements (writes stall that long).
+FTWRL_WAIT_S = 1
+#: Tries of the global read lock, and the first pause between two (doubled after each).
+FTWRL_TRIES = 5
+FTWRL_BACKOFF_S = 0.5
+_LOCK_WAIT_TIMEOUT = 1205
 PG_OUTPUT_PLUGIN = "wal2json"
 
 
@@ -221,10 +234,10 @@ def open_mysql_snapshot(conninfo: ConnInfo, workers: int = 1) -> Snapshot:
     locked = False
     try:
         try:
-            _mysql_scalar(control, "FLUSH TABLES WITH READ LOCK")
-            locked = True
+            locked = _global_read_lock(control, conninfo, mariadb)
         except MySQLdb.OperationalError as exc:
             log.warning("FLUSH TABLES WITH READ LOCK refused (%s): dumping with one worker", exc)
+        if not locked:
             for extra in conns[1:]:
                 extra.close()
             conns = conns[:1]
@@ -236,7 +249,7 @@ def open_mysql_snapshot(conninfo: ConnInfo, workers: int = 1) -> Snapshot:
         elif mariadb:
             cur = conns[0].cursor()
             cur.execute("SHOW STATUS LIKE 'binlog_snapshot_%'")
-            snap = {_decode(k): _decode(v) for k, v in cur.fetchall()}
+            snap = {str(_decode(k)).lower(): _decode(v) for k, v in cur.fetchall()}  # Binlog_snapshot_file
             cur.close()
             status = (snap.get("binlog_snapshot_file"), int(snap.get("binlog_snapshot_position") or 0))
             gtid = None
@@ -260,6 +273,70 @@ def open_mysql_snapshot(conninfo: ConnInfo, workers: int = 1) -> Snapshot:
     position = {"kind": "mysql", "binlog_file": status[0], "binlog_pos": status[1], "gtid": gtid}
     log.info("consistent snapshot at %s:%s (gtid %s), %d worker(s)", status[0], status[1], gtid, len(conns))
     return Snapshot("mysql", position, _workers=conns)
+
+
+def _global_read_lock(control: Any, conninfo: ConnInfo, mariadb: bool) -> bool:
+    """Take ``FLUSH TABLES WITH READ LOCK`` without stalling the source: each try waits at most
+    :data:`FTWRL_WAIT_S`; between tries the log names what the lock waited for. True once held;
+    False when every try timed out on MariaDB (the caller dumps with one worker, no lock)."""
+    MySQLdb: Any = importlib.import_module("MySQLdb")
+
+    _mysql_scalar(control, f"SET SESSION lock_wait_timeout = {int(FTWRL_WAIT_S)}")
+    pause = FTWRL_BACKOFF_S
+    blockers = ""
+    for attempt in range(1, FTWRL_TRIES + 1):
+        try:
+            _mysql_scalar(control, "FLUSH TABLES WITH READ LOCK")
+            return True
+        except MySQLdb.OperationalError as exc:
+            if exc.args[0] != _LOCK_WAIT_TIMEOUT:
+                raise
+        blockers = _running_statements(control)
+        log.warning(
+            "FLUSH TABLES WITH READ LOCK waited %ss for running statements and gave up, so writes flow "
+            "again (try %d of %d); it waited for: %s%s",
+            FTWRL_WAIT_S,
+            attempt,
+            FTWRL_TRIES,
+            blockers or "statements that ended meanwhile",
+            f"; next try in {pause:.1f}s" if attempt < FTWRL_TRIES else "",
+        )
+        if attempt < FTWRL_TRIES:
+            time.sleep(pause)
+            pause *= 2
+    if mariadb:
+        log.warning(
+            "no global read lock after %d tries: dumping with one worker from MariaDB's consistent "
+            "snapshot position (binlog_snapshot_file/position), which needs no lock",
+            FTWRL_TRIES,
+        )
+        return False
+    raise SnapshotError(
+        f"{conninfo.redacted()}: FLUSH TABLES WITH READ LOCK timed out {FTWRL_TRIES} times behind long "
+        f"statements ({blockers or 'gone by now'}); run the dump when they are over"
+    )
+
+
+def _running_statements(conn: Any) -> str:
+    """Other sessions running a statement for a second or more: id, user, database, seconds, state
+    (never the statement's text: it may hold data)."""
+    cur = conn.cursor()
+    try:
+        cur.execute(
+            "SELECT ID, USER, DB, COMMAND, TIME, STATE FROM information_schema.PROCESSLIST"
+            " WHERE COMMAND NOT IN ('Sleep', 'Daemon', 'Binlog Dump') AND ID <> CONNECTION_ID()"
+            " AND TIME >= 1 ORDER BY TIME DESC LIMIT 5"
+        )
+        rows = cur.fetchall()
+    except Exception:
+        return ""
+    finally:
+        cur.close()
+    return ", ".join(
+        f"session {_decode(r[0])} (user {_decode(r[1])}, database {_decode(r[2])}, {_decode(r[3])} for "
+        f"{_decode(r[4])}s, {_decode(r[5]) or 'no state'})"
+        for r in rows
+    )
 
 
 def _mysql_status(conn: Any) -> tuple[str | None, int]:

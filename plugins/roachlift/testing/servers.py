@@ -255,6 +255,7 @@ class MariaDBServer(_Server):
             "--sync-binlog=0",
             "--innodb-buffer-pool-size=256M",
             "--max-connections=200",
+            "--max-allowed-packet=256M",  # 64 MB BLOB/LONGTEXT values in the value-fidelity tests
             "--character-set-server=utf8mb4",
             "--collation-server=utf8mb4_general_ci",
             f"--log-error={log}",

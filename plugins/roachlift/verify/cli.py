@@ -11,6 +11,7 @@ from roachlift.config.connections import ConnInfo, resolve_connection
 from roachlift.config.spec import MigrationSpec, load_spec
 from roachlift.errors import RoachliftError
 from roachlift.naming import Naming
+from roachlift.values import ValueRules, read_rejects
 from roachlift.verify.compare import TableRef, list_source_tables, verify_tables
 from roachlift.verify.report import render
 
@@ -49,6 +50,7 @@ def _verify(args: argparse.Namespace) -> int:
         delay = None
     elif delay is None and spec.cdc.enabled:
         delay = 2 * spec.cdc.lag_threshold_seconds
+    dump_dir = args.dump_dir or spec.dump.out_dir
     result = verify_tables(
         source,
         target,
@@ -58,6 +60,8 @@ def _verify(args: argparse.Namespace) -> int:
         recheck_delay_s=delay,
         parallel_tables=args.parallel,
         workers=args.workers,
+        rules=ValueRules.from_spec(spec),
+        rejects=read_rejects(Path(dump_dir)) if dump_dir else None,
     )
     print(render(result))
     out = Path(args.json or f"verify-{spec.name}.json")
@@ -87,6 +91,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         metavar="SECONDS",
         help="re-read differences after this delay (default: 2 x cdc.lag_threshold_seconds when CDC is on)",
+    )
+    p.add_argument(
+        "--dump-dir",
+        metavar="DIR",
+        help="the dump whose rejects.csv files name the rows it rejected (default: dump.out_dir of the spec)",
     )
     p.add_argument("--no-recheck", action="store_true", help="report differences without re-reading them")
     p.add_argument("--parallel", type=int, default=4, help="tables compared at a time (default 4)")

@@ -11,6 +11,11 @@ Tables without a primary key are compared by a **full-row hash** (``full-row-has
 normalized rows are hashed into buckets (sum and count per bucket); buckets that differ are read
 again to name the missing and extra rows.
 
+**Rejected rows**: rows the dump left out because they hold a value the target cannot hold
+(``rejects.csv``, :mod:`roachlift.values`) are reported as *rejected*, not missing; a table with
+rejected rows is not ok unless the spec accepts them (``values.accept_rejects``). Under the spec's
+lossy rules the source value is changed the same way before comparing.
+
 **Live re-verification**: with ``recheck_delay_s`` set, every difference found (up to
 ``recheck_limit``) is read again from both sides after that delay; differences that have gone (rows
 changed during the check while CDC was still applying) are counted in ``resolved_on_recheck`` and
@@ -21,12 +26,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
+import json
 import logging
 import queue
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -37,8 +44,10 @@ import psycopg
 import pymysql
 
 from roachlift.config.connections import ConnInfo
+from roachlift.csvfmt import format_value
 from roachlift.errors import RoachliftError
 from roachlift.naming import Naming
+from roachlift.values import Reject, ValueRules
 from roachlift.verify.chunkhash import ChunkDigests
 from roachlift.verify.normalize import column_kind, normalize, values_equal
 from roachlift.verify.readers import Bounds, Reader, TableShape, as_conninfo, open_reader
@@ -55,6 +64,7 @@ log = logging.getLogger(__name__)
 MISSING = "missing"
 EXTRA = "extra"
 MISMATCHED = "mismatched"
+REJECTED = "rejected"
 
 #: At most this many key ranges per table (wider ranges for sparse keys).
 MAX_CHUNKS = 1000
@@ -107,6 +117,7 @@ class _Plan:
     key_len: int
     ranged: bool
     empty_is_null: bool
+    rules: ValueRules | None = None
 
     @property
     def method(self) -> str:
@@ -151,16 +162,51 @@ def _as_tuple(key: Any, key_len: int) -> tuple[Any, ...]:
     return (key,) if key_len == 1 else tuple(key)
 
 
+def _key_text(value: Any) -> str | None:
+    """A key value as the rejects file writes it (the dump's text; ``+00`` and trailing zeros of
+    fractional seconds dropped, as the server prints TIMESTAMP and DATETIME(n) keys)."""
+    text = format_value(value)
+    if text is None:
+        return None
+    text = text.removesuffix("+00")
+    if "." in text and text[:4].isdigit() and text[4:5] == "-":
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def rejected_key_set(rejects: Sequence[Reject]) -> set[tuple[str | None, ...]]:
+    """The keys of a table's rejects, in the form :func:`_key_text` gives source keys."""
+    out = set()
+    for r in rejects:
+        key = tuple(_key_text(k) if k is not None else None for k in r.key)
+        out.add(key)
+    return out
+
+
 class _Tally:
     """Counts and differences of one table, shared by its chunk workers."""
 
-    def __init__(self, table: str, track_limit: int, progress_every_s: float) -> None:
+    def __init__(
+        self,
+        table: str,
+        track_limit: int,
+        progress_every_s: float,
+        rejected: set[tuple[str | None, ...]] | None = None,
+        key_len: int = 1,
+    ) -> None:
         self.table = table
         self.track_limit = track_limit
+        self.rejected = rejected or set()
+        self.key_len = key_len
         self.lock = threading.Lock()
         self.rows_source = 0
         self.rows_target = 0
-        self.kept: dict[str, list[tuple[Any, tuple[str, ...]]]] = {MISSING: [], EXTRA: [], MISMATCHED: []}
+        self.kept: dict[str, list[tuple[Any, tuple[str, ...]]]] = {
+            MISSING: [],
+            EXTRA: [],
+            MISMATCHED: [],
+            REJECTED: [],
+        }
         self.counts: Counter[str] = Counter()
         self.columns: Counter[str] = Counter()
         self.dropped = 0
@@ -171,7 +217,12 @@ class _Tally:
         self.chunks_total = 0
 
     def add(self, kind: str, key: Any, columns: tuple[str, ...] = ()) -> None:
-        """Count one difference; keep the ``track_limit`` lowest keys of each kind."""
+        """Count one difference; keep the ``track_limit`` lowest keys of each kind. A missing row
+        the dump rejected counts as rejected."""
+        if kind == MISSING and self.rejected:
+            text = tuple(_key_text(v) for v in _as_tuple(key, self.key_len))
+            if text in self.rejected:
+                kind = REJECTED
         with self.lock:
             self.counts[kind] += 1
             self.columns.update(columns)
@@ -216,10 +267,11 @@ class _Tally:
 def _differing_columns(plan: _Plan, s: tuple[Any, ...], t: tuple[Any, ...]) -> tuple[str, ...]:
     """Names of the columns whose values differ after normalization (empty: the rows are equal)."""
     e = plan.empty_is_null
+    r = plan.rules
     return tuple(
         plan.names[i]
         for i in range(len(plan.names))
-        if not values_equal(s[i], t[i], plan.kinds[i], empty_is_null=e)
+        if not values_equal(s[i], t[i], plan.kinds[i], empty_is_null=e, rules=r)
     )
 
 
@@ -273,7 +325,9 @@ def merge_streams(
     tally.rows(ns - flushed_s, nt - flushed_t)
 
 
-def _plan(src: Reader, tgt: Reader, table: TableRef, empty_is_null: bool) -> _Plan:
+def _plan(
+    src: Reader, tgt: Reader, table: TableRef, empty_is_null: bool, rules: ValueRules | None = None
+) -> _Plan:
     """Discover both tables in the catalogs and pair their columns."""
     s_schema = table.source_schema or src.default_schema
     source = src.describe(s_schema, table.source_table)
@@ -310,7 +364,7 @@ def _plan(src: Reader, tgt: Reader, table: TableRef, empty_is_null: bool) -> _Pl
     ranged = (
         bool(key) and src.is_integer(source.column(key[0])) and tgt.is_integer(target.column(target_names[0]))
     )
-    return _Plan(source, target, ordered, target_names, kinds, len(key), ranged, empty_is_null)
+    return _Plan(source, target, ordered, target_names, kinds, len(key), ranged, empty_is_null, rules)
 
 
 def _ranges(src: Reader, tgt: Reader, plan: _Plan, chunk_rows: int) -> list[Bounds]:
@@ -479,15 +533,18 @@ def _pk_merge(
     batch: int,
     progress_every_s: float,
     chunk_digests: bool = True,
+    rejected: set[tuple[str | None, ...]] | None = None,
 ) -> None:
     track_limit = max(sample_size, recheck_limit if recheck_delay_s is not None else sample_size)
-    tally = _Tally(result.table, track_limit, progress_every_s)
+    tally = _Tally(result.table, track_limit, progress_every_s, rejected, plan.key_len)
     ranges = _ranges(src, tgt, plan, chunk_rows)
     result.chunks = len(ranges)
     _run_chunks(source, target, plan, ranges, tally, workers, batch, chunk_digests)
     result.rows_source = tally.rows_source
     result.rows_target = tally.rows_target
-    tracked = tally.trimmed()
+    everything = tally.trimmed()
+    tracked = [t for t in everything if t[0] != REJECTED]
+    rejected_keys = [k for kind, k, _ in everything if kind == REJECTED]
     counts: Counter[str] = Counter(tally.counts)
     columns: Counter[str] = Counter(tally.columns)
     if recheck_delay_s is not None and tracked:
@@ -517,6 +574,8 @@ def _pk_merge(
         if kind == MISMATCHED:
             mismatch_cols[key] = cols
     result.missing, result.extra, result.mismatched = counts[MISSING], counts[EXTRA], counts[MISMATCHED]
+    result.rejected = counts[REJECTED]
+    result.rejected_sample = [_as_tuple(k, plan.key_len) for k in _sorted_keys(rejected_keys)[:sample_size]]
     result.mismatched_columns = {c: n for c, n in columns.most_common() if n > 0}
     kl = plan.key_len
     result.missing_sample = [_as_tuple(k, kl) for k in _sorted_keys(by_kind[MISSING])[:sample_size]]
@@ -541,9 +600,10 @@ def _hash_side(
     rows: dict[int, tuple[str | None, ...]] = {}
     kinds = plan.kinds
     e = plan.empty_is_null
+    r = plan.rules
     n = 0
     for row in reader.stream(shape, names, (), None, batch):
-        norm = tuple(normalize(v, k, empty_is_null=e) for v, k in zip(row, kinds, strict=True))
+        norm = tuple(normalize(v, k, empty_is_null=e, rules=r) for v, k in zip(row, kinds, strict=True))
         h = hash(norm) & _MASK64
         b = h % _HASH_BUCKETS
         n += 1
@@ -556,8 +616,22 @@ def _hash_side(
     return n, sums, counts, found, rows
 
 
+def row_digest(normalized: tuple[str | None, ...]) -> str:
+    """A stable name for a row without a key: ``sha256:`` + 16 hex digits of its normalized values
+    as JSON (anyone holding the row can compute it; the report never holds the values)."""
+    data = json.dumps(list(normalized), ensure_ascii=False, separators=(",", ":")).encode()
+    return "sha256:" + hashlib.sha256(data).hexdigest()[:16]
+
+
 def _full_row_hash(
-    plan: _Plan, src: Reader, tgt: Reader, result: TableResult, *, sample_size: int, batch: int
+    plan: _Plan,
+    src: Reader,
+    tgt: Reader,
+    result: TableResult,
+    *,
+    sample_size: int,
+    batch: int,
+    rejected_rows: int = 0,
 ) -> None:
     """Compare a table without a primary key as a multiset of normalized rows."""
     result.chunks = 1
@@ -565,7 +639,7 @@ def _full_row_hash(
     nt, t_sums, t_counts, _, _ = _hash_side(tgt, plan.target, plan.target_names, plan, batch, None)
     result.rows_source, result.rows_target = ns, nt
     differing = [b for b in range(_HASH_BUCKETS) if s_sums[b] != t_sums[b] or s_counts[b] != t_counts[b]]
-    result.notes.append("no primary key: compared by full-row hash (no re-check, samples are whole rows)")
+    result.notes.append("no primary key: compared by full-row hash (no re-check, samples are row digests)")
     if not differing:
         return
     examined = set(differing[:_HASH_BUCKETS_EXAMINED])
@@ -588,9 +662,11 @@ def _full_row_hash(
             f"{len(differing)} hash buckets differ; rows named for {_HASH_BUCKETS_EXAMINED}, "
             "the others' counts are lower bounds"
         )
-    result.missing, result.extra = missing, extra
-    result.missing_sample = sorted((s_rows[h] for h in only_s), key=repr)[:sample_size]
-    result.extra_sample = sorted((t_rows[h] for h in only_t), key=repr)[:sample_size]
+    result.rejected = min(rejected_rows, missing)  # rows the dump left out: rejected, not missing
+    result.missing, result.extra = missing - result.rejected, extra
+    # No key to name a row by: samples are row digests, never the rows' values (reports hold no data).
+    result.missing_sample = sorted((row_digest(s_rows[h]),) for h in only_s)[:sample_size]
+    result.extra_sample = sorted((row_digest(t_rows[h]),) for h in only_t)[:sample_size]
 
 
 def verify_table(
@@ -607,6 +683,8 @@ def verify_table(
     empty_is_null: bool | None = None,
     progress_every_s: float = 10.0,
     chunk_digests: bool = True,
+    rules: ValueRules | None = None,
+    rejects: Sequence[Reject] = (),
 ) -> TableResult:
     """Compare one table of ``source`` (PostgreSQL or MySQL) with its copy in ``target`` (PostgreSQL).
 
@@ -614,17 +692,20 @@ def verify_table(
     per fetch. ``empty_is_null`` defaults to True for Oracle sources only. ``chunk_digests``: skip
     chunks whose digests match on both sides (PostgreSQL-family pairs, :mod:`.chunkhash`). Errors a
     user can act on (missing table or column, unreachable server) end up in ``TableResult.error``.
+    ``rules`` are the spec's value rules; ``rejects`` the rows the dump rejected for this table
+    (reported as rejected; the table is not ok unless ``rules.accept_rejects``).
     """
     s_info, t_info = as_conninfo(source), as_conninfo(target)
     e = s_info.kind == "oracle" if empty_is_null is None else empty_is_null
     started = time.monotonic()
     result = TableResult(table=str(table), target_table=table.target_table or table.source_table)
+    result.rejects_accepted = bool(rules and rules.accept_rejects)
     src: Reader | None = None
     tgt: Reader | None = None
     try:
         src = open_reader(s_info)
         tgt = open_reader(t_info)
-        plan = _plan(src, tgt, table, e)
+        plan = _plan(src, tgt, table, e, rules)
         result.table = plan.source.qualified
         result.target_table = plan.target.qualified
         result.method = plan.method
@@ -646,9 +727,18 @@ def verify_table(
                 batch=fetch_rows,
                 progress_every_s=progress_every_s,
                 chunk_digests=chunk_digests,
+                rejected=rejected_key_set(rejects),
             )
         else:
-            _full_row_hash(plan, src, tgt, result, sample_size=sample_size, batch=fetch_rows)
+            _full_row_hash(
+                plan,
+                src,
+                tgt,
+                result,
+                sample_size=sample_size,
+                batch=fetch_rows,
+                rejected_rows=len({r.key for r in rejects}) or len(rejects),
+            )
     except RoachliftError as exc:
         result.error = str(exc)
     except (psycopg.Error, pymysql.MySQLError, oracledb.Error) as exc:
@@ -659,7 +749,8 @@ def verify_table(
                 reader.close()
     result.elapsed_s = time.monotonic() - started
     log.info(
-        "verify %s: %s; %d/%d rows, %d missing, %d extra, %d mismatched, %d resolved on re-check, %.1fs",
+        "verify %s: %s; %d/%d rows, %d missing, %d extra, %d mismatched, %d rejected by the dump, "
+        "%d resolved on re-check, %.1fs",
         result.table,
         "ok" if result.ok else ("error" if result.error else "DIFFERS"),
         result.rows_source,
@@ -667,6 +758,7 @@ def verify_table(
         result.missing,
         result.extra,
         result.mismatched,
+        result.rejected,
         result.resolved_on_recheck,
         result.elapsed_s,
     )
@@ -685,8 +777,13 @@ def verify_tables(
     workers: int = 2,
     fetch_rows: int = 10_000,
     empty_is_null: bool | None = None,
+    rules: ValueRules | None = None,
+    rejects: Mapping[str, Sequence[Reject]] | None = None,
 ) -> VerifyResult:
-    """Compare every table in ``tables``, ``parallel_tables`` at a time; results in the given order."""
+    """Compare every table in ``tables``, ``parallel_tables`` at a time; results in the given order.
+
+    ``rejects`` maps exact source table names to the rows the dump rejected (see :func:`verify_table`).
+    """
     started = time.monotonic()
 
     def one(t: TableRef) -> TableResult:
@@ -700,6 +797,8 @@ def verify_tables(
             workers=workers,
             fetch_rows=fetch_rows,
             empty_is_null=empty_is_null,
+            rules=rules,
+            rejects=(rejects or {}).get(str(t), ()),
         )
 
     if len(tables) <= 1 or parallel_tables <= 1:

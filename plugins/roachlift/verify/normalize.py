@@ -12,7 +12,10 @@ equal values can be written two ways:
 - a column that is boolean on one side (``tinyint(1)``/``bit(1)`` on MySQL) compares 0/1 as f/t;
 - PostgreSQL ``char(n)`` pads with blanks and MySQL ``CHAR`` strips them: trailing blanks are
   dropped for such columns;
-- MySQL zero dates (``0000-00-00``) are NULL, as the dump writes them;
+- values the target cannot hold follow the spec's rules (:mod:`roachlift.values`): under
+  ``zero_dates: null`` a MySQL zero date (``0000-00-00``, or a zero month or day) is NULL and under
+  ``nul_in_text: strip`` text loses its NUL characters (and JSON its ``\\u0000`` escapes), as the
+  dump wrote them; under the default rules they stay as they are (the dump rejected their rows);
 - for Oracle sources the empty string is NULL.
 
 All of it is in :func:`normalize`.
@@ -30,6 +33,7 @@ from typing import Any
 from roachlift.csvfmt import format_decimal, format_float, format_value
 from roachlift.geometry import MYSQL_TYPES as MYSQL_GEOMETRY
 from roachlift.geometry import mysql_to_ewkb_hex
+from roachlift.values import NULL, STRIP, ValueRules, is_zero_date, without_nul
 
 #: Column kinds that change how a value is normalized (see :func:`column_kind`).
 KIND_JSON = "json"
@@ -98,10 +102,13 @@ def _json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def normalize(value: Any, kind: str | None = None, *, empty_is_null: bool = False) -> str | None:
+def normalize(
+    value: Any, kind: str | None = None, *, empty_is_null: bool = False, rules: ValueRules | None = None
+) -> str | None:
     """The canonical text of ``value`` (``None`` for NULL); see the module docstring for the rules."""
     if value is None:
         return None
+    strip = rules is not None and rules.nul_in_text == STRIP
     if kind == KIND_JSON:
         if isinstance(value, bytes | bytearray | memoryview):
             value = bytes(value).decode("utf-8", errors="replace")
@@ -110,7 +117,7 @@ def normalize(value: Any, kind: str | None = None, *, empty_is_null: bool = Fals
                 value = json.loads(value)
             except ValueError:
                 return value
-        return _json(value)
+        return _json(without_nul(value) if strip else value)
     if kind == KIND_GEOMETRY:  # source: MySQL SRID + WKB bytes; target: EWKB (hex text or bytes)
         if isinstance(value, str):
             return value.lower().removeprefix("\\x")
@@ -124,10 +131,12 @@ def normalize(value: Any, kind: str | None = None, *, empty_is_null: bool = Fals
             value = int.from_bytes(bytes(value), "big")
         return "t" if value else "f"
     if isinstance(value, str):
+        if strip and "\x00" in value:
+            value = value.replace("\x00", "")
         if kind == KIND_BPCHAR:
             value = value.rstrip(" ")
-        elif kind == KIND_TEMPORAL and value.startswith("0000-00-00"):
-            return None
+        elif kind == KIND_TEMPORAL and is_zero_date(value):
+            return None if rules is not None and rules.zero_dates == NULL else value
         if empty_is_null and value == "":
             return None
     elif isinstance(value, bool):
@@ -139,11 +148,16 @@ def normalize(value: Any, kind: str | None = None, *, empty_is_null: bool = Fals
     return format_value(value)
 
 
-def values_equal(a: Any, b: Any, kind: str | None = None, *, empty_is_null: bool = False) -> bool:
+def values_equal(
+    a: Any, b: Any, kind: str | None = None, *, empty_is_null: bool = False, rules: ValueRules | None = None
+) -> bool:
     """True when ``a`` and ``b`` are the same value (Python equality first, then canonical text)."""
     if a == b and type(a) is type(b):
         return True
-    return normalize(a, kind, empty_is_null=empty_is_null) == normalize(b, kind, empty_is_null=empty_is_null)
+    e = empty_is_null
+    return normalize(a, kind, empty_is_null=e, rules=rules) == normalize(
+        b, kind, empty_is_null=e, rules=rules
+    )
 
 
 def to_jsonable(value: Any) -> Any:

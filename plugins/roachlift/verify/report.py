@@ -29,6 +29,8 @@ class TableResult:
     on both sides with different values. Samples hold primary keys (for ``full-row-hash``: whole
     rows, normalized). ``resolved_on_recheck`` counts differences gone when re-read after
     ``recheck_delay_s`` (rows that changed during the check while CDC was still applying).
+    ``rejected`` rows are in the source only because the dump rejected them (a value the target
+    cannot hold, listed in the dump's ``rejects.csv``): not ok unless ``rejects_accepted``.
     """
 
     table: str
@@ -44,6 +46,9 @@ class TableResult:
     extra_sample: list[tuple[Any, ...]] = field(default_factory=list)
     mismatched_sample: list[Mismatch] = field(default_factory=list)
     mismatched_columns: dict[str, int] = field(default_factory=dict)
+    rejected: int = 0
+    rejected_sample: list[tuple[Any, ...]] = field(default_factory=list)
+    rejects_accepted: bool = False
     rechecked: int = 0
     resolved_on_recheck: int = 0
     chunks: int = 0
@@ -53,8 +58,14 @@ class TableResult:
 
     @property
     def ok(self) -> bool:
-        """True when the target holds exactly the source's rows."""
-        return self.error is None and self.missing == 0 and self.extra == 0 and self.mismatched == 0
+        """True when the target holds exactly the source's rows (rejected ones only if accepted)."""
+        return (
+            self.error is None
+            and self.missing == 0
+            and self.extra == 0
+            and self.mismatched == 0
+            and (self.rejected == 0 or self.rejects_accepted)
+        )
 
     @property
     def rows_per_s(self) -> float:
@@ -84,6 +95,9 @@ class TableResult:
                 {"key": key(m.key), "columns": list(m.columns)} for m in self.mismatched_sample
             ],
             "mismatched_columns": dict(self.mismatched_columns),
+            "rejected": self.rejected,
+            "rejected_sample": [key(k) for k in self.rejected_sample],
+            "rejects_accepted": self.rejects_accepted,
             "rechecked": self.rechecked,
             "resolved_on_recheck": self.resolved_on_recheck,
             "chunks": self.chunks,
@@ -124,9 +138,18 @@ def _fmt_key(key: Sequence[Any]) -> str:
     return ",".join(str(to_jsonable(v)) for v in key)
 
 
+def _status(t: TableResult) -> str:
+    if t.ok:
+        return "ok"
+    if t.error:
+        return "ERROR"
+    return "MISMATCH" if t.missing or t.extra or t.mismatched else "REJECTED"
+
+
 def render(result: VerifyResult, sample_lines: int = 5) -> str:
     """A fixed-width table, one line per table, then the sample keys of each failing table."""
-    header = ("table", "method", "source", "target", "missing", "extra", "mismatch", "resolved", "status")
+    header = ("table", "method", "source", "target", "missing", "extra", "mismatch", "rejected",
+              "resolved", "status")  # fmt: skip
     rows = [
         (
             t.table,
@@ -136,13 +159,16 @@ def render(result: VerifyResult, sample_lines: int = 5) -> str:
             str(t.missing),
             str(t.extra),
             str(t.mismatched),
+            str(t.rejected),
             str(t.resolved_on_recheck),
-            "ok" if t.ok else ("ERROR" if t.error else "MISMATCH"),
+            "ok"
+            if t.ok
+            else ("ERROR" if t.error else "MISMATCH" if t.missing or t.extra or t.mismatched else "REJECTED"),
         )
         for t in result.tables
     ]
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
-    right = {2, 3, 4, 5, 6, 7}
+    right = {2, 3, 4, 5, 6, 7, 8}
 
     def line(cells: Sequence[str]) -> str:
         padded = (
@@ -152,6 +178,11 @@ def render(result: VerifyResult, sample_lines: int = 5) -> str:
         return "  ".join(padded).rstrip()
 
     out = [line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)]
+    for t in result.tables:
+        if t.rejected and t.rejects_accepted:
+            out.append(
+                f"note: {t.table}: {t.rejected} rejected row(s) accepted by the spec (values.accept_rejects)"
+            )
     for t in result.tables:
         if t.ok:
             continue
@@ -166,6 +197,8 @@ def render(result: VerifyResult, sample_lines: int = 5) -> str:
             out.append(f"  extra in target, {what} ({_fmt_key(k)})")
         for m in t.mismatched_sample[:sample_lines]:
             out.append(f"  mismatched, key ({_fmt_key(m.key)}): {', '.join(m.columns)}")
+        for k in t.rejected_sample[:sample_lines]:
+            out.append(f"  rejected by the dump (see its rejects.csv), key ({_fmt_key(k)})")
     for t in result.tables:
         for note in t.notes:
             out.append(f"note: {t.table}: {note}")
