@@ -15,13 +15,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
+from live_env import CRDB_URL, SKIP_REASON
 from psycopg import sql
 
-CRDB_URL = os.environ.get("ROACHLIFT_TEST_CRDB_URL", "")
-SKIP_REASON = (
-    "no CockroachDB cluster: set ROACHLIFT_TEST_CRDB_URL=postgresql://root@host:26257/defaultdb"
-    "?sslmode=disable to run the live suite"
-)
 _DETAILS: dict[str, str] = {}
 _OUTCOMES: dict[str, tuple[str, str]] = {}
 

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import psycopg
 import pymysql
 import pytest
-from tests.live.conftest import CRDB_URL, SKIP_REASON
+from live_env import CRDB_URL, SKIP_REASON
 
 from roachlift.config.connections import parse_uri
 from roachlift.config.spec import parse_spec
