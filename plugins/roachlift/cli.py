@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "roachlift.load.cli",
     "roachlift.cdc.cli",
     "roachlift.verify.cli",
+    "roachlift.estimate",
 )
 
 Handler = Callable[[argparse.Namespace], int]

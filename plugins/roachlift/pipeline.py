@@ -35,6 +35,7 @@ WORK_DIR_ENV = "ROACHLIFT_WORK_DIR"
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 #: Task ids whose XCom the run report reads.
 REPORT_TASKS = (
+    "estimate",
     "schema.extract_ddl",
     "schema.convert_ddl",
     "schema.create_tables",
@@ -202,6 +203,28 @@ def _stat(
     return asdict(StepStat(step=step, table=table, rows=rows, bytes=nbytes, seconds=round(seconds, 3), **kw))
 
 
+# --- estimate --------------------------------------------------------------------------------------
+def estimate_step(ctx: RunContext) -> Summary:
+    """Predict dump, load and verify time from the catalog, a sample on both servers and the
+    history of earlier runs; never fails the run (a failed estimate is reported as such)."""
+    from roachlift.estimate import AIRFLOW_TASK_OVERHEAD_S, estimate_migration
+
+    try:
+        result = estimate_migration(
+            ctx.spec,
+            ctx.source,
+            ctx.target_server,
+            patterns=ctx.patterns(),
+            history_dir=ctx.base_dir / "reports",
+            verify_passes=2 if ctx.mode == "cutover" else 1,
+            task_overhead_s=AIRFLOW_TASK_OVERHEAD_S,
+        )
+    except Exception as exc:  # an estimate must never stop a migration
+        log.warning("no estimate: %s", exc)
+        return {"summary": f"no estimate: {exc}"}
+    return {"summary": f"estimate {result.summary()}", **result.to_json()}
+
+
 # --- schema ----------------------------------------------------------------------------------------
 def extract_step(ctx: RunContext) -> Summary:
     """Extract the source's DDL into the work folder; list its tables, largest first."""
@@ -246,8 +269,24 @@ def convert_step(ctx: RunContext) -> Summary:
     )
     write_output(result, ctx.convert_dir)
     items = [
-        {"severity": r.severity, "object": getattr(r, "object", ""), "message": r.message, "line": r.line}
+        {
+            "severity": r.severity,
+            "object": getattr(r, "object", ""),
+            "message": r.message,
+            "code": getattr(r, "code", ""),
+            "line": getattr(r, "line", None),
+        }
         for r in result.review
+    ]
+    manual = [
+        {
+            "severity": "manual",
+            "code": "manual",
+            "object": f"{m.kind} {m.name}",
+            "message": m.note,
+            "line": m.line,
+        }
+        for m in result.manual_review
     ]
     errors = [i for i in items if i["severity"] == "error"]
     seconds = time.monotonic() - started
@@ -267,6 +306,7 @@ def convert_step(ctx: RunContext) -> Summary:
     return {
         "summary": summary,
         "review_items": items,
+        "manual_items": manual,
         "convert_dir": str(ctx.convert_dir),
         "stats": [_stat("convert", seconds=seconds)],
     }
@@ -334,6 +374,9 @@ def _target_tables(ctx: RunContext) -> list[str]:
 
 
 # --- data --------------------------------------------------------------------------------------------
+_POSITION_KEYS = {"slot", "lsn", "binlog_file", "binlog_pos", "gtid", "scn"}
+
+
 def dump_step(ctx: RunContext) -> Summary:
     """Dump every selected table under one snapshot; manifests largest first (for mapped loads)."""
     from roachlift.dump import dump_database
@@ -357,8 +400,9 @@ def dump_step(ctx: RunContext) -> Summary:
     changed = sum(sum(m.changed.values()) for m in tables)
     return {
         "summary": (
-            f"dumped {len(tables)} table(s), {result.rows} rows, {mb:.1f} MB in {result.elapsed_s:.1f}s "
-            f"({rate:,.0f} rows/s) under snapshot {json.dumps(result.snapshot, default=str)}"
+            f"dumped {len(tables)} table(s), {result.rows:,} rows, {mb:.1f} MB in {result.elapsed_s:.1f}s "
+            f"({rate:,.0f} rows/s); snapshot "
+            + " ".join(f"{k} {v}" for k, v in result.snapshot.items() if k in _POSITION_KEYS)
             + (
                 f"; {rejected} row(s) rejected (values the target cannot hold, see rejects.csv)"
                 if rejected
@@ -371,6 +415,7 @@ def dump_step(ctx: RunContext) -> Summary:
         "snapshot": result.snapshot,
         "rejected": rejected,
         "changed": changed,
+        "elapsed_s": result.elapsed_s,
         "stats": [
             _stat(
                 "dump",
@@ -416,13 +461,27 @@ def copy_table_step(ctx: RunContext, manifest: Path, resume: bool = False) -> Su
         )
     rate = res.rows / res.seconds if res.seconds else 0.0
     label = Naming.pair(m.table, m.target_table)
+    done, total = tables_loaded(ctx, m.target_table)
     return {
         "summary": (
-            f"{label}: {res.rows} rows, {res.bytes / 1e6:.1f} MB in {res.seconds:.1f}s ({rate:,.0f} rows/s)"
+            f"{done} of {total} tables loaded; {res.rows:,} rows, {res.bytes / 1e6:.1f} MB "
+            f"in {res.seconds:.1f}s ({rate:,.0f} rows/s) - {label}"
         ),
+        "loaded": [done, total],
         "table": m.target_table,
         "stats": [_stat("load", label, res.rows, res.bytes, res.seconds)],
     }
+
+
+def tables_loaded(ctx: RunContext, table: str) -> tuple[int, int]:
+    """Mark ``table`` loaded in this run; return (tables loaded so far, tables dumped) for the
+    "N of M tables loaded" line (mapped load tasks run apart, so the marks are files)."""
+    marks = ctx.work_dir / "loaded"
+    marks.mkdir(parents=True, exist_ok=True)
+    (marks / _safe(table)).touch()
+    total = len(list(ctx.dump_dir.glob("*/manifest.json")))
+    done = len(list(marks.iterdir()))
+    return done, max(total, done)
 
 
 def upload_table_step(ctx: RunContext, manifest: Path) -> Summary:
@@ -522,8 +581,13 @@ def finish_import_step(ctx: RunContext, manifest: Path, job: Mapping[str, Any]) 
             folder = m.path.parent.name
             uploaded = [userfile.run_path(_safe(ctx.run_id), folder, f.path.name) for f in m.files]
         rows = finish_import(conn, m, uploaded, ctx.spec.load.keep_uploaded_files)
+    done, total = tables_loaded(ctx, m.target_table)
     return {
-        "summary": f"{m.target_table}: {len(groups)} IMPORT job(s) succeeded, {rows} rows",
+        "summary": (
+            f"{done} of {total} tables loaded; {rows:,} rows, {len(groups)} IMPORT job(s) succeeded "
+            f"- {Naming.pair(m.table, m.target_table)}"
+        ),
+        "loaded": [done, total],
         "table": m.target_table,
         "done": True,
         "stats": [
@@ -635,9 +699,12 @@ def release_change_stream(ctx: RunContext) -> str:
     return f"replication slot {slot} dropped" if row else f"replication slot {slot} was already gone"
 
 
-def cdc_step(ctx: RunContext, max_seconds: float = 60.0, drain: bool = False) -> Summary:
+def cdc_step(
+    ctx: RunContext, max_seconds: float = 60.0, drain: bool = False, lag_phase: str | None = None
+) -> Summary:
     """Apply source changes for up to ``max_seconds``; ``caught_up`` once lag stayed under the
-    spec's threshold for ``caught_up_for_seconds`` (``drain``: once nothing is left to apply)."""
+    spec's threshold for ``caught_up_for_seconds`` (``drain``: once nothing is left to apply).
+    Each call adds a lag sample to the run's chart (``lag_phase`` names the pass)."""
     if ctx.skip_cdc:
         return {"summary": "CDC skipped (spec or run Params)", "caught_up": True, "lag_samples": []}
     from roachlift.cdc.apply import run_applier
@@ -653,6 +720,11 @@ def cdc_step(ctx: RunContext, max_seconds: float = 60.0, drain: bool = False) ->
         target_schema=ctx.spec.target.schema_,
         lag_threshold_seconds=ctx.spec.cdc.lag_threshold_seconds,
         naming=Naming.from_spec(ctx.spec),
+    )
+    from roachlift.runreport import append_lag_sample
+
+    append_lag_sample(
+        ctx.work_dir, stats.lag_seconds or 0.0, lag_phase or ("cdc_drain" if drain else "cdc_catch_up")
     )
     if drain:
         caught_up = bool(stats.caught_up)
@@ -698,7 +770,7 @@ class _BackgroundApplier:
     def _run(self) -> None:
         while not self.stop.is_set():
             try:
-                cdc_step(self.ctx, max_seconds=2.0)
+                cdc_step(self.ctx, max_seconds=2.0, lag_phase="verify")
             except BaseException as exc:  # surfaced by __exit__
                 self.error = exc
                 return
@@ -779,7 +851,7 @@ def freeze_source_step(ctx: RunContext) -> Summary:
     from roachlift.cutover import freeze_source_writes
 
     what = freeze_source_writes(ctx.spec, ctx.source)
-    return {"summary": f"source frozen: {what}"}
+    return {"summary": f"source frozen: {what}", "frozen_at": time.time()}
 
 
 def changefeed_step(ctx: RunContext, brokers: str | None = None) -> Summary:
@@ -856,6 +928,7 @@ def cutover_done_step(ctx: RunContext) -> Summary:
     return {
         "summary": f"cut over: point the application at {ctx.target.redacted()} (CDC released: {released})",
         "target": ctx.target.redacted(),
+        "finished_at": time.time(),
     }
 
 
@@ -898,7 +971,7 @@ def _outcome(ctx: RunContext, pulled: Mapping[str, Any]) -> _Outcome:
     if ctx.mode == "rehearsal" and pulled.get("cleanup_rehearsals"):
         return _Outcome("rehearsal ok", [pulled["cleanup_rehearsals"]["summary"]])
     for task_id in REPORT_TASKS:
-        if task_id in {"approve_cutover", "cleanup_rehearsals", "cutover_done"}:
+        if task_id in {"estimate", "approve_cutover", "cleanup_rehearsals", "cutover_done"}:
             continue
         if pulled.get(task_id) is None:
             return _Outcome(f"failed before {task_id} finished", [f"see the log of task {task_id}"])
@@ -907,6 +980,8 @@ def _outcome(ctx: RunContext, pulled: Mapping[str, Any]) -> _Outcome:
 
 def report_step(ctx: RunContext, pulled: Mapping[str, Any], started_at: float | None = None) -> Summary:
     """Write the run report from the steps' summaries; return its paths and the run's outcome."""
+    from roachlift.runreport import PHASE_OF_TASK, read_lag_samples
+
     report = RunReport(migration=ctx.spec.name, run_id=ctx.run_id, mode=ctx.mode, names=schema_mapping(ctx))
     if started_at is not None:
         report.started_at = started_at
@@ -919,22 +994,46 @@ def report_step(ctx: RunContext, pulled: Mapping[str, Any], started_at: float | 
             report.notes.append(f"change stream: {release_change_stream(ctx)}")
         except Exception as exc:  # the report must still be written
             report.notes.append(f"change stream not released ({exc}): drop the slot by hand")
-    items: list[Mapping[str, Any]] = []
+    items: list[tuple[str, Mapping[str, Any]]] = []
     for task_id in REPORT_TASKS:  # in the order of the chain, the mapped loads right after the dump
         value = pulled.get(task_id)
         if isinstance(value, Mapping):
-            items.append(value)
+            items.append((task_id, value))
         if task_id == "dump":
-            items += [v for v in pulled.get("load.load_table") or [] if isinstance(v, Mapping)]
-    for summary in items:
-        if not isinstance(summary, Mapping):
-            continue
+            items += [
+                ("load.load_table", v) for v in pulled.get("load.load_table") or [] if isinstance(v, Mapping)
+            ]
+    windows: dict[str, list[float]] = {}
+    for task_id, summary in items:
+        phase = PHASE_OF_TASK.get(task_id, "")
         for raw in summary.get("stats", []) or []:
-            report.steps.append(StepStat(**raw))
-        for sample in summary.get("lag_samples", []) or []:
-            report.lag_samples.append((float(sample[0]), float(sample[1])))
+            report.steps.append(StepStat(**{**raw, "phase": phase}))
+        for key in ("started_at", "finished_at"):
+            if isinstance(summary.get(key), int | float):
+                windows.setdefault(phase, []).append(float(summary[key]))
+    report.phase_seconds = {p: round(max(w) - min(w), 3) for p, w in windows.items() if len(w) > 1}
+    if isinstance(pulled.get("dump"), Mapping) and pulled["dump"].get("elapsed_s") is not None:
+        report.phase_seconds["dump"] = float(pulled["dump"]["elapsed_s"])
+    report.lag_samples = read_lag_samples(ctx.work_dir)
+    if not report.lag_samples:  # a run from before lag samples were kept in the work folder
+        for _, summary in items:
+            for sample in summary.get("lag_samples", []) or []:
+                report.lag_samples.append((float(sample[0]), float(sample[1]), "cdc_catch_up"))
+    report.lag_threshold_seconds = None if ctx.skip_cdc else float(ctx.spec.cdc.lag_threshold_seconds)
+    report.dump_compression = str(ctx.spec.dump.compression)
     convert = pulled.get("schema.convert_ddl") or {}
-    report.review_items = list(convert.get("review_items", []))
+    report.review_items = list(convert.get("review_items", [])) + list(convert.get("manual_items", []))
+    report.verify_passes = {
+        task_id: list(value.get("tables", []))
+        for task_id in ("verify", "verify_final")
+        if isinstance(value := pulled.get(task_id), Mapping) and value.get("tables") is not None
+    }
     report.verify = list((pulled.get("verify_final") or pulled.get("verify") or {}).get("tables", []))
+    estimate = pulled.get("estimate")
+    report.estimate = dict(estimate) if isinstance(estimate, Mapping) and estimate.get("phases") else None
+    frozen = (pulled.get("freeze_source") or {}).get("frozen_at")
+    if frozen:
+        done = (pulled.get("cutover_done") or {}).get("finished_at") or time.time()
+        report.read_only_seconds = round(float(done) - float(frozen), 3)
     json_path, html_path = write_report(report, ctx.work_dir, ctx.base_dir / "reports")
     return {"outcome": outcome.text, "json": str(json_path), "html": str(html_path)}

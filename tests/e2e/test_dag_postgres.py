@@ -152,7 +152,12 @@ def test_cutover_approved_moves_everything_including_cdc_changes(
     assert loaded["public.rental → public.rental"] == 16044 and loaded["public.film → public.film"] == 1000
     assert report["names"] == "public → public (naming: lower)"
     assert "public.rental → public.rental" in result["labels"]["load.load_table"]
-    assert Path(result["report"]["html"]).read_text().count("<svg") == 1  # the CDC lag chart
+    assert Path(result["report"]["html"]).read_text().count("lag-chart") == 1  # the CDC lag chart
+    assert "15 of 15 tables loaded" in result["log"]
+    assert result["log"].count("wal2json older than 2.4") <= 1  # each warning once per run
+    assert result["log"].count("changes/s; lag") == result["log"].count(f"cdc {name}:")  # no echoed summary
+    assert set(report["estimate"]["phases"]) == {"dump", "load", "verify"}  # the estimate task ran first
+    assert report["phase_seconds"]["verify_final"] > 0 and report["read_only_seconds"] > 0
 
 
 def test_rejected_cutover_leaves_the_source_untouched(

@@ -92,7 +92,7 @@ def test_killed_copy_load_is_retried_without_duplicates(
     # the retry (same task, same handling) ends with every row exactly once
     summary = pipeline.copy_table_step(ctx, Path(manifest))
     assert _count(tgt) == (ROWS, ROWS)
-    assert f"{ROWS} rows" in summary["summary"]
+    assert f"{ROWS:,} rows" in summary["summary"]
 
     # with fail-if-not-empty a retry after a kill refuses, naming the table and the rows it found
     _truncate(tgt)

@@ -152,3 +152,18 @@ def test_import_groups_are_recorded_and_a_resume_starts_no_new_job(crdb_db: str,
         )
         assert again.tables["public.child"].rows == 203
         assert progress.read(conn, child.identity, "public.child") == recorded  # the same jobs, no new one
+
+
+def test_estimate_load_sample_on_cockroachdb(crdb_db: str) -> None:
+    """The estimate's load sample (CREATE TABLE of TEXT columns, COPY, DROP) on a real cluster."""
+    from roachlift.config.connections import parse_uri
+    from roachlift.estimate import sample_target
+
+    data = b'1,"a, ""quoted""",\n2,"two\nlines",x\n'
+    seconds = sample_target(parse_uri(crdb_db), data, 3)
+    assert seconds > 0
+    with psycopg.connect(crdb_db) as conn:
+        left = conn.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name LIKE 'roachlift_estimate%'"
+        ).fetchone()
+    assert left == (0,)

@@ -111,11 +111,13 @@ def airflow_ui(
     for source in [*sorted((REPO / "dags").glob("*.py")), *sorted((UI_TESTS / "dags").glob("*.py"))]:
         shutil.copy2(source, dags / source.name)
     migrations = REPO / "include" / "migrations"
+    work = tmp_path_factory.mktemp("roachlift_work")
     expected = sorted(load_spec(p).dag_id for p in spec_files(migrations))
     server = AirflowServer(
         dags,
+        REPO / "plugins",  # roachlift_plugin.py: the run report view ("Run report" tab, /roachlift/...)
         home=tmp_path_factory.mktemp("airflow_home"),
-        env={"ROACHLIFT_MIGRATIONS_DIR": str(migrations)},
+        env={"ROACHLIFT_MIGRATIONS_DIR": str(migrations), "ROACHLIFT_WORK_DIR": str(work)},
     )
     started = time.monotonic()
     try:
@@ -125,6 +127,13 @@ def airflow_ui(
         client.wait_for_dags([*expected, PROBE_DAG_ID], timeout=45)
         client.unpause(PROBE_DAG_ID)
         run_id = client.trigger(PROBE_DAG_ID, conf={"from": "tests/ui"})
+        # the report a run of a migration leaves: the scheduler's listener turns it into the run note
+        from roachlift.reportview import report_dir
+
+        folder = report_dir(PROBE_DAG_ID, run_id, work)
+        assert folder is not None
+        folder.mkdir(parents=True)
+        shutil.copy(REPO / "tests" / "report" / "pagila_cutover_report.json", folder / "report.json")
         yield AirflowUI(server, client, expected, run_id)
     finally:
         logs = artifacts_dir / "airflow-logs"

@@ -104,3 +104,53 @@ def test_pending_approval_is_visible_then_approved(airflow_ui: Any, page: Any, a
     assert final["state"] == "success", states
     assert states == {"approve_cutover": "success", "cut_over": "success"}
     assert client.hitl_details() == []
+
+
+def test_run_report_link_and_plugin_view(airflow_ui: Any, page: Any, artifacts_dir: Path) -> None:
+    """The "Run report" extra link on the report and cutover tasks; the plugin serves the reports."""
+    client = airflow_ui.client
+    # A run of the (paused, so never scheduled) pagila DAG has task instances whose links can be read.
+    run_id = client.trigger("roachlift_pagila", conf={"mode": "rehearsal"})
+    run = urllib.parse.quote(run_id, safe="")
+    links = {
+        task_id: client.request(
+            "GET", f"/api/v2/dags/roachlift_pagila/dagRuns/{run}/taskInstances/{task_id}/links"
+        )["extra_links"]
+        for task_id in ("report", "cutover_done", "verify")
+    }
+    # the URL is filled in when the task ends (Airflow keeps it as XCom): not yet in a run that never ran
+    assert links == {"report": {"Run report": None}, "cutover_done": {"Run report": None}, "verify": {}}
+    # the probe run (answered above) ended: the scheduler's listener set its note from its report
+    note = client.get_run(PROBE_DAG_ID, airflow_ui.probe_run_id)["note"]
+    assert note and note.startswith("**cut over** · [Run report](") and "15 of 15 tables loaded" in note, note
+    assert "[Run report](" in note and "/roachlift/reports/roachlift_ui_approval_probe/" in note
+    probe_run = urllib.parse.quote(airflow_ui.probe_run_id, safe="")
+    page.goto(f"{airflow_ui.base_url}/dags/{PROBE_DAG_ID}/runs/{probe_run}")
+    try:
+        page.get_by_text("15 of 15 tables loaded").first.wait_for(state="visible")
+        page.get_by_role("link", name="Run report").first.wait_for(state="visible")
+    finally:
+        _shot(page, artifacts_dir, "05-run-note")
+    plugins = client.request("GET", "/api/v2/plugins")["plugins"]
+    mine = next(p for p in plugins if p["name"] == "roachlift")
+    assert {v["name"] for v in mine["external_views"]} == {"Run report", "Migration reports"}
+    page.goto(f"{airflow_ui.base_url}/roachlift/reports")
+    try:
+        page.get_by_role("heading", name="roachlift run reports").wait_for(state="visible")
+    finally:
+        _shot(page, artifacts_dir, "06-roachlift-reports")
+    response = page.goto(f"{airflow_ui.base_url}/roachlift/reports/roachlift_pagila/no-such-run")
+    assert response is not None and response.status == 404
+    assert page.get_by_text("No report yet").is_visible()
+
+
+def test_graph_of_a_migration_dag_shows_its_groups(airflow_ui: Any, page: Any, artifacts_dir: Path) -> None:
+    """The graph at "Fit View": the task groups by phase, each labelled (a screenshot to look at)."""
+    page.goto(f"{airflow_ui.base_url}/dags")
+    page.evaluate("localStorage.setItem('default_dag_view', JSON.stringify('graph'))")
+    page.goto(f"{airflow_ui.base_url}/dags/roachlift_pagila")
+    try:
+        for label in ("prepare", "schema", "dump", "load", "post_load", "sync_and_verify", "report"):
+            page.get_by_text(label, exact=True).first.wait_for(state="visible")
+    finally:
+        _shot(page, artifacts_dir, "07-graph-roachlift_pagila")

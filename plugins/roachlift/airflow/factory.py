@@ -27,12 +27,15 @@ from airflow.sdk import DAG, Param, TaskGroup, task
 from airflow.sdk.exceptions import AirflowFailException
 
 import roachlift.pipeline as pipeline
+from roachlift.airflow.docs import dag_doc_md
+from roachlift.airflow.links import RunReportLink
 from roachlift.airflow.operators import (
     ApplyDdlPhaseOperator,
     ConvertDdlOperator,
     CopyLoadTableOperator,
     CreateChangefeedOperator,
     DumpOperator,
+    EstimateOperator,
     ExtractDdlOperator,
     FreezeSourceOperator,
     ImportTableOperator,
@@ -82,7 +85,7 @@ def build_dag(spec: MigrationSpec, spec_path: Path) -> DAG:
         max_active_runs=1,
         default_args=_default_args(spec),
         tags=["roachlift", str(spec.source.kind)],
-        doc_md=__doc__,
+        doc_md=dag_doc_md(spec, spec_path),
         params={
             "mode": Param(
                 "rehearsal",
@@ -114,7 +117,16 @@ def build_dag(spec: MigrationSpec, spec_path: Path) -> DAG:
                 raise AirflowFailException(str(exc)) from exc
             return {"name": current.name, "source": str(current.source.kind)}
 
-        with TaskGroup("schema") as schema:
+        # Groups keep the graph short at "Fit View"; prefix_group_id=False keeps the task ids.
+        with TaskGroup(
+            "prepare", prefix_group_id=False, tooltip="re-read the spec, estimate the time"
+        ) as prep:
+            estimate = EstimateOperator(task_id="estimate", spec_path=path, pool=SOURCE_POOL, retries=0)
+            validate_spec() >> estimate
+
+        with TaskGroup(
+            "schema", tooltip="extract the source DDL, convert it, create types and tables"
+        ) as schema:
             extract = ExtractDdlOperator(task_id="extract_ddl", spec_path=path, pool=SOURCE_POOL)
             convert = ConvertDdlOperator(task_id="convert_ddl", spec_path=path)
             create = ApplyDdlPhaseOperator(
@@ -130,7 +142,7 @@ def build_dag(spec: MigrationSpec, spec_path: Path) -> DAG:
             ``source → target`` (roachlift.naming)."""
             return [dict(x) for x in dumped["loads"]]
 
-        with TaskGroup("load") as load:
+        with TaskGroup("load", tooltip="one load task per table, largest first") as load:
             loader = ImportTableOperator if str(spec.load.method) == "import" else CopyLoadTableOperator
             loader.partial(
                 task_id="load_table",
@@ -139,7 +151,9 @@ def build_dag(spec: MigrationSpec, spec_path: Path) -> DAG:
                 map_index_template="{{ task.table_label }}",
             ).expand_kwargs(table_manifests(dump.output))  # type: ignore[arg-type]
 
-        with TaskGroup("post_load") as post_load:
+        with TaskGroup(
+            "post_load", tooltip="indexes, foreign keys (validated), views and sequences"
+        ) as post_load:
             indexes = ApplyDdlPhaseOperator(
                 task_id="indexes", spec_path=path, phases=["03_indexes"], pool=TARGET_POOL
             )
@@ -152,13 +166,19 @@ def build_dag(spec: MigrationSpec, spec_path: Path) -> DAG:
             )
             indexes >> fks >> views
 
-        cdc = CdcSyncSensor(
-            task_id="cdc_catch_up",
-            spec_path=path,
-            poke_seconds=max(60.0, spec.cdc.caught_up_for_seconds + 30),
-            timeout=timedelta(hours=12).total_seconds(),
-        )
-        verify = VerifyOperator(task_id="verify", spec_path=path, pool=SOURCE_POOL)
+        with TaskGroup(
+            "sync_and_verify",
+            prefix_group_id=False,
+            tooltip="apply the changes since the snapshot, compare every row",
+        ) as sync_verify:
+            cdc = CdcSyncSensor(
+                task_id="cdc_catch_up",
+                spec_path=path,
+                poke_seconds=max(60.0, spec.cdc.caught_up_for_seconds + 30),
+                timeout=timedelta(hours=12).total_seconds(),
+            )
+            verify = VerifyOperator(task_id="verify", spec_path=path, pool=SOURCE_POOL)
+            cdc >> verify
 
         @task.branch(task_id="mode")
         def choose_mode(**context: Any) -> str:
@@ -213,11 +233,14 @@ def build_dag(spec: MigrationSpec, spec_path: Path) -> DAG:
 
         done = cutover_done()
         cleanup = cleanup_rehearsals()
+        report_task = report()
+        for xarg in (done, report_task):  # the "Run report" button on these tasks
+            xarg.operator.operator_extra_links = [RunReportLink()]  # type: ignore[attr-defined]
         branch = choose_mode()
-        validate_spec() >> schema >> dump >> load >> post_load >> cdc >> verify >> branch
+        prep >> schema >> dump >> load >> post_load >> sync_verify >> branch
         branch >> approve_cutover >> freeze >> drain >> verify_final >> changefeed >> done
         branch >> cleanup
-        [done, cleanup] >> report()
+        [done, cleanup] >> report_task
     return dag
 
 

@@ -8,6 +8,7 @@ serialization conflict) are re-raised so Airflow retries them; data errors fail 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from airflow.sdk import BaseHook, BaseOperator
 from airflow.sdk.exceptions import AirflowFailException
 
 import roachlift.pipeline as pipeline
+from roachlift import logonce
 from roachlift.airflow.hooks import conninfo
 from roachlift.airflow.triggers import ImportJobTrigger
 from roachlift.config.spec import load_spec
@@ -32,7 +34,7 @@ def run_context(spec_path: str, context: Any) -> pipeline.RunContext:
     run_type = str(getattr(dag_run, "run_type", "") or "")
     mode = "rehearsal" if "scheduled" in run_type else str(params.get("mode") or "rehearsal")
     logical = context.get("logical_date") or context.get("data_interval_start")
-    return pipeline.RunContext.create(
+    ctx = pipeline.RunContext.create(
         spec=spec,
         run_id=str(context["run_id"]),
         mode=mode,
@@ -43,6 +45,8 @@ def run_context(spec_path: str, context: Any) -> pipeline.RunContext:
         skip_cdc=bool(params.get("skip_cdc", False)),
         run_date=logical.strftime("%Y%m%d") if logical is not None else None,
     )
+    logonce.bind(ctx.work_dir)  # warnings said once per run, across its tasks
+    return ctx
 
 
 def call_step(step: Callable[..., Summary], ctx: pipeline.RunContext, *args: Any, **kwargs: Any) -> Summary:
@@ -71,13 +75,21 @@ class RoachliftStepOperator(BaseOperator):
     def execute(self, context: Any) -> Summary:
         """Run the step and log its summary line."""
         ctx = run_context(self.spec_path, context)
+        started = time.time()
         summary = call_step(getattr(pipeline, self.step_name), ctx, **self.step_kwargs())
         self.log.info("%s", summary.get("summary", summary))
-        return summary
+        return {**summary, "started_at": started, "finished_at": time.time()}
 
     def step_kwargs(self) -> dict[str, Any]:
         """Extra keyword arguments of the pipeline step."""
         return {}
+
+
+class EstimateOperator(RoachliftStepOperator):
+    """Predict dump, load and verify time (catalog sizes, a sample on both servers, history)."""
+
+    step_name = "estimate_step"
+    ui_color = "#f3f0ff"
 
 
 class ExtractDdlOperator(RoachliftStepOperator):

@@ -43,5 +43,6 @@ class CdcSyncSensor(BaseSensorOperator):
         """Apply changes for up to ``poke_seconds``; report whether the target has caught up."""
         ctx = run_context(self.spec_path, context)
         result = call_step(pipeline.cdc_step, ctx, max_seconds=self.poke_seconds, drain=self.drain)
-        self.log.info("%s", result["summary"])
+        if "stats" not in result:  # the applier logged its own summary line; say it only once
+            self.log.info("%s", result["summary"])
         return PokeReturnValue(is_done=bool(result["caught_up"]), xcom_value=result)

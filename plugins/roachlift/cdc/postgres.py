@@ -19,6 +19,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from roachlift import logonce
 from roachlift.cdc.model import CdcError, Change, Commit, Event, Op, Position, Row
 from roachlift.paths import sql_text
 
@@ -219,9 +220,11 @@ class PostgresSource:
                 )
             return True
         except psycopg.errors.InvalidParameterValue:
-            log.warning(
-                "wal2json on the source is older than 2.4 (no numeric-data-types-as-string): NaN and "
-                "Infinity in float/numeric columns arrive as NULL; upgrade wal2json if the data holds them"
+            logonce.warning(
+                log,
+                "wal2json-before-2.4",
+                "wal2json older than 2.4 on the source: NaN/Infinity in float/numeric columns arrive as "
+                "NULL (no numeric-data-types-as-string); upgrade wal2json if the data holds them",
             )
             return False
 

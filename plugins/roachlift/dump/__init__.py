@@ -195,9 +195,12 @@ def dump_table(
 
 def select_tables(spec: MigrationSpec, conninfo: ConnInfo, patterns: list[str] | None = None) -> list[str]:
     """Tables the spec wants (largest first), narrowed to names matching any of ``patterns``."""
+    from roachlift.dump.manifest import expect_rows
     from roachlift.extract import list_tables
 
-    names = [t.qualified_name for t in list_tables(spec, conninfo)]
+    infos = list_tables(spec, conninfo)
+    expect_rows({t.qualified_name: t.estimated_rows or 0 for t in infos})  # % and ETA in progress lines
+    names = [t.qualified_name for t in infos]
     if not patterns:
         return names
     wanted = [p.lower() for p in patterns]

@@ -20,10 +20,19 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from roachlift.progress import PROGRESS_EVERY_S, progress_line
+
 log = logging.getLogger(__name__)
 
-#: Seconds between two progress lines on a long table.
-PROGRESS_EVERY_S = 5.0
+#: Row counts the source catalog expects per table (for percent and ETA in progress lines).
+_EXPECTED_ROWS: dict[str, int] = {}
+_EXPECTED_LOCK = threading.Lock()
+
+
+def expect_rows(counts: dict[str, int]) -> None:
+    """Remember the catalog's row estimate of each table, so its progress lines show % and ETA."""
+    with _EXPECTED_LOCK:
+        _EXPECTED_ROWS.update({k: int(v) for k, v in counts.items() if v and v > 0})
 
 
 def _deflate_module() -> Any:
@@ -143,8 +152,10 @@ def read_manifest(folder: Path) -> TableManifest:
 class Progress:
     """Rows and bytes of one table so far, shared by the writers of its ranges; logs every few seconds."""
 
-    def __init__(self, table: str) -> None:
+    def __init__(self, table: str, expected_rows: int | None = None) -> None:
         self.table = table
+        with _EXPECTED_LOCK:
+            self.expected_rows = expected_rows or _EXPECTED_ROWS.get(table)
         self.rows = 0
         self.raw_bytes = 0
         self._lock = threading.Lock()
@@ -160,18 +171,16 @@ class Progress:
             if now < self._next_log:
                 return
             self._next_log = now + PROGRESS_EVERY_S
-            self.log(now)
+            self._log(now)  # under the lock: the lines of the writers sharing it stay in order
 
     def log(self, now: float | None = None) -> None:
-        """Log rows, MB and rows/s so far."""
+        """Log percent done, rows, MB, rows/s and ETA so far."""
+        with self._lock:
+            self._log(now)
+
+    def _log(self, now: float | None) -> None:
         elapsed = max((now or time.monotonic()) - self._started, 1e-9)
-        log.info(
-            "%s: %d rows, %.1f MB, %.0f rows/s",
-            self.table,
-            self.rows,
-            self.raw_bytes / 1e6,
-            self.rows / elapsed,
-        )
+        log.info("dump %s", progress_line(self.table, self.rows, elapsed, self.expected_rows, self.raw_bytes))
 
 
 class ChunkedWriter:

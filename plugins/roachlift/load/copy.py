@@ -21,6 +21,7 @@ import psycopg
 
 from roachlift.errors import RoachliftError
 from roachlift.load import crdb
+from roachlift.progress import PROGRESS_EVERY_S, progress_line
 
 log = logging.getLogger(__name__)
 
@@ -174,13 +175,15 @@ def copy_files(
     *,
     start: CopyPosition | None = None,
     on_commit: Callable[[CopyPosition], None] | None = None,
+    total_rows: int | None = None,
 ) -> CopyStats:
     """COPY the CSV ``paths`` into ``table`` in transactions of at most ``batch_rows`` rows.
 
     Each batch is committed before the next starts; ``on_commit(position)`` runs inside each
     batch's transaction after its COPY (to record the position with the rows, atomically), and
     ``start`` continues from such a position. A failure rolls back only the open batch and raises
-    :class:`RoachliftError` naming the table, the batch and the server's message.
+    :class:`RoachliftError` naming the table, the batch and the server's message. Every few
+    seconds a progress line gives percent of ``total_rows``, rows/s and ETA.
     """
     if batch_rows <= 0:
         raise RoachliftError(f"{table}: batch_rows must be positive, got {batch_rows}")
@@ -190,6 +193,7 @@ def copy_files(
     src = _Chunks(iter_chunks(paths, chunk_bytes, begin), begin)
     started = time.monotonic()
     rows = sent = batches = 0
+    next_log = started + PROGRESS_EVERY_S
     try:
         while src.fill():
             in_batch = 0
@@ -213,6 +217,11 @@ def copy_files(
             batches += 1
             rows += in_batch
             log.debug("%s: committed batch %d (%d rows so far)", table, batches, rows)
+            now = time.monotonic()
+            if now >= next_log and src.fill():
+                next_log = now + PROGRESS_EVERY_S
+                line = progress_line(table, rows, now - started, total_rows, sent, done_before=begin.rows)
+                log.info("load %s", line)
     except psycopg.Error as exc:
         context = f" ({exc.diag.context.strip()})" if exc.diag.context else ""
         raise RoachliftError(

@@ -223,6 +223,19 @@ def truncate(*tables: str) -> sql.Composed:
     return sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(table_ident(t) for t in tables))
 
 
+DOC_STRING = "https://www.cockroachlabs.com/docs/stable/string"  # TEXT is an alias of STRING
+
+
+def create_probe_table(table: str, ncols: int) -> sql.Composed:
+    """``CREATE TABLE t (c0 TEXT, ..., cN TEXT)``: the scratch table of the estimate's load sample
+    (DOC_CREATE_TABLE; ``TEXT`` is CockroachDB's alias of ``STRING``, DOC_STRING; a table without
+    a primary key gets the hidden ``rowid`` key on CockroachDB)."""
+    cols = sql.SQL(", ").join(
+        sql.SQL("{} TEXT").format(sql.Identifier(f"c{i}")) for i in range(max(ncols, 1))
+    )
+    return sql.SQL("CREATE TABLE {} ({})").format(table_ident(table), cols)
+
+
 def drop_table(table: str) -> sql.Composed:
     """``DROP TABLE IF EXISTS t CASCADE`` (drops FKs pointing at it, recreated by phase 04).
     Docs: DOC_DROP_TABLE."""

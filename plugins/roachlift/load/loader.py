@@ -268,6 +268,7 @@ def copy_load(
         batch_rows,
         start=start,
         on_commit=record,
+        total_rows=manifest.rows,
     )
     return stats
 
