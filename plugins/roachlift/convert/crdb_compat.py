@@ -71,8 +71,9 @@ REJECTED_NAMES = frozenset(
         "regproc",
     }
 )
-#: User-defined type names CockroachDB has built in (tsvector.md, tsquery.md, citext.md, vector.md).
-_BUILTIN_NAMES = frozenset({"tsvector", "tsquery", "citext", "vector", "geometry", "geography"})
+#: User-defined type names CockroachDB has built in (tsvector.md, tsquery.md, citext.md, vector.md,
+#: bit.md: "The BIT and VARBIT data types stores bit arrays").
+_BUILTIN_NAMES = frozenset({"tsvector", "tsquery", "citext", "vector", "geometry", "geography", "varbit"})
 #: ``USING name``: "Accepted values for name are btree, gin, and gist ... cspann ... hnsw is aliased
 #: to cspann" (src/current/v25.4/create-index.md).
 _INDEX_METHODS = frozenset({"gin", "gist", "cspann", "hnsw"})

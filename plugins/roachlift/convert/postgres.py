@@ -19,6 +19,23 @@ from roachlift.convert.rules import DT, ColumnContext, SourceRules, close_paren,
 
 _INHERITS = re.compile(r"\)\s*INHERITS\s*\(|\bPARTITION\s+OF\b", re.I)
 _PARTITION_BY = re.compile(r"\)\s*PARTITION\s+BY\b", re.I)
+#: ``bit varying`` (format_type's and pg_dump's spelling) is no type sqlglot parses: it is written
+#: ``varbit``, the alias both PostgreSQL and CockroachDB accept (cockroachdb/docs src/current/v26.1/bit.md:
+#: "The name BIT VARYING is an alias for VARBIT")
+_BIT_VARYING = re.compile(r"\bbit\s+varying\b", re.I)
+#: quoted names and string literals, which a type rewrite must leave alone
+_QUOTED = re.compile(r"\"(?:[^\"]|\"\")*\"|'(?:[^']|'')*'")
+
+
+def _rewrite_types(text: str) -> str:
+    """``bit varying`` -> ``varbit`` outside quoted names and string literals."""
+    out, last = [], 0
+    for m in _QUOTED.finditer(text):
+        out.append(_BIT_VARYING.sub("varbit", text[last : m.start()]))
+        out.append(m.group(0))
+        last = m.end()
+    out.append(_BIT_VARYING.sub("varbit", text[last:]))
+    return "".join(out)
 
 
 def _serial(base: str):  # type: ignore[no-untyped-def]
@@ -49,6 +66,8 @@ def _userdefined(dt: exp.DataType, ctx: ColumnContext) -> exp.DataType:
     name = ctx.converter.rules.normalize(raw, quoted)
     if name in ctx.converter.enums:
         return exp.DataType(this=DT.USERDEFINED, kind=identifier(name))
+    if name == "varbit":  # kept with its length: cockroachdb/docs src/current/v26.1/bit.md
+        return exp.DataType(this=DT.USERDEFINED, kind=identifier(name), expressions=dt.expressions)
     if name in ("tsvector", "tsquery"):
         # https://www.cockroachlabs.com/docs/stable/tsvector
         return exp.DataType(this=DT.USERDEFINED, kind=identifier(name))
@@ -97,7 +116,10 @@ class PostgresRules(SourceRules):
     }
 
     def preprocess(self, kind: str, text: str, record: StatementRecord) -> str:
-        """Inheritance children go to review; partitioned parents lose PARTITION BY (review)."""
+        """``bit varying`` -> ``varbit``; inheritance children go to review; partitioned parents lose
+        PARTITION BY (review)."""
+        if kind in ("table", "alter"):
+            text = _rewrite_types(text)
         if kind != "table":
             return text
         if _INHERITS.search(text):
