@@ -310,6 +310,7 @@ class MySQLSource:
         sets = {c.name: c.set_values for c in event.columns if getattr(c, "set_values", None)}
         geoms = geometry.binlog_geometry_columns(event.columns)  # -> EWKB hex (roachlift/geometry.py)
         stamps = [c.name for c in event.columns if c.type in _TIMESTAMP_TYPES]
+        times = [c.name for c in event.columns if c.type == FIELD_TYPE.TIME2 and getattr(c, "fsp", 0)]
         for row in event.rows:
             apply_binlog_rules(event, row, table, self.value_rules)
             for image in ("values", "after_values", "before_values"):
@@ -319,6 +320,8 @@ class MySQLSource:
                     row[image] = geometry.ewkb_row(row[image], geoms)
                 if stamps and image in row:
                     row[image] = _instants(row[image], stamps)
+                if times and image in row:
+                    row[image] = _negative_times(row[image], times)
             if isinstance(event, WriteRowsEvent):
                 yield Change(Op.INSERT, table, new=convert_row(row["values"]), key_columns=key)
             elif isinstance(event, UpdateRowsEvent):
@@ -392,6 +395,22 @@ def _instants(values: dict[str, Any], names: list[str]) -> dict[str, Any]:
         value = out.get(name)
         if isinstance(value, dt.datetime) and value.tzinfo is None:
             out[name] = value.replace(tzinfo=dt.UTC)
+    return out
+
+
+def _negative_times(values: dict[str, Any], names: list[str]) -> dict[str, Any]:
+    """Undo mysql-replication's reading of a negative TIME(n>0) with a fraction. MySQL packs the value
+    as one signed integer (MySQL sql-common/my_time.cc, my_time_packed_from_binary: the integer part
+    borrows one from a negative fraction); the reader takes the two parts apart, so ``-00:00:01.25``
+    arrives as ``-00:00:01.75`` and ``-00:00:00.000001`` as ``-00:00:00.999999``: magnitude
+    ``int + 1 - frac`` for ``int + frac``. The map is its own inverse on the fraction."""
+    out = dict(values)
+    for name in names:
+        value = out.get(name)
+        if isinstance(value, dt.timedelta) and value < dt.timedelta(0):
+            whole, frac = divmod(-value // dt.timedelta(microseconds=1), 1_000_000)
+            if frac:
+                out[name] = -dt.timedelta(seconds=whole, microseconds=1_000_000 - frac)
     return out
 
 
