@@ -24,7 +24,7 @@ from typing import Any
 import pymysql
 import sqlglot
 from pymysqlreplication import BinLogStreamReader
-from pymysqlreplication.constants import FIELD_TYPE
+from pymysqlreplication.constants import FIELD_TYPE, NONE_SOURCE
 from pymysqlreplication.event import MariadbGtidEvent, QueryEvent, RotateEvent, XidEvent
 from pymysqlreplication.row_event import DeleteRowsEvent, TableMapEvent, UpdateRowsEvent, WriteRowsEvent
 from sqlglot import exp
@@ -46,6 +46,12 @@ _TABLE_COMMAND = re.compile(
 _NAME = re.compile(r"`(?:[^`]|``)+`(?:\.`(?:[^`]|``)+`|\.\w+)?|\w+(?:\.`(?:[^`]|``)+`|\.\w+)?")
 _DDL_VERBS = {exp.Create: "CREATE", exp.Alter: "ALTER", exp.Drop: "DROP"}
 _TIMESTAMP_TYPES = {FIELD_TYPE.TIMESTAMP, FIELD_TYPE.TIMESTAMP2}
+#: mysql-replication's record of why a value is None, per row image
+_NONE_SOURCES = {
+    "values": "none_sources",
+    "before_values": "before_none_sources",
+    "after_values": "after_none_sources",
+}
 
 
 def _qualified(table: exp.Table, default_schema: str) -> str:
@@ -310,12 +316,22 @@ class MySQLSource:
         sets = {c.name: c.set_values for c in event.columns if getattr(c, "set_values", None)}
         geoms = geometry.binlog_geometry_columns(event.columns)  # -> EWKB hex (roachlift/geometry.py)
         stamps = [c.name for c in event.columns if c.type in _TIMESTAMP_TYPES]
+        # BINARY(n): the binlog drops the trailing 0x00 pad bytes the column stores and returns
+        binaries = {
+            c.name: c.max_length
+            for c in event.columns
+            if c.type == FIELD_TYPE.STRING
+            and getattr(c, "max_length", None)
+            and getattr(c, "character_set_name", None) == "binary"
+        }
         times = [c.name for c in event.columns if c.type == FIELD_TYPE.TIME2 and getattr(c, "fsp", 0)]
         for row in event.rows:
             apply_binlog_rules(event, row, table, self.value_rules)
             for image in ("values", "after_values", "before_values"):
                 if sets and image in row:
-                    row[image] = _set_text(row[image], sets)
+                    row[image] = _set_text(row[image], sets, row.get(_NONE_SOURCES[image]) or {})
+                if binaries and image in row:
+                    row[image] = _binary_padding(row[image], binaries)
                 if geoms and image in row:
                     row[image] = geometry.ewkb_row(row[image], geoms)
                 if stamps and image in row:
@@ -414,11 +430,31 @@ def _negative_times(values: dict[str, Any], names: list[str]) -> dict[str, Any]:
     return out
 
 
-def _set_text(values: dict[str, Any], sets: dict[str, list[str]]) -> dict[str, Any]:
-    """SET values as MySQL prints them: members in declaration order, joined by commas (as the dump)."""
+def _set_text(
+    values: dict[str, Any], sets: dict[str, list[str]], none_sources: dict[str, str]
+) -> dict[str, Any]:
+    """SET values as MySQL prints them: members in declaration order, joined by commas (as the dump).
+    The empty set is ``''``: mysql-replication gives None for it and records "empty set" (its
+    constants/NONE_SOURCE.py EMPTY_SET) in the row's none sources, which tell it from SQL NULL."""
     out = dict(values)
     for name, members in sets.items():
         value = out.get(name)
         if isinstance(value, set | frozenset):
             out[name] = ",".join(m for m in members if m in value)
+        elif value is None and none_sources.get(name) == NONE_SOURCE.EMPTY_SET:
+            out[name] = ""
+    return out
+
+
+def _binary_padding(values: dict[str, Any], lengths: dict[str, int]) -> dict[str, Any]:
+    """BINARY(n) values padded back to n bytes with 0x00, as the column stores and the dump reads them
+    (the binlog leaves the pad bytes out). Only columns of charset ``binary`` are given: text CHAR(n)
+    values are left alone."""
+    out = dict(values)
+    for name, length in lengths.items():
+        value = out.get(name)
+        if value == "":  # an all-zero value: the reader gives str '' for a zero-length string
+            value = b""
+        if isinstance(value, bytes) and len(value) < length:
+            out[name] = value.ljust(length, b"\x00")
     return out
