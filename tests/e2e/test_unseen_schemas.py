@@ -7,14 +7,18 @@ compared outside roachlift: PostgreSQL -> PostgreSQL by the exact text of every 
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
+import json
+from decimal import Decimal
 from pathlib import Path
 
 import psycopg
+import pymysql
 import pytest
 
 from roachlift.cli import main
-from roachlift.testing import PostgresServer
+from roachlift.testing import MariaDBServer, PostgresServer
 
 _ids = itertools.count()
 
@@ -275,4 +279,241 @@ BC_SEED = (
 def test_verify_compares_bc_dates(pg_server: PostgresServer, tmp_path: Path) -> None:
     src, tgt, codes = _pg_chain(pg_server, tmp_path, BC_DDL, BC_SEED, [], "[]")
     assert _diffs(src, tgt, ["bc"]) == {}  # the copy itself is exact
+    assert codes == dict.fromkeys(codes, 0)
+
+
+MY_DDL = [
+    "CREATE TABLE departments (dept_no CHAR(4) NOT NULL PRIMARY KEY, dept_name VARCHAR(40) NOT NULL,"
+    " UNIQUE KEY (dept_name))",
+    "CREATE TABLE employees (emp_no INT NOT NULL PRIMARY KEY, birth_date DATE NOT NULL,"
+    " first_name VARCHAR(14) NOT NULL, last_name VARCHAR(16) NOT NULL, gender ENUM('M','F') NOT NULL,"
+    " hire_date DATE NOT NULL)",
+    "CREATE TABLE dept_emp (emp_no INT NOT NULL, dept_no CHAR(4) NOT NULL, from_date DATE NOT NULL,"
+    " to_date DATE NOT NULL, PRIMARY KEY (emp_no, dept_no),"
+    " FOREIGN KEY (emp_no) REFERENCES employees (emp_no) ON DELETE CASCADE,"
+    " FOREIGN KEY (dept_no) REFERENCES departments (dept_no) ON DELETE CASCADE)",
+    "CREATE TABLE salaries (emp_no INT NOT NULL, salary INT NOT NULL, from_date DATE NOT NULL,"
+    " to_date DATE NOT NULL, PRIMARY KEY (emp_no, from_date),"
+    " FOREIGN KEY (emp_no) REFERENCES employees (emp_no) ON DELETE CASCADE)",
+    "CREATE TABLE `Invoice` (`InvoiceId` INT NOT NULL AUTO_INCREMENT, `CustomerId` INT NOT NULL,"
+    " `InvoiceDate` DATETIME NOT NULL, `BillingAddress` VARCHAR(70), `Total` NUMERIC(10,2) NOT NULL,"
+    " PRIMARY KEY (`InvoiceId`))",
+    "CREATE TABLE `InvoiceLine` (`InvoiceLineId` INT NOT NULL AUTO_INCREMENT, `InvoiceId` INT NOT NULL,"
+    " `TrackId` INT NOT NULL, `UnitPrice` NUMERIC(10,2) NOT NULL, `Quantity` INT NOT NULL,"
+    " PRIMARY KEY (`InvoiceLineId`), CONSTRAINT `FK_InvoiceLineInvoiceId` FOREIGN KEY (`InvoiceId`)"
+    " REFERENCES `Invoice` (`InvoiceId`) ON DELETE CASCADE)",
+    "CREATE TABLE odd (id BIGINT UNSIGNED NOT NULL PRIMARY KEY, d DECIMAL(38,10), d65 DECIMAL(65,30),"
+    " f FLOAT, dbl DOUBLE, dt DATETIME(6), ts TIMESTAMP(6) NULL DEFAULT NULL, dd DATE, t TIME(6), y YEAR,"
+    " b BLOB, vb VARBINARY(300), bi BINARY(4), j JSON, e ENUM('a','b','ü'), s SET('x','y','z'), bt BIT(10),"
+    " ti TINYINT(1), tu TINYINT UNSIGNED, bu BIGINT UNSIGNED, txt TEXT, c CHAR(3))"
+    " DEFAULT CHARSET=utf8mb4",
+]
+MY_SEED = [
+    "INSERT INTO departments VALUES ('d001', 'Marketing'), ('d002', 'Finance'), ('d003', 'Ré€sumé ☃')",
+    "INSERT INTO employees VALUES (10001, '1953-09-02', 'Georgi', 'Facello', 'M', '1986-06-26'),"
+    " (10002, '1964-06-02', 'Bezalel', 'Simmel', 'F', '1985-11-21'),"
+    " (10003, '1959-12-03', 'Parto', 'O''Bamford', 'M', '1986-08-28')",
+    "INSERT INTO dept_emp VALUES (10001, 'd001', '1986-06-26', '9999-01-01'),"
+    " (10002, 'd002', '1996-08-03', '9999-01-01'), (10003, 'd002', '1995-12-03', '9999-01-01')",
+    "INSERT INTO salaries VALUES (10001, 60117, '1986-06-26', '1987-06-26'),"
+    " (10001, 62102, '1987-06-26', '1988-06-25'), (10002, 65828, '1996-08-03', '1997-08-03')",
+    "INSERT INTO `Invoice` VALUES (1, 2, '2009-01-01 00:00:00', 'Theodor-Heuss-Straße 34', 1.98),"
+    " (2, 4, '2009-01-02 00:00:00', 'Ullevålsveien 14', 3.96), (3, 8, '2009-01-03 00:00:00', NULL, 5.94)",
+    "INSERT INTO `InvoiceLine` VALUES (1, 1, 2, 0.99, 1), (2, 1, 4, 0.99, 1), (3, 2, 6, 0.99, 1),"
+    " (4, 2, 8, 0.99, 1), (5, 3, 10, 0.99, 1)",
+    "INSERT INTO odd VALUES (1, 1234567890123456789012345678.0123456789,"
+    " -99999999999999999999999999999999999.999999999999999999999999999999, 3.40282e38,"
+    " 1.7976931348623157e308, '1000-01-01 00:00:00.000001', '1970-01-01 00:00:01.000000', '1000-01-01',"
+    " '00:00:00.000001', 1901, (SELECT UNHEX(CONCAT('000102030405060708090A0B0C0D0E0F',"
+    " '101112131415161718191A1B1C1D1E1F202122232425262728292A2B2C2D2E2F303132333435363738393A3B3C3D3E3F',"
+    " '404142434445464748494A4B4C4D4E4F505152535455565758595A5B5C5D5E5F606162636465666768696A6B6C6D6E6F',"
+    " '707172737475767778797A7B7C7D7E7F808182838485868788898A8B8C8D8E8F909192939495969798999A9B9C9D9E9F',"
+    " 'A0A1A2A3A4A5A6A7A8A9AAABACADAEAFB0B1B2B3B4B5B6B7B8B9BABBBCBDBEBFC0C1C2C3C4C5C6C7C8C9CACBCCCDCECF',"
+    " 'D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDFE0E1E2E3E4E5E6E7E8E9EAEBECEDEEEFF0F1F2F3F4F5F6F7F8F9FAFBFCFDFEFF'))),"
+    " X'5C4E', X'00', '{\"a\": \"\\\\u00e9\\\\ud83d\\\\ude00\", \"n\": 1.0e2, \"z\": null}', 'ü', 'x,z',"
+    " b'1000000001', 1, 255, 18446744073709551615, 'emoji 😀 \\\\N\\ttab', 'ab ')",
+    "INSERT INTO odd VALUES (2, -0.0000000001, 0, -0.5, -4.9e-324, '9999-12-31 23:59:59.999999',"
+    " '2038-01-19 03:14:07.999999', '9999-12-31', '23:59:59.999999', 2155, '', '', X'61000000',"
+    " '[]', 'a', '', b'0', 0, 0, 0, '', '')",
+    "INSERT INTO odd (id) VALUES (3)",
+    "INSERT INTO odd (id, txt, vb, j) VALUES (18446744073709551615, 'NULL', X'0D0A', '\"\\\\\\\\N\"')",
+]
+MY_CHANGES = [
+    # a new invoice with its lines, one transaction
+    "START TRANSACTION; INSERT INTO `Invoice` VALUES (4, 14, '2009-01-06 00:00:00', 'Av. Brás', 8.91);"
+    " INSERT INTO `InvoiceLine` VALUES (6, 4, 12, 0.99, 3), (7, 4, 14, 5.94, 1); COMMIT",
+    # invoice 1 cancelled: lines and invoice deleted together
+    "START TRANSACTION; DELETE FROM `InvoiceLine` WHERE `InvoiceId` = 1; DELETE FROM `Invoice`"
+    " WHERE `InvoiceId` = 1; COMMIT",
+    # re-parent a line, then re-key it
+    "UPDATE `InvoiceLine` SET `InvoiceId` = 4 WHERE `InvoiceLineId` = 5",
+    "UPDATE `InvoiceLine` SET `InvoiceLineId` = 50 WHERE `InvoiceLineId` = 3",
+    # employee moves department (composite key changes), salary raise, a department deleted (cascade)
+    "START TRANSACTION; UPDATE dept_emp SET dept_no = 'd003' WHERE emp_no = 10003;"
+    " INSERT INTO salaries VALUES (10003, 43311, '2001-12-01', '9999-01-01'); COMMIT",
+    "DELETE FROM departments WHERE dept_no = 'd001'",
+    "UPDATE employees SET last_name = 'Bamford-ß' WHERE emp_no = 10003",
+    "UPDATE odd SET d = -d, b = X'00FF00', t = '12:34:56.5', j = '{\"k\": \"\\\\u0001\"}',"
+    " s = 'x,y,z', bt = b'1111111111', bu = 0, txt = CONCAT(txt, '\\r\\n') WHERE id = 1",
+    "INSERT INTO odd SELECT id + 10, d, d65, f, dbl, dt, ts, dd, t, y, b, vb, bi, j, e, s, bt, ti, tu, bu,"
+    " txt, c FROM odd WHERE id < 4",
+    "DELETE FROM odd WHERE id = 3",
+]
+MY_TABLES = ["departments", "employees", "dept_emp", "salaries", "Invoice", "InvoiceLine", "odd"]
+
+
+def _my_rows(server: MariaDBServer, db: str, table: str) -> list[tuple[object, ...]]:
+    """Source rows; FLOAT read widened to DOUBLE (the exact float32, not MySQL's 6-digit text)."""
+    conn = pymysql.connect(**server.connect_kwargs(db))  # type: ignore[arg-type]
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SET time_zone = '+00:00'")
+            cur.execute(
+                "SELECT COLUMN_NAME, DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s"
+                " AND TABLE_NAME = %s ORDER BY ORDINAL_POSITION",
+                (db, table),
+            )
+            picks = [f"CAST(`{c}` AS DOUBLE)" if t == "float" else f"`{c}`" for c, t in cur.fetchall()]
+            cur.execute(f"SELECT {', '.join(picks)} FROM `{table}`")
+            return [tuple(r) for r in cur.fetchall()]
+    finally:
+        conn.close()
+
+
+def _same(a: object, b: object) -> bool:
+    """A MariaDB value and its PostgreSQL image hold the same value (the test's own rules)."""
+    if a is None or b is None:
+        return a is b
+    if isinstance(b, bool):
+        return bool(a) == b
+    if isinstance(a, bytes) and isinstance(b, str):  # BIT(n)
+        return int.from_bytes(a, "big") == int(b, 2)
+    if isinstance(a, dt.timedelta) and isinstance(b, dt.time):
+        return a == dt.datetime.combine(dt.date.min, b) - dt.datetime.min
+    if isinstance(a, dt.datetime) and isinstance(b, dt.datetime) and b.tzinfo is not None:
+        return a == b.astimezone(dt.UTC).replace(tzinfo=None)
+    if isinstance(a, str) and isinstance(b, dict | list):
+        return bool(json.loads(a) == b)
+    if isinstance(a, str) and a.startswith('"') and isinstance(b, str):  # a JSON string scalar
+        return bool(json.loads(a) == b)
+    if isinstance(a, str) and isinstance(b, str):
+        return a.rstrip(" ") == b.rstrip(" ")  # CHAR(n): MySQL strips the pad, PostgreSQL keeps it
+    return a == b or (isinstance(a, int) and isinstance(b, Decimal) and Decimal(a) == b)
+
+
+def _my_diffs(server: MariaDBServer, db: str, tgt: str, table: str) -> list[str]:
+    src: dict[object, tuple[object, ...]] = {r[0]: r for r in _my_rows(server, db, table)}
+    tgt_rows: dict[object, tuple[object, ...]]
+    with psycopg.connect(tgt) as conn:
+        conn.execute("SET TIME ZONE 'UTC'")
+        types = conn.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'public'"
+            " AND table_name = %s ORDER BY ordinal_position",
+            (table.lower(),),
+        ).fetchall()
+        # REAL widened to float8: the exact float32 the target stores
+        picks = ", ".join(f'"{c}"::float8' if t == "real" else f'"{c}"' for c, t in types)
+        rows = conn.execute(f'SELECT {picks} FROM public."{table.lower()}"').fetchall()  # type: ignore[arg-type]
+    if table in ("dept_emp", "salaries"):  # composite keys
+        src = {str(r[:2]): r for r in _my_rows(server, db, table)}
+        tgt_rows = {str(tuple(r[:2])): r for r in rows}
+    else:
+        tgt_rows = {str(r[0]): r for r in rows}
+        src = {str(k): v for k, v in src.items()}
+    out = (
+        [f"{table}: keys differ {sorted(map(str, set(src) ^ set(tgt_rows)))}"]
+        if set(src) != set(tgt_rows)
+        else []
+    )
+    for key in set(src) & set(tgt_rows):
+        for i, (a, b) in enumerate(zip(src[key], tgt_rows[key], strict=True)):
+            if not _same(a, b):
+                out.append(f"{table} {key} column {i}: source {a!r} target {b!r}")
+    return sorted(out)
+
+
+def _my_chain(
+    mariadb_server: MariaDBServer,
+    pg_server: PostgresServer,
+    tmp_path: Path,
+    ddl: list[str],
+    seed: list[str],
+    changes: list[str],
+) -> tuple[str, str, dict[str, int]]:
+    """Seed a MariaDB source, run the CLI chain with ``changes`` between dump and load."""
+    n = next(_ids)
+    db = f"qa_my_src_{n}"
+    mariadb_server.create_database(db)
+    conn = pymysql.connect(**mariadb_server.connect_kwargs(db), autocommit=True)  # type: ignore[arg-type]
+    with conn.cursor() as cur:
+        for text in ddl + seed:
+            cur.execute(text)
+    conn.close()
+    tgt_name = f"qa_my_tgt_{n}"
+    tgt = pg_server.create_database(tgt_name)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("AIRFLOW_CONN_QA_SRC", mariadb_server.uri(db))
+    mp.setenv("AIRFLOW_CONN_QA_TGT", pg_server.uri("postgres"))
+    spec = _spec(tmp_path, "mysql", db, tgt_name, "lower")
+
+    def apply_changes() -> None:
+        c = pymysql.connect(**mariadb_server.connect_kwargs(db), autocommit=True)  # type: ignore[arg-type]
+        with c.cursor() as cur:
+            for text in changes:
+                for part in text.split("; "):
+                    cur.execute(part)
+        c.close()
+
+    try:
+        codes = _chain(tmp_path, spec, "mysql", pg_server.uri(tgt_name), "lower", apply_changes)
+    finally:
+        mp.undo()
+    return db, tgt, codes
+
+
+def test_mysql_employees_chinook_chain(
+    mariadb_server: MariaDBServer, pg_server: PostgresServer, tmp_path: Path
+) -> None:
+    """employees + Chinook shapes and an adversarial table: every value after load and CDC equals the
+    source's (compared by the test's own rules: FLOAT as its exact float32, BIT as its integer, JSON
+    parsed, TIMESTAMP as an instant). Found on the way and fixed in cdc/mysql.py: BINARY(n) lost its
+    0x00 padding, the empty SET became NULL, negative fractional TIME changed."""
+    db, tgt, codes = _my_chain(mariadb_server, pg_server, tmp_path, MY_DDL, MY_SEED, MY_CHANGES)
+    diffs = [d for table in MY_TABLES for d in _my_diffs(mariadb_server, db, tgt, table)]
+    assert {k: v for k, v in codes.items() if k != "verify"} == dict.fromkeys(
+        ["extract", "convert", "dump", "load", "cdc"], 0
+    )
+    assert diffs == []
+    result = json.loads((tmp_path / "verify.json").read_text())
+    assert {t["table"].split(".")[1] for t in result["tables"] if t["ok"]} == set(MY_TABLES) - {"odd"}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="dump/mysql.py: FLOAT is read as MySQL's 6-significant-digit text, so the target REAL holds "
+    "another float32 (16777217 -> 16777200, -1.17549435e-38 -> -1.17549e-38); CDC sends the exact value, "
+    "and verify compares the same rounded text so it does not see it",
+)
+def test_mysql_float_dump_is_exact(
+    mariadb_server: MariaDBServer, pg_server: PostgresServer, tmp_path: Path
+) -> None:
+    ddl = ["CREATE TABLE fl (id INT PRIMARY KEY, f FLOAT)"]
+    seed = ["INSERT INTO fl VALUES (1, 16777217), (2, -1.17549435e-38), (3, 0.1), (4, 123456789), (5, 0.5)"]
+    db, tgt, codes = _my_chain(mariadb_server, pg_server, tmp_path, ddl, seed, [])
+    assert codes["load"] == 0
+    assert _my_diffs(mariadb_server, db, tgt, "fl") == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="verify/: reports mismatches on rows copied exactly: every non-NULL MySQL BIT(n) value, and a "
+    'JSON string scalar holding a backslash ("\\N")',
+)
+def test_mysql_verify_bit_and_json_strings(
+    mariadb_server: MariaDBServer, pg_server: PostgresServer, tmp_path: Path
+) -> None:
+    ddl = ["CREATE TABLE bj (id INT PRIMARY KEY, bt BIT(10), j JSON)"]
+    seed = ["INSERT INTO bj VALUES (1, b'1000000001', '\"\\\\\\\\N\"'), (2, b'0', '{}'), (3, NULL, NULL)"]
+    db, tgt, codes = _my_chain(mariadb_server, pg_server, tmp_path, ddl, seed, [])
+    assert _my_diffs(mariadb_server, db, tgt, "bj") == []  # the copy is exact
     assert codes == dict.fromkeys(codes, 0)
