@@ -482,15 +482,11 @@ def test_mysql_employees_chinook_chain(
     )
     assert diffs == []
     result = json.loads((tmp_path / "verify.json").read_text())
-    assert {t["table"].split(".")[1] for t in result["tables"] if t["ok"]} == set(MY_TABLES) - {"odd"}
+    # every table verifies, ``odd`` too (its BIT(10) and "\\N" JSON string were false mismatches)
+    assert {t["table"].split(".")[1] for t in result["tables"] if t["ok"]} == set(MY_TABLES)
+    assert codes["verify"] == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="dump/mysql.py: FLOAT is read as MySQL's 6-significant-digit text, so the target REAL holds "
-    "another float32 (16777217 -> 16777200, -1.17549435e-38 -> -1.17549e-38); CDC sends the exact value, "
-    "and verify compares the same rounded text so it does not see it",
-)
 def test_mysql_float_dump_is_exact(
     mariadb_server: MariaDBServer, pg_server: PostgresServer, tmp_path: Path
 ) -> None:
@@ -501,11 +497,6 @@ def test_mysql_float_dump_is_exact(
     assert _my_diffs(mariadb_server, db, tgt, "fl") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="verify/: reports mismatches on rows copied exactly: every non-NULL MySQL BIT(n) value, and a "
-    'JSON string scalar holding a backslash ("\\N")',
-)
 def test_mysql_verify_bit_and_json_strings(
     mariadb_server: MariaDBServer, pg_server: PostgresServer, tmp_path: Path
 ) -> None:
@@ -514,3 +505,35 @@ def test_mysql_verify_bit_and_json_strings(
     db, tgt, codes = _my_chain(mariadb_server, pg_server, tmp_path, ddl, seed, [])
     assert _my_diffs(mariadb_server, db, tgt, "bj") == []  # the copy is exact
     assert codes == dict.fromkeys(codes, 0)
+
+
+def test_mysql_verify_still_reports_real_bit_json_and_float_differences(
+    mariadb_server: MariaDBServer, pg_server: PostgresServer, tmp_path: Path
+) -> None:
+    """After an exact copy verifies, a genuinely different BIT value, JSON string (or an object where
+    the source has the string of its text) and FLOAT in the target are each reported, by column."""
+    ddl = ["CREATE TABLE bjf (id INT PRIMARY KEY, bt BIT(10), j JSON, f FLOAT)"]
+    seed = [
+        "INSERT INTO bjf VALUES (1, b'1000000001', '\"\\\\\\\\N\"', 16777217), (2, b'0', '\"{}\"', 0.1),"
+        " (3, b'11', '{}', 123456789), (4, NULL, NULL, NULL)"
+    ]
+    db, tgt, codes = _my_chain(mariadb_server, pg_server, tmp_path, ddl, seed, [])
+    assert codes == dict.fromkeys(codes, 0)
+    with psycopg.connect(tgt, autocommit=True) as conn:
+        conn.execute("UPDATE bjf SET bt = B'1000000011' WHERE id = 1")
+        conn.execute("""UPDATE bjf SET j = '"\\\\M"' WHERE id = 1""")
+        conn.execute("UPDATE bjf SET j = '{}' WHERE id = 2")  # the object, not the string "{}"
+        conn.execute("UPDATE bjf SET f = 123457000 WHERE id = 3")  # MySQL's 6-digit text of the float
+    out = tmp_path / "verify2.json"
+    spec = tmp_path / "spec.yaml"
+    mp = pytest.MonkeyPatch()
+    mp.setenv("AIRFLOW_CONN_QA_SRC", mariadb_server.uri(db))
+    mp.setenv("AIRFLOW_CONN_QA_TGT", pg_server.uri("postgres"))
+    try:
+        code = main(["verify", "--spec", str(spec), "--json", str(out)])
+    finally:
+        mp.undo()
+    (table,) = json.loads(out.read_text())["tables"]
+    assert code != 0
+    assert table["mismatched"] == 3
+    assert {c: n for c, n in table["mismatched_columns"].items()} == {"bt": 1, "j": 2, "f": 1}

@@ -11,8 +11,10 @@ import pytest
 from roachlift.csvfmt import format_value
 from roachlift.values import ValueRules
 from roachlift.verify.normalize import (
+    KIND_BIT,
     KIND_BOOL,
     KIND_BPCHAR,
+    KIND_FLOAT4,
     KIND_JSON,
     KIND_TEMPORAL,
     column_kind,
@@ -100,3 +102,23 @@ def test_value_rules_apply_only_when_the_spec_chose_them() -> None:
     assert not values_equal("a\x00b", "ab")  # never equal by default: the NUL is a difference
     assert values_equal('{"k": "v\\u0000"}', {"k": "v"}, KIND_JSON, rules=lossy)
     assert not values_equal('{"k": "v\\u0000"}', {"k": "v"}, KIND_JSON)
+
+
+def test_mysql_bit_float_and_json_strings() -> None:
+    """MySQL BIT(n) bytes against the target's bit string, FLOAT (exact float32 as a double) against
+    REAL (its shortest float4 text) and JSON texts: equal values equal, different ones different."""
+    assert column_kind("bit", "bit", source_column_type="bit(10)") == KIND_BIT
+    assert column_kind("float", "real") == KIND_FLOAT4
+    assert column_kind("double", "real") is None  # a double in a real is not called equal
+    assert values_equal(b"\x02\x01", "1000000001", KIND_BIT)
+    assert values_equal(b"\x00\x00", "0000000000", KIND_BIT)
+    assert not values_equal(b"\x02\x01", "1000000011", KIND_BIT)
+    assert not values_equal(b"\x02\x01", None, KIND_BIT)
+    assert values_equal(0.10000000149011612, 0.1, KIND_FLOAT4)  # float32 0.1 widened / its float4 text
+    assert values_equal(16777216.0, 16777216.0, KIND_FLOAT4)
+    assert not values_equal(16777216.0, 16777200.0, KIND_FLOAT4)  # MySQL's 6-digit text: another float32
+    assert not values_equal(123456792.0, 123457000.0, KIND_FLOAT4)
+    assert values_equal('"\\\\N"', '"\\\\N"', KIND_JSON)
+    assert values_equal('"\\\\N"', '"\\u005cN"', KIND_JSON)  # one JSON string, two spellings
+    assert not values_equal('"\\\\N"', '"\\\\M"', KIND_JSON)
+    assert not values_equal("{}", '"{}"', KIND_JSON)  # an object is not the string holding its text

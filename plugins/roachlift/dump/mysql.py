@@ -13,7 +13,10 @@ into one ``CONCAT_WS`` piece:
   lower-case hex encoded here; LOB tables are fetched a few MB of rows at a time;
 - bounded values, printed by the server: CHAR/VARCHAR/ENUM/SET quoted (quotes doubled: ``""`` is
   the empty string, an unquoted empty field NULL), BINARY/VARBINARY ``\\x`` + hex, spatial types
-  as EWKB hex (:mod:`roachlift.geometry`), numbers, TIME and YEAR as the server prints them,
+  as EWKB hex (:mod:`roachlift.geometry`), numbers, TIME and YEAR as the server prints them (FLOAT
+  widened to DOUBLE first: the server prints a FLOAT with 6 significant digits, another float32,
+  and the exact float32 as a DOUBLE in the shortest text that reads back to it, which the target's
+  REAL / FLOAT4 parses to the same float32),
   DATE/DATETIME, TIMESTAMP in UTC with ``+00``, BIT(1) ``t``/``f``, BIT(n) the bit string. A value
   the target cannot hold is marked behind the byte 0xFF (which no UTF-8 text and no scalar holds)
   and the row takes the careful path;
@@ -132,6 +135,8 @@ def column_expression(
         return f"IF({zero}, {_ZERO_SQL}, CAST({c} AS BINARY))"
     if t == "timestamp":  # only ever wholly zero (its range starts in 1970): one comparison, not three
         return f"IF({c} = 0, {_ZERO_SQL}, CAST(CONCAT({c}, '+00') AS BINARY))"
+    if t == "float":  # exact float32 as the shortest double text (FLOAT alone prints 6 digits)
+        return f"CAST({c} AS DOUBLE)"
     if t == "bit":
         if (precision or 1) == 1:
             return f"CASE WHEN {c} IS NULL THEN NULL WHEN {c} = 0 THEN 'f' ELSE 't' END"

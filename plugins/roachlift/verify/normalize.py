@@ -10,6 +10,10 @@ equal values can be written two ways:
   ``TIMESTAMP`` is read with ``time_zone = '+00:00'``), so every timestamp compares as an instant;
 - JSON is re-serialized with sorted keys (``jsonb`` reorders keys, MySQL keeps them);
 - a column that is boolean on one side (``tinyint(1)``/``bit(1)`` on MySQL) compares 0/1 as f/t;
+- a MySQL ``BIT(n)`` (n > 1; the bytes PyMySQL returns) and its target ``bit(n)`` (the bit string
+  the dump wrote) compare as the integer they hold (the target's width is fixed: BIT(n) -> bit(n));
+- a 4-byte float on both sides (MySQL ``FLOAT``, read as the exact float32 widened to DOUBLE, and
+  the target's ``real``, read from its shortest float4 text) compares as the float32 it is;
 - PostgreSQL ``char(n)`` pads with blanks and MySQL ``CHAR`` strips them: trailing blanks are
   dropped for such columns;
 - values the target cannot hold follow the spec's rules (:mod:`roachlift.values`): under
@@ -27,6 +31,7 @@ import datetime as dt
 import decimal
 import json
 import math
+import struct
 from decimal import Decimal
 from typing import Any
 
@@ -42,9 +47,15 @@ KIND_BPCHAR = "bpchar"
 KIND_TEMPORAL = "temporal"
 #: MySQL spatial source: both sides compare as lower-case EWKB hex (roachlift.geometry)
 KIND_GEOMETRY = "geometry"
+#: MySQL BIT(n), n > 1: both sides compare as the integer the bits hold
+KIND_BIT = "bit"
+#: a 4-byte float on both sides: compared as float32
+KIND_FLOAT4 = "float4"
 
 _JSON_TYPES = {"json", "jsonb"}
 _BOOL_TYPES = {"boolean", "bool"}
+_FLOAT4_SOURCE = {"float", "real", "float4", "binary_float"}  # MySQL FLOAT is 4 bytes (FLOAT(p<=24))
+_FLOAT4_TARGET = {"real", "float4"}
 _BPCHAR_TYPES = {"character", "bpchar", "char"}
 _TEMPORAL_TYPES = {
     "date",
@@ -74,7 +85,30 @@ def column_kind(source_type: str, target_type: str, *, source_column_type: str =
         return KIND_TEMPORAL
     if source_type.lower() in MYSQL_GEOMETRY:
         return KIND_GEOMETRY
+    if source_type.lower() == "bit" and full.startswith("bit("):  # MySQL BIT(n) (bit(1) is bool above)
+        return KIND_BIT
+    if source_type.lower() in _FLOAT4_SOURCE and target_type.lower() in _FLOAT4_TARGET:
+        return KIND_FLOAT4
     return None
+
+
+def _bits(value: Any) -> Any:
+    """The integer a BIT value holds (MySQL: big-endian bytes; target: the bit string), else itself."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return int.from_bytes(bytes(value), "big")
+    if isinstance(value, str) and value and not value.strip("01"):
+        return int(value, 2)
+    return value
+
+
+def _float4(value: Any) -> Any:
+    """A float rounded to the float32 nearest to it (exact for a float32 read as a double)."""
+    if isinstance(value, float) and math.isfinite(value):
+        try:
+            return struct.unpack("<f", struct.pack("<f", value))[0]
+        except OverflowError:  # beyond the float32 range: not a float32, compared as it is
+            return value
+    return value
 
 
 def _number(value: Decimal | float | int) -> str:
@@ -126,6 +160,10 @@ def normalize(
             return mysql_to_ewkb_hex(raw)
         except ValueError:
             return raw.hex()
+    if kind == KIND_BIT:
+        value = _bits(value)
+    elif kind == KIND_FLOAT4:
+        value = _float4(value)
     if kind == KIND_BOOL and isinstance(value, bool | int | bytes | bytearray | memoryview):
         if isinstance(value, bytes | bytearray | memoryview):
             value = int.from_bytes(bytes(value), "big")

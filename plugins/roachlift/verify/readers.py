@@ -22,6 +22,7 @@ import psycopg
 import pymysql
 import pymysql.cursors
 from psycopg import sql
+from psycopg.types.string import TextLoader
 
 from roachlift.config.connections import ConnInfo, parse_uri
 from roachlift.errors import RoachliftError
@@ -138,6 +139,10 @@ class PostgresReader:
             self.conn = psycopg.connect(info.postgres_conninfo(), autocommit=True)
         except psycopg.Error as exc:
             raise RoachliftError(f"cannot connect to {info.redacted()}: {exc}") from None
+        # JSON as its text, as MySQL and the dump give it: psycopg's parsed value cannot tell the
+        # JSON string "{}" (a str) from the text of the object {} (normalize.KIND_JSON parses both)
+        for name in ("json", "jsonb"):
+            self.conn.adapters.register_loader(name, TextLoader)
         # https://www.cockroachlabs.com/docs/stable/set-vars (SET TIME ZONE; same in PostgreSQL)
         self.conn.execute("SET TIME ZONE 'UTC'")
         version = self.conn.execute("SELECT version()").fetchone()
@@ -287,6 +292,12 @@ class MySQLReader:
     def _table(self, shape: TableShape) -> str:
         return f"{_mq(shape.schema)}.{_mq(shape.name)}"
 
+    def _select_term(self, shape: TableShape, name: str) -> str:
+        if shape.column(name).data_type == "float":
+            # the exact float32 (the text protocol sends FLOAT rounded to 6 digits), as the dump reads it
+            return f"CAST({_mq(name)} AS DOUBLE)"
+        return _mq(name)
+
     def _order_term(self, shape: TableShape, name: str) -> str:
         if shape.column(name).data_type in MYSQL_TEXT_TYPES:
             return f"CAST({_mq(name)} AS BINARY)"  # code-point order on utf8mb4
@@ -301,7 +312,7 @@ class MySQLReader:
         self, shape: TableShape, columns: Sequence[str], order_by: Sequence[str], bounds: Bounds, batch: int
     ) -> Iterator[tuple[Any, ...]]:
         """An unbuffered ``SSCursor`` over ``SELECT … ORDER BY key``."""
-        query = f"SELECT {', '.join(_mq(c) for c in columns)} FROM {self._table(shape)}"
+        query = f"SELECT {', '.join(self._select_term(shape, c) for c in columns)} FROM {self._table(shape)}"
         params: list[Any] = []
         if bounds is not None:
             query += f" WHERE {_mq(order_by[0])} >= %s AND {_mq(order_by[0])} < %s"
@@ -326,7 +337,7 @@ class MySQLReader:
         out: list[tuple[Any, ...]] = []
         one = "(" + ", ".join("%s" for _ in key) + ")"
         base = (
-            f"SELECT {', '.join(_mq(c) for c in columns)} FROM {self._table(shape)} "
+            f"SELECT {', '.join(self._select_term(shape, c) for c in columns)} FROM {self._table(shape)} "
             f"WHERE ({', '.join(_mq(c) for c in key)}) IN "
         )
         for start in range(0, len(keys), 500):
