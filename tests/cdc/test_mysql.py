@@ -11,7 +11,7 @@ import pytest
 
 from roachlift import csvfmt
 from roachlift.cdc.apply import run_applier
-from roachlift.cdc.model import SchemaChangedError
+from roachlift.cdc.model import CdcError, SchemaChangedError
 from roachlift.cdc.mysql import MySQLSource, master_status
 from roachlift.testing import MariaDBServer
 
@@ -173,3 +173,31 @@ def test_without_row_metadata_names_come_from_information_schema(
         run(my, "SET GLOBAL binlog_row_metadata = 'FULL'")
     assert stats.changes == 4
     assert target_rows(pg_target, "film_actor", "actor_id") == [("1", "5", "z")]
+
+
+def test_a_row_the_target_rejects_is_named(
+    mariadb_server: MariaDBServer, mysql_db: str, my: pymysql.connections.Connection[Any], pg_target: str
+) -> None:
+    """A JSON value with ``\\u0000`` (valid in MySQL, refused by a jsonb column) in a batch that also
+    writes other tables: the stop names the table, the column and the key of that row, not a
+    statement parameter number and every table of the batch; nothing of the batch is applied."""
+    run(my, "CREATE TABLE doc (id INT PRIMARY KEY, title VARCHAR(20), body JSON)")
+    execute(pg_target, *PG_DDL, "CREATE TABLE doc (id int PRIMARY KEY, title text, body jsonb)")
+    start = master_status(mariadb_server.connect_kwargs())
+    run(
+        my,
+        "BEGIN",
+        "INSERT INTO film (film_id, title) VALUES (1, 'a'), (2, 'b')",
+        "INSERT INTO film_actor VALUES (1, 1, 'x')",
+        """INSERT INTO doc VALUES (7, 'fine', '{"k": "v"}'), (8, 'bad', '{"k": "a\\\\u0000b"}'),"""
+        """ (9, 'fine too', '[1]')""",
+        "COMMIT",
+    )
+    source = MySQLSource(mariadb_server.connect_kwargs(), start, schemas=[mysql_db])
+    with pytest.raises(CdcError) as info:
+        run_applier(source, pg_target, migration="my", batch_changes=100)
+    msg = str(info.value)
+    assert msg.startswith("target table doc rejects the row with key id=8, column body (22P05: "), msg
+    assert "film" not in msg and "$" not in msg, msg
+    assert rows(pg_target, "SELECT count(*) FROM doc") == [(0,)]
+    assert rows(pg_target, "SELECT count(*) FROM film") == [(0,)]

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -58,6 +59,8 @@ FLUSH_ROWS = 20_000
 #: idle polling backs off from the first to the second (each poll of a PostgreSQL slot decodes WAL)
 POLL_SECONDS = (0.1, 1.0)
 MAX_RETRIES = 6
+#: the parameter a PostgreSQL error's CONTEXT names (``unnamed portal parameter $14 = '...'``)
+_PARAMETER = re.compile(r"parameter \$(\d+)")
 
 
 class ChangeSource(Protocol):
@@ -350,6 +353,10 @@ class BatchApplier:
         except CdcError:
             raise
         except psycopg.Error as exc:
+            # the reordered writes ran in a savepoint, rolled back: find the row the target rejects
+            located = self._locate(exc, graph, names)
+            if located is not None:
+                raise located from None
             raise CdcError(
                 f"applying a batch to target table(s) {', '.join(names)} failed: {exc}".strip()
             ) from None
@@ -400,6 +407,89 @@ class BatchApplier:
         for name in reversed(order):
             if name in graph.referenced:
                 self._write_deletes(self.catalog.by_name(name), self.pending[name])
+
+    def _locate(self, exc: psycopg.Error, graph: FkGraph, names: list[str]) -> CdcError | None:
+        """The error naming the pending row the target rejects with ``exc``'s SQLSTATE, or ``None``.
+
+        The batch's writes are replayed in the reordered form inside a savepoint that is always
+        rolled back: each table's rows at once in a nested savepoint, and the rows of the table that
+        fails with that SQLSTATE one at a time (a savepoint each) until one fails the same way. Only
+        runs when a batch failed, so its cost (a savepoint per row of one table) never slows a good
+        batch."""
+        order = graph.parents_first(names)
+        steps = [(n, "D") for n in order if n not in graph.referenced]
+        steps += [(n, "U") for n in order]
+        steps += [(n, "D") for n in reversed(order) if n in graph.referenced]
+        try:
+            with self.conn.transaction(force_rollback=True):
+                for name, kind in steps:
+                    table = self.catalog.by_name(name)
+                    ops = {k: r for k, r in self.pending[name].items() if (r is None) == (kind == "D")}
+                    if not ops:
+                        continue
+                    err = self._try_write(table, kind, ops)
+                    if err is None:
+                        continue
+                    if err.sqlstate != exc.sqlstate:
+                        return None  # another failure (this table's rows depend on what failed)
+                    for key, row in ops.items():
+                        one = self._try_write(table, kind, {key: row})
+                        if one is not None and one.sqlstate == exc.sqlstate:
+                            return self._rejected(table, kind, key, row, one)
+                    return None
+        except psycopg.errors.SerializationFailure:
+            raise
+        except psycopg.Error as search:
+            log.warning("could not find the row the target rejects (%s)", str(search).strip())
+        return None
+
+    def _try_write(
+        self, table: TargetTable, kind: str, ops: dict[tuple[str | None, ...], Row | None]
+    ) -> psycopg.Error | None:
+        """Write ``ops`` (deletes or upserts) in a savepoint; the error when the target rejects them."""
+        try:
+            with self.conn.transaction():
+                if kind == "D":
+                    self._write_deletes(table, ops)
+                else:
+                    self._write_upserts(table, ops)
+        except psycopg.errors.SerializationFailure:
+            raise
+        except psycopg.Error as err:
+            return err
+        return None
+
+    def _rejected(
+        self, table: TargetTable, kind: str, key: tuple[str | None, ...], row: Row | None, err: psycopg.Error
+    ) -> CdcError:
+        """The stop for one row the target rejects: table, column (when the server says which
+        parameter or column) and key; the server's own message without the statement's parameters."""
+        diag = err.diag
+        column = diag.column_name
+        if not column:
+            # PostgreSQL: CONTEXT "unnamed portal parameter $N = '...'" of the one-row statement,
+            # whose parameters are the row's columns in the order _write_upserts sends them
+            found = _PARAMETER.search(diag.context or "")
+            if found:
+                full = table.all_columns
+                cols = (
+                    table.key
+                    if kind == "D"
+                    else [c for c in full if row is not None and (len(row) == len(full) or c in row)]
+                )
+                n = int(found.group(1)) - 1
+                column = cols[n] if 0 <= n < len(cols) else None
+        where = f", column {column}" if column else ""
+        keys = ", ".join(f"{c}={v}" for c, v in zip(table.key, key, strict=True))
+        what = "a DELETE of" if kind == "D" else "the row"
+        reason = (diag.message_primary or str(err).splitlines()[0]).strip()
+        if diag.message_detail:
+            reason += f" ({diag.message_detail.strip()})"
+        return CdcError(
+            f"target table {table.name} rejects {what} with key {keys}{where} ({err.sqlstate}: {reason}). "
+            "Correct the value on the source (or the target column's type), then restart `roachlift cdc` "
+            "(nothing of this batch was applied and the checkpoint did not move)."
+        )
 
     def _write_in_source_order(self, why: psycopg.Error | None) -> None:
         """The journal, uncoalesced, as runs of consecutive changes of one table, kind and column set;
