@@ -59,3 +59,11 @@ def test_airflow_mounts_this_repositorys_folders() -> None:
         for folder in ("dags", "plugins", "include"):
             assert (REPO / folder).is_dir()
             assert mounts.get(f"./{folder}") == f"/opt/airflow/{folder}", f"{name} does not mount ./{folder}"
+
+
+def test_airflow_ui_asks_for_a_login() -> None:
+    """Nobody approves a cutover (or reads connection passwords) anonymously."""
+    env = _compose()["x-airflow-common"]["environment"]
+    assert str(env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS"]).lower() == "false"
+    users = dict(u.split(":")[:2] for u in env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"].split(","))
+    assert users.get("approver") == "op" and "admin" in users.values()

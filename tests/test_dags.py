@@ -43,3 +43,33 @@ def test_broken_spec_is_skipped_not_fatal(tmp_path: Path, monkeypatch: pytest.Mo
 
     dags = build_dags()
     assert list(dags) == [load_spec(tmp_path / "good.yaml").dag_id]
+
+
+def test_cutover_has_a_way_back_and_a_neutral_go_no_go(dagbag) -> None:  # type: ignore[no-untyped-def]
+    """Any failure after the freeze runs ``rollback``; the approval offers two answers, neither a
+    default; a second cutover needs the "Cut over again" box."""
+    from airflow.providers.standard.operators.hitl import HITLBranchOperator
+
+    dag = next(d for d in dagbag.dags.values() if load_spec(spec_files()[0]).dag_id == d.dag_id)
+    rollback = dag.get_task("rollback")
+    assert rollback.trigger_rule == "one_failed"
+    after_freeze = {
+        "freeze_source",
+        "cdc_drain",
+        "reset_sequences",
+        "verify_final",
+        "changefeed",
+        "cutover_done",
+    }
+    assert set(rollback.upstream_task_ids) == after_freeze
+    approve = dag.get_task("approve_cutover")
+    assert isinstance(approve, HITLBranchOperator)
+    assert approve.defaults is None and len(approve.options) == 2
+    assert set(approve.options_mapping.values()) == {"freeze_source", "cutover_rejected"}
+    assert set(dag.get_task("freeze_source").upstream_task_ids) == {"approve_cutover", "cdc_follow"}
+    assert dag.get_task("cdc_follow").mode == "reschedule"
+    assert dag.params["cut_over_again"] is False
+    assert dag.get_task("preflight").downstream_task_ids == {"estimate"}
+    assert {"cutover_done", "cutover_rejected", "rollback", "cleanup_rehearsals"} == set(
+        dag.get_task("report").upstream_task_ids
+    )

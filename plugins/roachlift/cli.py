@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "roachlift.cdc.cli",
     "roachlift.verify.cli",
     "roachlift.estimate",
+    "roachlift.cutover_cli",
 )
 
 Handler = Callable[[argparse.Namespace], int]

@@ -29,6 +29,7 @@ from roachlift.config.connections import parse_uri
 from roachlift.testing import MariaDBServer, PostgresServer
 from roachlift.testing.dagrun import run_in_subprocess
 from roachlift.testing.seed import seed_pagila, seed_sakila
+from roachlift.testing.writer import AppWriter, mysql_writer, postgres_writer, stop_all
 
 REPO = Path(__file__).resolve().parents[2]
 CRDB_ENV = "ROACHLIFT_CRDB_URL"
@@ -40,7 +41,7 @@ source: {{kind: postgres, conn_id: demo_pagila_source, schemas: [public], exclud
 target: {{conn_id: demo_target, database: pagila, dialect: {dialect}}}
 load: {{method: {method}, table_handling: truncate}}
 cdc: {{enabled: true, lag_threshold_seconds: 5, caught_up_for_seconds: 0}}
-cutover: {{approval_required: true, freeze_source_writes: true}}
+cutover: {{approval_required: true, freeze_source_writes: true, app_roles: [pagila_app]}}
 rehearsal: {{schedule: null, keep_last: 2}}
 """
 SAKILA = """\
@@ -50,7 +51,7 @@ source: {{kind: mysql, conn_id: demo_sakila_source, schemas: [sakila]}}
 target: {{conn_id: demo_target, database: sakila, dialect: {dialect}}}
 load: {{method: {method}, table_handling: truncate}}
 cdc: {{enabled: true, lag_threshold_seconds: 5, caught_up_for_seconds: 0}}
-cutover: {{approval_required: true, freeze_source_writes: false}}
+cutover: {{approval_required: true, freeze_source_writes: true, app_roles: [sakila_app]}}
 rehearsal: {{schedule: null, keep_last: 2}}
 """
 
@@ -59,14 +60,18 @@ def _say(text: str) -> None:
     print(f"roachlift demo: {text}", flush=True)
 
 
-def start_databases(stack: ExitStack, work: Path) -> dict[str, str]:
-    """Start and seed the sources and the target; return Airflow connection env vars."""
+def start_databases(stack: ExitStack, work: Path, writers: list[AppWriter] | None = None) -> dict[str, str]:
+    """Start and seed the sources and the target; return Airflow connection env vars. With
+    ``writers``, an application writer per source is added to it (started by the caller)."""
     source_pg = stack.enter_context(PostgresServer())
     _say(f"PostgreSQL 15 source on 127.0.0.1:{source_pg.port} (wal_level=logical, wal2json)")
     seed_pagila(source_pg, "pagila")
     mariadb = stack.enter_context(MariaDBServer())
     _say(f"MariaDB source on 127.0.0.1:{mariadb.port} (ROW binlog)")
     seed_sakila(mariadb, "sakila")
+    if writers is not None:
+        writers.append(postgres_writer(source_pg.dsn("pagila"), source_pg.port, "pagila", "pagila_app"))
+        writers.append(mysql_writer(mariadb.connect_kwargs(), "sakila", "sakila_app", "sakila-app-pw"))
     crdb = os.environ.get(CRDB_ENV)
     if crdb:
         info = parse_uri(crdb)
@@ -132,6 +137,14 @@ def _print_result(result: dict[str, Any]) -> None:
                 f"    {s['table']:<44} {s['rows']:>8} rows {s['bytes'] / 1e6:>7.2f} MB "
                 f"{s['rows_per_s']:>10,.0f} rows/s"
             )
+        cut, cdc = data.get("cutover") or {}, data.get("cdc") or {}
+        if cut.get("read_only_seconds") is not None:
+            n_seq = len(cut.get("sequences_reset", []))
+            print(
+                f"    read-only window {cut['read_only_seconds']:.1f}s; CDC applied "
+                f"{cdc.get('changes_applied')} changes, max lag {cdc.get('max_lag_seconds')}s; "
+                f"{n_seq} sequences reset after the drain"
+            )
         print(f"    report: {report['html']}")
     else:
         print(f"    see the task log: {result['log']}")
@@ -146,15 +159,23 @@ def main(argv: list[str] | None = None) -> int:
     work = (args.work or Path(tempfile.mkdtemp(prefix="roachlift-demo-"))).resolve()
     work.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
-        env = start_databases(stack, work)
+        writers: list[AppWriter] = []
+        env = start_databases(stack, work, writers)
+        for w in writers:  # the application keeps writing during the whole run, UI or not
+            w.start()
+        stack.callback(stop_all, writers)
+        _say("an application writes to both sources all along: " + ", ".join(w.name for w in writers))
         if args.ui:
             return _ui(env, work)
         results = [
             run_dag(dag_id, env, work) for dag_id in ("roachlift_demo_pagila", "roachlift_demo_sakila")
         ]
+        stop_all(writers)
         print()
         for result in results:
             _print_result(result)
+        for w in writers:
+            print(f"    {w.summary()}")
         ok = all(r["state"] == "success" for r in results)
         _say("done: both migrations cut over" if ok else "a migration did not finish: see its task log")
         return 0 if ok else 1

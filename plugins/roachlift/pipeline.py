@@ -22,6 +22,7 @@ from typing import Any
 
 import psycopg
 
+from roachlift import runstate
 from roachlift.config.connections import ConnInfo
 from roachlift.config.spec import MigrationSpec
 from roachlift.errors import RoachliftError
@@ -36,6 +37,7 @@ EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 #: Task ids whose XCom the run report reads.
 REPORT_TASKS = (
     "estimate",
+    "preflight",
     "schema.extract_ddl",
     "schema.convert_ddl",
     "schema.create_tables",
@@ -46,12 +48,20 @@ REPORT_TASKS = (
     "cdc_catch_up",
     "verify",
     "approve_cutover",
+    "cdc_follow",
     "freeze_source",
     "cdc_drain",
+    "reset_sequences",
     "verify_final",
     "changefeed",
     "cutover_done",
     "cleanup_rehearsals",
+    "cutover_rejected",
+    "rollback",
+)
+#: Tasks that run only on some paths: their missing XCom does not mean the run failed there.
+OPTIONAL_TASKS = frozenset(
+    {"approve_cutover", "cdc_follow", "cleanup_rehearsals", "cutover_done", "cutover_rejected", "rollback"}
 )
 Summary = dict[str, Any]
 
@@ -386,6 +396,9 @@ def dump_step(ctx: RunContext) -> Summary:
         from roachlift.cdc.oracle_setup import install_capture
 
         log.info("%s", install_capture(ctx.spec, ctx.source))  # before the SCN: see oracle_setup
+    slot = _check_slot(ctx)
+    if slot:  # before the slot exists: a retry of this dump after a crash finds it is its own
+        runstate.register_slot(ctx.base_dir, slot, ctx.run_id, ctx.mode)
     result = dump_database(ctx.spec, ctx.source, ctx.dump_dir, ctx.patterns())
     tables = sorted(result.tables, key=lambda m: (m.bytes, m.rows), reverse=True)
     manifests = [str(ctx.dump_dir / table_dir_name(m.table) / "manifest.json") for m in tables]
@@ -430,6 +443,20 @@ def dump_step(ctx: RunContext) -> Summary:
             for m in tables
         ],
     }
+
+
+def _check_slot(ctx: RunContext) -> str | None:
+    """The replication slot the dump will create (PostgreSQL with CDC on); refuses when a slot of
+    that name exists and belongs to another run."""
+    from roachlift.dump.snapshot import default_slot_name
+
+    if str(ctx.spec.source.kind) != "postgres" or not ctx.spec.cdc.enabled:
+        return None
+    slot = default_slot_name(ctx.spec.name, ctx.spec.cdc.slot_name)
+    with psycopg.connect(ctx.source.postgres_conninfo(), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_replication_slots WHERE slot_name = %s", (slot,)).fetchone()
+    runstate.check_slot_free(ctx.base_dir, slot, exists is not None, ctx.run_id)
+    return slot
 
 
 def _create_sql(ctx: RunContext, table: str) -> str | None:
@@ -683,7 +710,8 @@ def change_source(ctx: RunContext) -> Any:
 
 
 def release_change_stream(ctx: RunContext) -> str:
-    """Free what the change stream holds on the source (PostgreSQL: drop the run's slot)."""
+    """Free what the change stream holds on the source (PostgreSQL: drop the run's slot, and only
+    when the slot ledger says this run owns it)."""
     path = ctx.dump_dir / "snapshot.json"
     if not path.is_file():
         return "none"
@@ -691,11 +719,16 @@ def release_change_stream(ctx: RunContext) -> str:
     slot = position.get("slot")
     if position.get("kind") != "postgres" or not slot:
         return "nothing held on the source"
+    owner = runstate.slot_owner(ctx.base_dir, str(slot))
+    if owner is None or owner.get("run_id") != ctx.run_id:
+        who = f"run {owner['run_id']}" if owner else "no run recorded"
+        return f"replication slot {slot} kept: it belongs to {who}, not this run"
     with psycopg.connect(ctx.source.postgres_conninfo(), autocommit=True) as conn:
         row = conn.execute(
             "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = %s",
             (slot,),
         ).fetchone()
+    runstate.forget_slot(ctx.base_dir, str(slot))
     return f"replication slot {slot} dropped" if row else f"replication slot {slot} was already gone"
 
 
@@ -720,12 +753,16 @@ def cdc_step(
         target_schema=ctx.spec.target.schema_,
         lag_threshold_seconds=ctx.spec.cdc.lag_threshold_seconds,
         naming=Naming.from_spec(ctx.spec),
+        track_keys=ctx.mode == "cutover",
     )
     from roachlift.runreport import append_lag_sample
 
     append_lag_sample(
         ctx.work_dir, stats.lag_seconds or 0.0, lag_phase or ("cdc_drain" if drain else "cdc_catch_up")
     )
+    from roachlift.cutover_steps import record_cdc
+
+    record_cdc(ctx, stats)
     if drain:
         caught_up = bool(stats.caught_up)
     else:
@@ -736,6 +773,7 @@ def cdc_step(
         "summary": stats.summary(),
         "caught_up": caught_up,
         "lag_seconds": stats.lag_seconds,
+        "position": stats.position,
         "lag_samples": [[time.time(), stats.lag_seconds or 0.0]],
         "stats": [_stat("cdc", rows=stats.changes, seconds=stats.elapsed_s)],
     }
@@ -799,6 +837,10 @@ def verify_step(ctx: RunContext, live: bool = True) -> Summary:
 
     tables = select_tables(ctx.spec, ctx.tables, source=ctx.source)
     live = live and not ctx.skip_cdc
+    if live:  # what the change stream writes from now on is what the cutover re-checks
+        from roachlift.cutover_steps import reset_touched
+
+        reset_touched(ctx)
     recheck = 2 * ctx.spec.cdc.lag_threshold_seconds if live else None
     rules = ValueRules.from_spec(ctx.spec)
     rejects = read_rejects(ctx.dump_dir) if ctx.dump_dir.is_dir() else {}
@@ -842,16 +884,6 @@ def verify_step(ctx: RunContext, live: bool = True) -> Summary:
             for t in data["tables"]
         ],
     }
-
-
-def freeze_source_step(ctx: RunContext) -> Summary:
-    """Make the source read-only for new transactions (when ``cutover.freeze_source_writes``)."""
-    if not ctx.spec.cutover.freeze_source_writes:
-        return {"summary": "source writes not frozen (cutover.freeze_source_writes is false)"}
-    from roachlift.cutover import freeze_source_writes
-
-    what = freeze_source_writes(ctx.spec, ctx.source)
-    return {"summary": f"source frozen: {what}", "frozen_at": time.time()}
 
 
 def changefeed_step(ctx: RunContext, brokers: str | None = None) -> Summary:
@@ -923,12 +955,19 @@ def changefeed_topics(ctx: RunContext) -> list[str]:
 
 
 def cutover_done_step(ctx: RunContext) -> Summary:
-    """Release the change stream and say what to point the application at."""
+    """End the read-only window, release the change stream, say what to point the application at."""
+    from roachlift.cutover_steps import done_step
+
+    window = done_step(ctx)["read_only_seconds"]
     released = release_change_stream(ctx)
+    took = f"read-only for {window:.1f}s; " if window is not None else ""
     return {
-        "summary": f"cut over: point the application at {ctx.target.redacted()} (CDC released: {released})",
+        "summary": (
+            f"cut over: point the application at {ctx.target.redacted()} ({took}CDC released: {released})"
+        ),
         "target": ctx.target.redacted(),
         "finished_at": time.time(),
+        "read_only_seconds": window,
     }
 
 
@@ -962,16 +1001,43 @@ class _Outcome:
 
 
 def _outcome(ctx: RunContext, pulled: Mapping[str, Any]) -> _Outcome:
+    from roachlift.cutover_steps import PREFLIGHT_FILE, cutover_state
+
     if pulled.get("cutover_done"):
         return _Outcome("cut over", [pulled["cutover_done"]["summary"]])
-    approval = pulled.get("approve_cutover") or {}
-    chosen = approval.get("chosen_options") if isinstance(approval, Mapping) else None
-    if chosen and "Approve" not in chosen:
-        return _Outcome("not cut over: approval rejected", ["the source was left untouched"])
+    refused = (ctx.work_dir / PREFLIGHT_FILE).is_file() and json.loads(
+        (ctx.work_dir / PREFLIGHT_FILE).read_text(encoding="utf-8")
+    ).get("refused")
+    if refused:
+        return _Outcome("not cut over: a cutover already happened", [str(refused)])
+    state = cutover_state(ctx)
+    if pulled.get("cutover_rejected") or state.get("rejected"):
+        who = state.get("answered_by", "?")
+        note = (pulled.get("cutover_rejected") or {}).get("summary", "the source was left untouched")
+        return _Outcome(f"not cut over: approval rejected by {who}", [note])
+    if str(state.get("answer", "")).startswith("no answer"):
+        return _Outcome(
+            "not cut over: the approval was not answered in time", ["the source was never frozen"]
+        )
+    rollback = pulled.get("rollback") or {}
+    after_freeze = (
+        "freeze_source",
+        "cdc_drain",
+        "reset_sequences",
+        "verify_final",
+        "changefeed",
+        "cutover_done",
+    )
+    failed = next((t for t in after_freeze if pulled.get(t) is None), "cutover_done")
+    if rollback.get("rolled_back"):
+        return _Outcome(
+            "rolled back, source writable",
+            [f"{failed} failed after the freeze; see its log", rollback["summary"]],
+        )
     if ctx.mode == "rehearsal" and pulled.get("cleanup_rehearsals"):
         return _Outcome("rehearsal ok", [pulled["cleanup_rehearsals"]["summary"]])
     for task_id in REPORT_TASKS:
-        if task_id in {"estimate", "approve_cutover", "cleanup_rehearsals", "cutover_done"}:
+        if task_id in OPTIONAL_TASKS or task_id == "estimate":
             continue
         if pulled.get(task_id) is None:
             return _Outcome(f"failed before {task_id} finished", [f"see the log of task {task_id}"])
@@ -988,12 +1054,18 @@ def report_step(ctx: RunContext, pulled: Mapping[str, Any], started_at: float | 
     outcome = _outcome(ctx, pulled)
     report.outcome = outcome.text
     report.notes.extend(outcome.notes)
-    if outcome.text not in {"cut over", "rehearsal ok"}:
-        # The run is over without a cutover: nothing will read its change stream any more.
+    if outcome.text not in {"cut over", "rehearsal ok"} and ctx.mode == "rehearsal":
+        # The rehearsal is over: nothing will read its change stream any more.
         try:
             report.notes.append(f"change stream: {release_change_stream(ctx)}")
         except Exception as exc:  # the report must still be written
             report.notes.append(f"change stream not released ({exc}): drop the slot by hand")
+    elif outcome.text != "cut over" and not outcome.text.startswith("not cut over"):
+        # A cutover run that failed keeps its slot: clearing the failed task resumes the run
+        report.notes.append(
+            "replication slot kept for a retry of this run; `roachlift status --spec SPEC` shows the WAL it "
+            "holds, `roachlift release-slot --spec SPEC` frees it"
+        )
     items: list[tuple[str, Mapping[str, Any]]] = []
     for task_id in REPORT_TASKS:  # in the order of the chain, the mapped loads right after the dump
         value = pulled.get(task_id)
@@ -1035,5 +1107,11 @@ def report_step(ctx: RunContext, pulled: Mapping[str, Any], started_at: float | 
     if frozen:
         done = (pulled.get("cutover_done") or {}).get("finished_at") or time.time()
         report.read_only_seconds = round(float(done) - float(frozen), 3)
+    if ctx.mode == "cutover":
+        from roachlift.cutover_steps import report_sections
+
+        report.cutover, report.cdc = report_sections(ctx)
+        if report.cutover.get("read_only_seconds") is not None:
+            report.read_only_seconds = float(report.cutover["read_only_seconds"])
     json_path, html_path = write_report(report, ctx.work_dir, ctx.base_dir / "reports")
-    return {"outcome": outcome.text, "json": str(json_path), "html": str(html_path)}
+    return {"outcome": outcome.text, "json": str(json_path), "html": str(html_path), "notes": report.notes}

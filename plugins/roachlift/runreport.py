@@ -171,6 +171,10 @@ class RunReport:
     notes: list[str] = field(default_factory=list)
     #: the source → target schema mapping and naming rule (roachlift.naming), stated once
     names: str = ""
+    #: cutover runs: read_only_seconds, sequences_reset, who answered (roachlift.cutover_steps)
+    cutover: dict[str, Any] = field(default_factory=dict)
+    #: cutover runs: changes_applied, max_lag_seconds over every CDC call of the run
+    cdc: dict[str, Any] = field(default_factory=dict)
 
     @property
     def total_seconds(self) -> float:

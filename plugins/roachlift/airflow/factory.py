@@ -2,17 +2,21 @@
 
 Shape of every DAG (task groups per phase)::
 
-    validate_spec → schema.extract_ddl → schema.convert_ddl → schema.create_tables
+    validate_spec → preflight → schema.extract_ddl → schema.convert_ddl → schema.create_tables
       → dump → load.load_table[table…] (mapped, largest first) → post_load.indexes
       → post_load.foreign_keys → post_load.views_and_sequences → cdc_catch_up → verify
-      → mode? ─ rehearsal → cleanup_rehearsals ───────────────────────────────┐
-              └ cutover → approve_cutover → freeze_source → cdc_drain → verify_final
-                          → changefeed → cutover_done ──────────────────────────┴→ report
+      → mode? ─ rehearsal → cleanup_rehearsals ─────────────────────────────────────┐
+              └ cutover → approve_cutover ─ "Do not cut over" → cutover_rejected ───┤
+                          (cdc_follow applies CDC meanwhile)                         │
+                          └ "Cut over now" → freeze_source → cdc_drain → reset_sequences
+                             → verify_final → changefeed → cutover_done ─────────────┴→ report
+                          any of those failing → rollback (source writable again) ──┘
 
 The dump runs as one task so that every table is read under one snapshot (workers inside it
-share the snapshot); loading fans out per table. A rejected approval skips the cutover tasks and
-the ``report`` task records "not cut over" and fails the run, so a rejection is never mistaken
-for a completed cutover.
+share the snapshot); loading fans out per table. ``preflight`` stops a cutover run of a migration
+that already cut over (or whose source is frozen) unless "Cut over again" is ticked. A rejection
+runs ``cutover_rejected``; the ``report`` task then ends the run as failed with one line, so a
+rejection is never mistaken for a completed cutover.
 """
 
 from __future__ import annotations
@@ -22,7 +26,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from airflow.providers.standard.operators.hitl import ApprovalOperator
 from airflow.sdk import DAG, Param, TaskGroup, task
 from airflow.sdk.exceptions import AirflowFailException
 
@@ -34,16 +37,17 @@ from roachlift.airflow.operators import (
     ConvertDdlOperator,
     CopyLoadTableOperator,
     CreateChangefeedOperator,
+    CutoverApprovalOperator,
+    CutoverStepOperator,
     DumpOperator,
     EstimateOperator,
     ExtractDdlOperator,
-    FreezeSourceOperator,
     ImportTableOperator,
     ValidateConstraintsOperator,
     VerifyOperator,
     run_context,
 )
-from roachlift.airflow.sensors import CdcSyncSensor
+from roachlift.airflow.sensors import CdcDrainSensor, CdcFollowSensor, CdcSyncSensor
 from roachlift.config.spec import MigrationSpec, load_spec, spec_files
 from roachlift.errors import SpecError
 
@@ -51,16 +55,6 @@ log = logging.getLogger(__name__)
 
 SOURCE_POOL = "roachlift_source"
 TARGET_POOL = "roachlift_target"
-APPROVAL_BODY = """\
-**Cut over `__NAME__` to the target now?** (tables: {{ params.tables }})
-
-- CDC: {{ (ti.xcom_pull(task_ids='cdc_catch_up') or {}).get('summary', 'not run') }}
-- Verify: {{ (ti.xcom_pull(task_ids='verify') or {}).get('summary', 'not run') }}
-- Last rehearsal: {{ (ti.xcom_pull(task_ids='verify') or {}).get('last_rehearsal', 'none recorded') }}
-
-Approve to __FREEZE__drain the change stream, verify again and finish the cutover.
-Reject to stop here: the source is left untouched.
-"""
 
 
 def _default_args(spec: MigrationSpec) -> dict[str, Any]:
@@ -99,6 +93,13 @@ def build_dag(spec: MigrationSpec, spec_path: Path) -> DAG:
             "skip_cdc": Param(
                 False, type="boolean", title="Skip CDC", description="Do not run the change stream."
             ),
+            "cut_over_again": Param(
+                False,
+                type="boolean",
+                title="Cut over again",
+                description="A cutover run stops when this migration already cut over or its source is "
+                "frozen; tick to cut over once more anyway.",
+            ),
             "table_handling": Param(
                 str(spec.load.table_handling),
                 enum=["fail-if-not-empty", "truncate", "drop-and-recreate", "resume"],
@@ -117,12 +118,26 @@ def build_dag(spec: MigrationSpec, spec_path: Path) -> DAG:
                 raise AirflowFailException(str(exc)) from exc
             return {"name": current.name, "source": str(current.source.kind)}
 
+        @task(task_id="preflight", retries=0)
+        def preflight(**context: Any) -> dict[str, Any]:
+            """No second cutover by accident: stop unless "Cut over again" is ticked."""
+            from roachlift import cutover_steps
+            from roachlift.errors import RoachliftError
+
+            again = bool((context.get("params") or {}).get("cut_over_again"))
+            try:
+                return cutover_steps.preflight_step(run_context(path, context), again=again)
+            except RoachliftError as exc:
+                raise AirflowFailException(str(exc)) from None
+
         # Groups keep the graph short at "Fit View"; prefix_group_id=False keeps the task ids.
         with TaskGroup(
-            "prepare", prefix_group_id=False, tooltip="re-read the spec, estimate the time"
+            "prepare",
+            prefix_group_id=False,
+            tooltip="re-read the spec, refuse a second cutover, estimate the time",
         ) as prep:
             estimate = EstimateOperator(task_id="estimate", spec_path=path, pool=SOURCE_POOL, retries=0)
-            validate_spec() >> estimate
+            validate_spec() >> preflight() >> estimate
 
         with TaskGroup(
             "schema", tooltip="extract the source DDL, convert it, create types and tables"
@@ -181,26 +196,58 @@ def build_dag(spec: MigrationSpec, spec_path: Path) -> DAG:
             cdc >> verify
 
         @task.branch(task_id="mode")
-        def choose_mode(**context: Any) -> str:
+        def choose_mode(**context: Any) -> list[str]:
             """Rehearsals never cut over: scheduled runs are always rehearsals."""
             ctx = run_context(path, context)
-            return "approve_cutover" if ctx.mode == "cutover" else "cleanup_rehearsals"
+            return ["approve_cutover", "cdc_follow"] if ctx.mode == "cutover" else ["cleanup_rehearsals"]
 
-        approve_cutover = ApprovalOperator(
+        approve_cutover = CutoverApprovalOperator(
             task_id="approve_cutover",
-            subject=f"Approve cutover of {spec.name} ({spec.source.kind} → {spec.target.dialect})",
-            body=APPROVAL_BODY.replace("__NAME__", spec.name).replace(
-                "__FREEZE__", "freeze source writes, " if spec.cutover.freeze_source_writes else ""
-            ),
+            spec_path=path,
+            subject=f"Go / no-go: cut {spec.name} over ({spec.source.kind} → {spec.target.dialect})",
+            go_task="freeze_source",
+            no_go_task="cutover_rejected",
+            approvers=spec.cutover.approvers,
             response_timeout=timedelta(hours=spec.cutover.approval_timeout_hours),
-            defaults="Reject",
+            retries=0,
         )
-        freeze = FreezeSourceOperator(task_id="freeze_source", spec_path=path, pool=SOURCE_POOL)
-        drain = CdcSyncSensor(task_id="cdc_drain", spec_path=path, drain=True, poke_seconds=120.0)
-        verify_final = VerifyOperator(task_id="verify_final", spec_path=path, pool=SOURCE_POOL, live=False)
-        changefeed = CreateChangefeedOperator(task_id="changefeed", spec_path=path, pool=TARGET_POOL)
+        follow = CdcFollowSensor(
+            task_id="cdc_follow",
+            spec_path=path,
+            approval_task_id="approve_cutover",
+            # short pokes, then the worker is free: the backlog at the answer is ~poke_interval of
+            # changes, which the drain applies in well under a second
+            poke_seconds=10.0,
+            poke_interval=5.0,
+            timeout=timedelta(hours=spec.cutover.approval_timeout_hours + 1).total_seconds(),
+        )
+        # inside the read-only window a failed try is retried within seconds, not the default 20 s+
+        window: dict[str, Any] = {"retry_delay": timedelta(seconds=2), "retry_exponential_backoff": False}
+        freeze = CutoverStepOperator(
+            task_id="freeze_source", step_name="freeze_step", spec_path=path, pool=SOURCE_POOL, retries=0
+        )
+        drain = CdcDrainSensor(
+            task_id="cdc_drain", spec_path=path, poke_seconds=120.0, poke_interval=1.0, **window
+        )
+        sequences = CutoverStepOperator(
+            task_id="reset_sequences", step_name="sequences_step", spec_path=path, pool=TARGET_POOL, **window
+        )
+        verify_final = CutoverStepOperator(
+            task_id="verify_final",
+            step_name="verify_changed_step",
+            spec_path=path,
+            pool=SOURCE_POOL,
+            **window,
+        )
+        changefeed = CreateChangefeedOperator(
+            task_id="changefeed", spec_path=path, pool=TARGET_POOL, **window
+        )
+        rejected = CutoverStepOperator(task_id="cutover_rejected", step_name="reject_step", spec_path=path)
+        rollback = CutoverStepOperator(
+            task_id="rollback", step_name="rollback_step", spec_path=path, trigger_rule="one_failed"
+        )
 
-        @task(task_id="cutover_done")
+        @task(task_id="cutover_done", **window)
         def cutover_done(**context: Any) -> dict[str, Any]:
             """Finish the cutover and say what to point the application at."""
             return pipeline.cutover_done_step(run_context(path, context))
@@ -226,9 +273,15 @@ def build_dag(spec: MigrationSpec, spec_path: Path) -> DAG:
             )
             start = getattr(context.get("dag_run"), "start_date", None)
             result = pipeline.report_step(ctx, pulled, start.timestamp() if start else None)
-            log.info("roachlift report: %s (json: %s)", result["html"], result["json"])
+            for note in result.get("notes", []):
+                log.info("%s", note)
+            line = f"roachlift: {result['outcome']} (report: {result['html']})"
             if result["outcome"] not in {"cut over", "rehearsal ok"}:
-                raise AirflowFailException(f"run ended as {result['outcome']!r}: see {result['html']}")
+                # SystemExit is logged by the task runner as one line ("Task exited"), not as a
+                # traceback: a rejection or a rollback is an outcome, not a crash
+                ti.xcom_push(key="return_value", value=result)
+                raise SystemExit(line)
+            log.info("%s", line)
             return result
 
         done = cutover_done()
@@ -238,9 +291,13 @@ def build_dag(spec: MigrationSpec, spec_path: Path) -> DAG:
             xarg.operator.operator_extra_links = [RunReportLink()]  # type: ignore[attr-defined]
         branch = choose_mode()
         prep >> schema >> dump >> load >> post_load >> sync_verify >> branch
-        branch >> approve_cutover >> freeze >> drain >> verify_final >> changefeed >> done
+        branch >> [approve_cutover, follow]
+        [approve_cutover, follow] >> freeze
+        approve_cutover >> rejected
+        freeze >> drain >> sequences >> verify_final >> changefeed >> done
+        [freeze, drain, sequences, verify_final, changefeed, done] >> rollback
         branch >> cleanup
-        [done, cleanup] >> report_task
+        [done, cleanup, rejected, rollback] >> report_task
     return dag
 
 

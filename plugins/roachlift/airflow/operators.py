@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from airflow.providers.standard.operators.hitl import HITLBranchOperator
 from airflow.sdk import BaseHook, BaseOperator
 from airflow.sdk.exceptions import AirflowFailException
 
@@ -245,12 +246,6 @@ class VerifyOperator(RoachliftStepOperator):
         return {"live": self.live}
 
 
-class FreezeSourceOperator(RoachliftStepOperator):
-    """Make the source read-only for the cutover (when the spec asks for it)."""
-
-    step_name = "freeze_source_step"
-
-
 class CreateChangefeedOperator(RoachliftStepOperator):
     """``CREATE CHANGEFEED ... INTO 'kafka://...'`` after cutover (when the spec asks for it);
     the brokers come from the Airflow Kafka connection's ``bootstrap.servers``."""
@@ -276,3 +271,92 @@ class CreateChangefeedOperator(RoachliftStepOperator):
         summary = call_step(pipeline.changefeed_step, ctx, brokers=brokers)
         self.log.info("%s", summary["summary"])
         return summary
+
+
+class CutoverStepOperator(RoachliftStepOperator):
+    """Runs one step of :mod:`roachlift.cutover_steps` (freeze, sequences, verify_changed, ...)."""
+
+    ui_color = "#ffe3e3"
+
+    def __init__(self, *, step_name: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.step_name = step_name
+
+    def execute(self, context: Any) -> Summary:
+        """Run the step and log its summary line."""
+        from roachlift import cutover_steps
+
+        ctx = run_context(self.spec_path, context)
+        summary = call_step(getattr(cutover_steps, self.step_name), ctx, **self.step_kwargs())
+        self.log.info("%s", summary.get("summary", summary))
+        return summary
+
+
+def _pull_for_checklist(context: Any) -> dict[str, Any]:
+    ti = context["ti"]
+    pulled = {t: ti.xcom_pull(task_ids=t) for t in ("verify", "cdc_catch_up", "schema.convert_ddl")}
+    loaded = ti.xcom_pull(task_ids="load.load_table")
+    pulled["load.load_table"] = [loaded] if isinstance(loaded, dict) else [x for x in loaded or [] if x]
+    return pulled
+
+
+class CutoverApprovalOperator(HITLBranchOperator):
+    """The go/no-go of a cutover: a Human-in-the-loop branch with two neutral answers (no default,
+    so a timeout fails the task instead of choosing for anyone).
+
+    The body is the checklist of :func:`roachlift.cutover_steps.approval_checklist`, built when the
+    task starts. ``approvers`` (``cutover.approvers``) become the HITL ``assigned_users`` (the
+    api-server lets only them answer) and are checked again here; who answered is recorded.
+
+    :param spec_path: the migration spec.
+    :param go_task: task id run on "Cut over now".
+    :param no_go_task: task id run on "Do not cut over".
+    :param approvers: Airflow user ids allowed to answer (empty: anyone with access to the DAG).
+    """
+
+    template_fields: Sequence[str] = ("subject",)
+    ui_color = "#fff3c4"
+
+    def __init__(
+        self, *, spec_path: str, go_task: str, no_go_task: str, approvers: Sequence[str] = (), **kwargs: Any
+    ) -> None:
+        from roachlift.cutover_steps import CUT_OVER, DO_NOT
+
+        users = [{"id": a, "name": a} for a in approvers] or None
+        super().__init__(
+            options=[CUT_OVER, DO_NOT],
+            options_mapping={CUT_OVER: go_task, DO_NOT: no_go_task},
+            defaults=None,
+            multiple=False,
+            assigned_users=users,
+            body="The go/no-go checklist is written when this task starts.",
+            **kwargs,
+        )
+        self.spec_path = spec_path
+
+    def execute(self, context: Any) -> Any:
+        """Write the checklist, then wait for the answer (no worker held while waiting)."""
+        from roachlift.cutover_steps import approval_checklist
+
+        ctx = run_context(self.spec_path, context)
+        self.body = approval_checklist(ctx, _pull_for_checklist(context))
+        return super().execute(context)
+
+    def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
+        """Record who answered what; refuse an answer from someone not in ``cutover.approvers``."""
+        from roachlift import cutover_steps
+
+        ctx = run_context(self.spec_path, context)
+        if "error" in event:
+            cutover_steps.record_answer(ctx, f"no answer ({event.get('error_type')})", "nobody", "")
+            return super().execute_complete(context=context, event=event)
+        try:
+            who = cutover_steps.check_approver(ctx, event.get("responded_by_user"))
+        except RoachliftError as exc:
+            raise AirflowFailException(str(exc)) from None
+        chosen = (event.get("chosen_options") or ["?"])[0]
+        at = event.get("responded_at")
+        when = at.isoformat() if at is not None and hasattr(at, "isoformat") else str(at)
+        cutover_steps.record_answer(ctx, chosen, who, when)
+        self.log.info("cutover answer: %r by %s", chosen, who)
+        return super().execute_complete(context=context, event=event)

@@ -189,10 +189,19 @@ class BatchApplier:
     #: write every flush in source order (the benchmark measures what that fallback costs)
     always_source_order = False
 
-    def __init__(self, conn: psycopg.Connection, catalog: TargetCatalog, dialect: str) -> None:
+    def __init__(
+        self,
+        conn: psycopg.Connection,
+        catalog: TargetCatalog,
+        dialect: str,
+        touched: dict[str, set[tuple[str | None, ...]] | None] | None = None,
+    ) -> None:
         self.conn = conn
         self.catalog = catalog
         self.dialect = dialect
+        #: target table -> primary keys written (``None``: the whole table, after a TRUNCATE);
+        #: only kept when asked for (the cutover's final verify re-reads just these rows)
+        self.touched = touched
         self.pending: dict[str, dict[tuple[str | None, ...], Row | None]] = {}
         self.n_pending = 0
         self.per_table: dict[str, dict[str, int]] = {}
@@ -248,6 +257,8 @@ class BatchApplier:
             if not self.truncates:
                 self.flush()
             self.truncates.append((table, change.where))
+            if self.touched is not None:
+                self.touched[table.name] = None
             return
         if self.truncates:
             self._write_truncates()
@@ -325,6 +336,10 @@ class BatchApplier:
                 f"target table {table.name}, so its unchanged large values cannot be carried over"
             )
         self.raw.execute(st.delete_keys(table.ident, table.key, 1), list(old_key))
+        if self.touched is not None:
+            keys = self.touched.setdefault(table.name, set())
+            if keys is not None:
+                keys.update((old_key, table.key_of(row)))
 
     # --- output ------------------------------------------------------------------------------------
     def flush(self) -> None:
@@ -334,6 +349,11 @@ class BatchApplier:
             self._write_truncates()
         if not self.n_pending:
             return
+        if self.touched is not None:
+            for name, ops in self.pending.items():
+                keys = self.touched.setdefault(name, set())
+                if keys is not None:
+                    keys.update(ops)
         graph = self.catalog.fk_graph()
         names = list(self.pending)
         try:
@@ -622,6 +642,7 @@ def run_applier(
     target_schema: str = "public",
     lag_threshold_seconds: float | None = None,
     naming: Naming | None = None,
+    track_keys: bool = False,
 ) -> ApplyStats:
     """Apply source changes to the target; one bounded run (a sensor poke, a CLI call).
 
@@ -629,9 +650,12 @@ def run_applier(
     neither it keeps polling. Each batch holds whole source transactions and about ``batch_changes``
     changes. With ``lag_threshold_seconds`` the checkpoint remembers since when lag has stayed under
     it (``ApplyStats.caught_up_for_seconds``), so a rescheduled sensor needs no state of its own.
+    ``track_keys`` keeps the primary keys written per target table in ``ApplyStats.touched``.
     """
     started = time.monotonic()
     stats = ApplyStats()
+    if track_keys:
+        stats.touched = {}
     last_commit_time: dt.datetime | None = None
     with psycopg.connect(target_dsn, autocommit=True) as conn:
         conn.execute(st.session_time_zone_utc())
@@ -677,6 +701,9 @@ def run_applier(
                     position = last.position
                     stats.position = position
                     last_commit_time = last.commit_time or last_commit_time
+                    if last.commit_time is not None:  # how long the source commit waited for us
+                        waited = (dt.datetime.now(dt.UTC) - last.commit_time).total_seconds()
+                        stats.max_lag_seconds = max(stats.max_lag_seconds, waited)
                     stats.changes += n_changes
                     stats.txns += n_txns
                     stats.batches += 1
@@ -793,7 +820,7 @@ def _apply_batch(
     n_changes = n_txns = in_txn = 0
     last: Commit | None = None
     exhausted = True
-    applier = BatchApplier(conn, catalog, dialect)
+    applier = BatchApplier(conn, catalog, dialect, stats.touched)
     source = stream.source
     with conn.transaction():
         try:

@@ -99,10 +99,14 @@ class ApplyStats:
     lag_seconds: float | None = None
     caught_up: bool = False
     caught_up_for_seconds: float = 0.0
+    #: the longest a source commit applied in this run waited between its commit and its apply
+    max_lag_seconds: float = 0.0
     position: Position | None = None
     per_table: dict[str, dict[str, int]] = field(default_factory=dict)
     #: flushes the target rejected in reordered form and took in source order (FK cycles included)
     source_order_flushes: int = 0
+    #: target table -> primary keys written (``None``: whole table); see ``run_applier(track_keys=)``
+    touched: dict[str, set[tuple[str | None, ...]] | None] | None = None
 
     @property
     def changes_per_s(self) -> float:

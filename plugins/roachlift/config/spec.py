@@ -152,6 +152,13 @@ class CutoverSpec(_Model):
     freeze_source_writes: bool = False
     approval_timeout_hours: float = Field(default=24.0, gt=0)
     changefeed: ChangefeedSpec | None = None
+    #: roles (PostgreSQL) or accounts (MySQL ``user`` or ``user@host``) whose writes the freeze
+    #: revokes; empty: every role holding write privileges on the migrated tables except the
+    #: migration's own (superusers / global grants cannot be frozen this way and are named)
+    app_roles: list[str] = Field(default_factory=list)
+    #: Airflow user ids (or names) allowed to answer the cutover approval; empty: any user with
+    #: access to the DAG
+    approvers: list[str] = Field(default_factory=list)
 
 
 class RehearsalSpec(_Model):

@@ -345,6 +345,12 @@ def max_of(table: str, column: str) -> sql.Composed:
 #: there in CI.
 SRC_SETVAL = "https://github.com/cockroachdb/cockroach/blob/master/pkg/sql/sem/builtins/builtins.go"
 SETVAL: LiteralString = "SELECT setval(%s::REGCLASS, %s, true)"
+#: The cutover's reset uses the same statement.
+SETVAL_REGCLASS: LiteralString = SETVAL
+#: The last value a sequence handed out (NULL before the first nextval): PostgreSQL's
+#: ``pg_sequence_last_value(regclass)``; CockroachDB has the same builtin since v23.2
+#: (cockroachdb/cockroach#106445, documented per cockroachdb/docs#17462 in DOC_SEQUENCE_FUNCTIONS).
+SEQUENCE_LAST_VALUE: LiteralString = "SELECT pg_sequence_last_value(%s::REGCLASS)"
 
 
 # --- databases (rehearsals) ------------------------------------------------------------------

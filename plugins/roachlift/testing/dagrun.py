@@ -8,7 +8,8 @@ configuration once per process)::
 
 ``AIRFLOW_HOME`` must name a folder of this run; the metadata database there is created when
 missing. ``--approve approve|reject`` answers the approval task as a person in the UI would (by
-writing the response the UI writes); ``none`` leaves it to time out.
+writing the response the UI writes); ``none`` leaves it to time out. The result's ``answered``
+lists the subject and body of each approval answered.
 """
 
 from __future__ import annotations
@@ -60,7 +61,12 @@ def _answer_approvals(choice: str, stop: threading.Event, answered: list[str]) -
                     TaskInstanceState.DEFERRED,
                 ):
                     continue
-                detail.chosen_options = [choice]
+                options = list(detail.options or [])
+                # "approve" picks the first option (Approve / Cut over now), "reject" the last
+                picked = (
+                    choice if choice in options or not options else options[0 if choice == "Approve" else -1]
+                )
+                detail.chosen_options = [picked]
                 detail.responded_at = utcnow()
                 detail.responded_by = HITLUser(id="roachlift-test", name="roachlift-test")
                 detail.params_input = {}
@@ -69,6 +75,7 @@ def _answer_approvals(choice: str, stop: threading.Event, answered: list[str]) -
                     TriggerEvent(detail.as_resume_event_payload()), task_instance=ti, session=session
                 )
                 answered.append(detail.subject)
+                answered.append(detail.body or "")
             session.commit()
         finally:
             session.close()
