@@ -161,6 +161,7 @@ def preflight_step(ctx: RunContext, again: bool = False) -> Summary:
     if frozen is not None and frozen.run_id != ctx.run_id:
         problems.append(f"the source is frozen by run {frozen.run_id} since {_when(frozen.frozen_at)}")
     result = {"again": again, "problems": problems}
+    ctx.work_dir.mkdir(parents=True, exist_ok=True)
     if problems and not again:
         message = (
             "cutover refused: " + "; ".join(problems) + ". Tick 'Cut over again' in the trigger form to "
@@ -171,7 +172,6 @@ def preflight_step(ctx: RunContext, again: bool = False) -> Summary:
             json.dumps({**result, "refused": message}), encoding="utf-8"
         )
         raise RoachliftError(message)
-    ctx.work_dir.mkdir(parents=True, exist_ok=True)
     (ctx.work_dir / PREFLIGHT_FILE).write_text(json.dumps(result), encoding="utf-8")
     text = (
         "no earlier cutover, source not frozen"

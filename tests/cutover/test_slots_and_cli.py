@@ -120,3 +120,39 @@ def test_only_named_approvers_may_answer(tmp_path: Path) -> None:
     assert check_approver(ctx, {"id": "alice", "name": "Alice A."}) == "Alice A."
     with pytest.raises(RoachliftError, match=r"answered by mallory, who is not among cutover\.approvers"):
         check_approver(ctx, {"id": "mallory", "name": "mallory"})
+
+
+def test_preflight_refuses_a_second_cutover_unless_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from roachlift.cutover_steps import PREFLIGHT_FILE, preflight_step
+
+    monkeypatch.setenv("ROACHLIFT_WORK_DIR", str(tmp_path / "work"))
+    spec = tmp_path / "s.yaml"
+    spec.write_text(
+        "name: twice\nsource: {kind: postgres, conn_id: src}\ntarget: {conn_id: tgt, database: t}\n"
+    )
+    info = parse_uri("postgres://u@127.0.0.1:1/db")
+    ctx = pipeline.RunContext.create(
+        spec=load_spec(spec), run_id="r2", mode="cutover", source=info, target=info
+    )
+    history = ctx.base_dir / "reports" / "history.jsonl"
+    history.parent.mkdir(parents=True)
+    history.write_text(
+        json.dumps({"run_id": "r1", "mode": "cutover", "outcome": "cut over", "started_at": 0})
+    )
+    with pytest.raises(RoachliftError, match=r"run r1 already cut over twice.*Cut over again"):
+        preflight_step(ctx)
+    assert "refused" in json.loads((ctx.work_dir / PREFLIGHT_FILE).read_text())
+    assert preflight_step(ctx, again=True)["again"] is True
+    first = pipeline.RunContext.create(
+        spec=load_spec(spec), run_id="r0", mode="cutover", source=info, target=info
+    )
+    history.unlink()
+    assert preflight_step(first)["problems"] == []
+    rehearsal = pipeline.RunContext.create(
+        spec=load_spec(spec), run_id="r3", mode="rehearsal", source=info, target=info
+    )
+    assert preflight_step(rehearsal)["summary"].startswith("rehearsal")
