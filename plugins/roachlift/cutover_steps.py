@@ -355,7 +355,8 @@ def drain_step(ctx: RunContext, max_seconds: float = 60.0) -> Summary:
     done = bool(result.get("caught_up")) or position_reached(result.get("position"), target)
     result["caught_up"] = done
     if done:
-        result["summary"] = f"drained to the freeze position {target}: {result['summary']}"
+        applied = sum(int(x.get("rows") or 0) for x in result.get("stats") or [])
+        result["summary"] = f"drained to the freeze position {target} ({applied} change(s) in this call)"
         _update(ctx, drained_at=time.time())
     return result
 
@@ -476,7 +477,7 @@ def verify_changed_step(ctx: RunContext) -> Summary:
     from roachlift.verify.cli import select_tables
     from roachlift.verify.compare import verify_rows
 
-    started = time.monotonic()
+    started, started_at = time.monotonic(), time.time()
     tables = select_tables(ctx.spec, ctx.tables, source=ctx.source)
     touched = touched_keys(ctx)
     schema = ctx.spec.target.schema_
@@ -514,6 +515,8 @@ def verify_changed_step(ctx: RunContext) -> Summary:
         "summary": summary,
         "tables": results,
         "rechecked_rows": rechecked,
+        "started_at": started_at,
+        "finished_at": time.time(),
         "stats": [
             {
                 "step": "verify_changed",

@@ -97,7 +97,8 @@ class CdcFollowSensor(CdcSyncSensor):
                 return PokeReturnValue(is_done=False)
             result = call_step(pipeline.cdc_step, ctx, max_seconds=self.slice_seconds)
             samples.extend(result.get("lag_samples") or [])
-            self.log.info("while the approval waits: %s", result["summary"])
+            if "stats" not in result:  # the applier logged its own summary line; say it only once
+                self.log.info("while the approval waits: %s", result["summary"])
 
 
 class CdcDrainSensor(CdcSyncSensor):
@@ -110,5 +111,6 @@ class CdcDrainSensor(CdcSyncSensor):
 
         ctx = run_context(self.spec_path, context)
         result = call_step(cutover_steps.drain_step, ctx, max_seconds=self.poke_seconds)
-        self.log.info("%s", result["summary"])
+        if result["caught_up"] or "stats" not in result:
+            self.log.info("%s", result["summary"])
         return PokeReturnValue(is_done=bool(result["caught_up"]), xcom_value=result)
