@@ -486,13 +486,15 @@ def copy_table_step(ctx: RunContext, manifest: Path, resume: bool = False) -> Su
             create_sql=_create_sql(ctx, m.target_table),
             resume=resume,
         )
-    rate = res.rows / res.seconds if res.seconds else 0.0
+    sent = res.rows - res.resumed_rows  # a resumed try: the rate is of the rows this try sent
+    rate = sent / res.seconds if res.seconds else 0.0
     label = Naming.pair(m.table, m.target_table)
     done, total = tables_loaded(ctx, m.target_table)
+    resumed = f", continued after {res.resumed_rows:,} rows committed earlier" if res.resumed_rows else ""
     return {
         "summary": (
             f"{done} of {total} tables loaded; {res.rows:,} rows, {res.bytes / 1e6:.1f} MB "
-            f"in {res.seconds:.1f}s ({rate:,.0f} rows/s) - {label}"
+            f"in {res.seconds:.1f}s ({rate:,.0f} rows/s{resumed}) - {label}"
         ),
         "loaded": [done, total],
         "table": m.target_table,

@@ -34,11 +34,13 @@ Method = Literal["copy", "import"]
 
 @dataclass(frozen=True)
 class LoadResult:
-    """What a table load did: rows now in the target, bytes read from the dump, wall seconds."""
+    """What a table load did: rows now in the target, bytes read from the dump, wall seconds;
+    ``resumed_rows`` of ``rows`` were committed by an earlier try this one continued."""
 
     rows: int
     bytes: int
     seconds: float
+    resumed_rows: int = 0
 
 
 class RowCountMismatch(RoachliftError):
@@ -314,7 +316,9 @@ def load_table(
             stats.seconds,
             f" (continued after {stats.resumed_rows} committed rows)" if stats.resumed_rows else "",
         )
-        return LoadResult(rows=rows, bytes=stats.bytes, seconds=time.monotonic() - started)
+        return LoadResult(
+            rows=rows, bytes=stats.bytes, seconds=time.monotonic() - started, resumed_rows=stats.resumed_rows
+        )
     if method != "import":
         raise RoachliftError(f"{table}: unknown load method {method!r}; use 'copy' or 'import'")
     if target_dialect != "cockroachdb":
