@@ -73,3 +73,31 @@ def test_cutover_has_a_way_back_and_a_neutral_go_no_go(dagbag) -> None:  # type:
     assert {"cutover_done", "cutover_rejected", "rollback", "cleanup_rehearsals"} == set(
         dag.get_task("report").upstream_task_ids
     )
+
+
+def test_graph_reads_at_fit_view(dagbag) -> None:  # type: ignore[no-untyped-def]
+    """With every group closed, the longest chain of boxes is short enough to read at "Fit View";
+    the read-only window (freeze ... cutover_done, rollback) is one group, task ids unchanged."""
+    dag = next(d for d in dagbag.dags.values() if load_spec(spec_files()[0]).dag_id == d.dag_id)
+
+    def box(task_id: str) -> str:
+        group = dag.get_task(task_id).task_group
+        while group is not None and group.parent_group is not None and group.parent_group.group_id:
+            group = group.parent_group
+        return group.group_id if group is not None and group.group_id else task_id
+
+    window = {"freeze_source", "cdc_drain", "reset_sequences", "verify_final", "changefeed", "cutover_done"}
+    assert {box(t) for t in window | {"rollback"}} == {"cutover"}
+    edges = {
+        (box(t.task_id), box(d)) for t in dag.tasks for d in t.downstream_task_ids if box(t.task_id) != box(d)
+    }
+    longest: dict[str, list[str]] = {}
+
+    def chain_from(node: str) -> list[str]:
+        if node not in longest:
+            after = [chain_from(b) for a, b in edges if a == node]
+            longest[node] = [node, *max(after, key=len, default=[])]
+        return longest[node]
+
+    chain = max((chain_from(a) for a, _ in edges), key=len)
+    assert len(chain) <= 9, " -> ".join(chain)

@@ -150,7 +150,17 @@ def test_graph_of_a_migration_dag_shows_its_groups(airflow_ui: Any, page: Any, a
     page.evaluate("localStorage.setItem('default_dag_view', JSON.stringify('graph'))")
     page.goto(f"{airflow_ui.base_url}/dags/roachlift_pagila")
     try:
-        for label in ("prepare", "schema", "dump", "load", "post_load", "sync_and_verify", "report"):
+        for label in (
+            "prepare",
+            "schema",
+            "dump",
+            "load",
+            "post_load",
+            "sync_and_verify",
+            "go_no_go",
+            "cutover",
+            "report",
+        ):
             page.get_by_text(label, exact=True).first.wait_for(state="visible")
     finally:
         _shot(page, artifacts_dir, "07-graph-roachlift_pagila")

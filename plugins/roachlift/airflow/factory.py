@@ -195,62 +195,85 @@ def build_dag(spec: MigrationSpec, spec_path: Path) -> DAG:
             verify = VerifyOperator(task_id="verify", spec_path=path, pool=SOURCE_POOL)
             cdc >> verify
 
-        @task.branch(task_id="mode")
-        def choose_mode(**context: Any) -> list[str]:
-            """Rehearsals never cut over: scheduled runs are always rehearsals."""
-            ctx = run_context(path, context)
-            return ["approve_cutover", "cdc_follow"] if ctx.mode == "cutover" else ["cleanup_rehearsals"]
+        # mode and approval in one group: the go / no-go box at "Fit View"
+        with TaskGroup(
+            "go_no_go",
+            tooltip="rehearsal or cutover; the approval, with CDC applied while it waits",
+            prefix_group_id=False,
+        ):
 
-        approve_cutover = CutoverApprovalOperator(
-            task_id="approve_cutover",
-            spec_path=path,
-            subject=f"Go / no-go: cut {spec.name} over ({spec.source.kind} → {spec.target.dialect})",
-            go_task="freeze_source",
-            no_go_task="cutover_rejected",
-            approvers=spec.cutover.approvers,
-            response_timeout=timedelta(hours=spec.cutover.approval_timeout_hours),
-            retries=0,
-        )
-        follow = CdcFollowSensor(
-            task_id="cdc_follow",
-            spec_path=path,
-            approval_task_id="approve_cutover",
-            # short pokes, then the worker is free: the backlog at the answer is ~poke_interval of
-            # changes, which the drain applies in well under a second
-            poke_seconds=10.0,
-            poke_interval=5.0,
-            timeout=timedelta(hours=spec.cutover.approval_timeout_hours + 1).total_seconds(),
-        )
+            @task.branch(task_id="mode")
+            def choose_mode(**context: Any) -> list[str]:
+                """Rehearsals never cut over: scheduled runs are always rehearsals."""
+                ctx = run_context(path, context)
+                return ["approve_cutover", "cdc_follow"] if ctx.mode == "cutover" else ["cleanup_rehearsals"]
+
+            approve_cutover = CutoverApprovalOperator(
+                task_id="approve_cutover",
+                spec_path=path,
+                subject=f"Go / no-go: cut {spec.name} over ({spec.source.kind} → {spec.target.dialect})",
+                go_task="freeze_source",
+                no_go_task="cutover_rejected",
+                approvers=spec.cutover.approvers,
+                response_timeout=timedelta(hours=spec.cutover.approval_timeout_hours),
+                retries=0,
+            )
+            follow = CdcFollowSensor(
+                task_id="cdc_follow",
+                spec_path=path,
+                approval_task_id="approve_cutover",
+                # short pokes, then the worker is free: the backlog at the answer is ~poke_interval of
+                # changes, which the drain applies in well under a second
+                poke_seconds=10.0,
+                poke_interval=5.0,
+                timeout=timedelta(hours=spec.cutover.approval_timeout_hours + 1).total_seconds(),
+            )
+            rejected = CutoverStepOperator(
+                task_id="cutover_rejected", step_name="reject_step", spec_path=path
+            )
+            branch = choose_mode()
+
         # inside the read-only window a failed try is retried within seconds, not the default 20 s+
         window: dict[str, Any] = {"retry_delay": timedelta(seconds=2), "retry_exponential_backoff": False}
-        freeze = CutoverStepOperator(
-            task_id="freeze_source", step_name="freeze_step", spec_path=path, pool=SOURCE_POOL, retries=0
-        )
-        drain = CdcDrainSensor(
-            task_id="cdc_drain", spec_path=path, poke_seconds=120.0, poke_interval=1.0, **window
-        )
-        sequences = CutoverStepOperator(
-            task_id="reset_sequences", step_name="sequences_step", spec_path=path, pool=TARGET_POOL, **window
-        )
-        verify_final = CutoverStepOperator(
-            task_id="verify_final",
-            step_name="verify_changed_step",
-            spec_path=path,
-            pool=SOURCE_POOL,
-            **window,
-        )
-        changefeed = CreateChangefeedOperator(
-            task_id="changefeed", spec_path=path, pool=TARGET_POOL, **window
-        )
-        rejected = CutoverStepOperator(task_id="cutover_rejected", step_name="reject_step", spec_path=path)
-        rollback = CutoverStepOperator(
-            task_id="rollback", step_name="rollback_step", spec_path=path, trigger_rule="one_failed"
-        )
+        # the read-only window in one group: Fit View shows the cutover as one box that opens
+        with TaskGroup(
+            "cutover",
+            tooltip="freeze, drain, sequences, changed-rows verify, changefeed, done; rollback on failure",
+            prefix_group_id=False,
+        ):
+            freeze = CutoverStepOperator(
+                task_id="freeze_source", step_name="freeze_step", spec_path=path, pool=SOURCE_POOL, retries=0
+            )
+            drain = CdcDrainSensor(
+                task_id="cdc_drain", spec_path=path, poke_seconds=120.0, poke_interval=1.0, **window
+            )
+            sequences = CutoverStepOperator(
+                task_id="reset_sequences",
+                step_name="sequences_step",
+                spec_path=path,
+                pool=TARGET_POOL,
+                **window,
+            )
+            verify_final = CutoverStepOperator(
+                task_id="verify_final",
+                step_name="verify_changed_step",
+                spec_path=path,
+                pool=SOURCE_POOL,
+                **window,
+            )
+            changefeed = CreateChangefeedOperator(
+                task_id="changefeed", spec_path=path, pool=TARGET_POOL, **window
+            )
+            rollback = CutoverStepOperator(
+                task_id="rollback", step_name="rollback_step", spec_path=path, trigger_rule="one_failed"
+            )
 
-        @task(task_id="cutover_done", **window)
-        def cutover_done(**context: Any) -> dict[str, Any]:
-            """Finish the cutover and say what to point the application at."""
-            return pipeline.cutover_done_step(run_context(path, context))
+            @task(task_id="cutover_done", **window)
+            def cutover_done(**context: Any) -> dict[str, Any]:
+                """Finish the cutover and say what to point the application at."""
+                return pipeline.cutover_done_step(run_context(path, context))
+
+            done = cutover_done()
 
         @task(task_id="cleanup_rehearsals")
         def cleanup_rehearsals(**context: Any) -> dict[str, Any]:
@@ -284,12 +307,10 @@ def build_dag(spec: MigrationSpec, spec_path: Path) -> DAG:
             log.info("%s", line)
             return result
 
-        done = cutover_done()
         cleanup = cleanup_rehearsals()
         report_task = report()
         for xarg in (done, report_task):  # the "Run report" button on these tasks
             xarg.operator.operator_extra_links = [RunReportLink()]  # type: ignore[attr-defined]
-        branch = choose_mode()
         prep >> schema >> dump >> load >> post_load >> sync_verify >> branch
         branch >> [approve_cutover, follow]
         [approve_cutover, follow] >> freeze
