@@ -14,6 +14,8 @@ from roachlift.config.spec import MigrationSpec, parse_spec
 from roachlift.estimate import (
     DEFAULT_RANGE,
     LOAD_PROBE_FACTOR,
+    VERIFY_DIGEST_RATE_FACTOR,
+    VERIFY_DIGEST_TABLE_OVERHEAD_S,
     VERIFY_RATE_FACTOR,
     Sample,
     TableSize,
@@ -46,6 +48,12 @@ def test_raw_model_is_overhead_plus_rows_over_the_sampled_rate() -> None:
     assert raw["dump"] == pytest.approx(0.02 + rows / 100_000)  # 50,000 rows in 0.5 s
     assert raw["load"] == pytest.approx(0.06 + rows / (25_000 * LOAD_PROBE_FACTOR))  # 50,000 rows in 2 s
     assert raw["verify"] == pytest.approx(0.2 + rows / (100_000 * VERIFY_RATE_FACTOR))
+    # a PostgreSQL source: verify compares chunk digests, about the dump's read rate
+    digests = raw_prediction(SIZES, SAMPLE, parallelism=1, cores=2, digests=True)
+    assert digests["verify"] == pytest.approx(
+        2 * VERIFY_DIGEST_TABLE_OVERHEAD_S + rows / (100_000 * VERIFY_DIGEST_RATE_FACTOR)
+    )
+    assert digests["verify"] < raw["verify"] and digests["dump"] == raw["dump"]
     # parallel dump workers, capped by the cores and the tables
     assert raw_prediction(SIZES, SAMPLE, parallelism=8, cores=2)["dump"] == pytest.approx(
         0.02 + rows / 200_000
