@@ -197,8 +197,13 @@ class RunReport:
         return self.rows_loaded() / seconds if seconds > 0 else 0.0
 
     def max_lag(self) -> float | None:
-        """Highest CDC lag sample, seconds."""
-        return max((s[1] for s in self.lag_samples), default=None)
+        """Highest CDC lag of the run, seconds: the lag samples (sensor pokes, background apply) and, in
+        a cutover run, every CDC call the run logged (``cdc.max_lag_seconds``, which also covers the
+        drain after the freeze), so the summary card and ``report.json`` never disagree."""
+        lags = [s[1] for s in self.lag_samples]
+        if self.cdc.get("max_lag_seconds") is not None:
+            lags.append(float(self.cdc["max_lag_seconds"]))
+        return max(lags, default=None)
 
     def to_json(self) -> dict[str, Any]:
         """The machine-readable report."""

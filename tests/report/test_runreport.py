@@ -19,6 +19,7 @@ from roachlift.runreport import (
     PHASES,
     RunReport,
     StepStat,
+    history_entry,
     lag_chart_svg,
     nice_ticks,
     read_history,
@@ -135,6 +136,28 @@ def test_summary_card_has_outcome_totals_and_read_only_window(data: dict[str, An
     }
     assert predicted["dump"] and predicted["load"] and predicted["verify"] == predicted["verify_final"] != ""
     assert predicted["schema"] == ""
+
+
+def test_max_lag_card_agrees_with_the_cutover_cdc_totals(data: dict[str, Any]) -> None:
+    """The sensor's lag samples can all read 0.0 while the drain after the freeze saw 0.202 s: the
+    card, the history and report.json's ``cdc.max_lag_seconds`` must say the same highest lag."""
+    data = copy.deepcopy(data)
+    assert max(s[1] for s in data["lag_samples"]) == 0.0
+    data["cdc"] = {"changes_applied": 12, "max_lag_seconds": 0.202}
+    figures = {
+        n.attrs["data-figure"]: n.text
+        for n in render(data).by_id("summary").iter("b")
+        if n.attrs.get("data-figure")
+    }
+    assert figures["max-lag"] == "0.20 s"
+    assert history_entry(RunReport.from_json(data))["max_lag_seconds"] == 0.202
+    data["lag_samples"].append([data["lag_samples"][-1][0] + 1, 12.5, "cdc_catch_up"])
+    figures = {
+        n.attrs["data-figure"]: n.text
+        for n in render(data).by_id("summary").iter("b")
+        if n.attrs.get("data-figure")
+    }
+    assert figures["max-lag"] == "12.5 s"
 
 
 def test_phase_table_labels_the_two_verify_and_cdc_passes_apart(data: dict[str, Any]) -> None:
