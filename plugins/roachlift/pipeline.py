@@ -498,7 +498,17 @@ def copy_table_step(ctx: RunContext, manifest: Path, resume: bool = False) -> Su
         ),
         "loaded": [done, total],
         "table": m.target_table,
-        "stats": [_stat("load", label, res.rows, res.bytes, res.seconds)],
+        "stats": [
+            _stat(
+                "load",
+                label,
+                res.rows,
+                res.bytes,
+                res.seconds,
+                resumed_rows=res.resumed_rows,
+                detail=resumed.removeprefix(", "),
+            )
+        ],
     }
 
 

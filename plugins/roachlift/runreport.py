@@ -129,6 +129,9 @@ class StepStat:
     #: Values the step changed by a lossy rule of the spec (``values.*``).
     changed: int = 0
     phase: str = ""
+    #: Rows an earlier try of the step had already committed (a resumed load): ``rows`` is the table's
+    #: total, and the throughput counts only the rows this try moved.
+    resumed_rows: int = 0
 
     def __post_init__(self) -> None:
         if not self.phase:
@@ -138,8 +141,8 @@ class StepStat:
 
     @property
     def rows_per_s(self) -> float:
-        """Throughput of the step; 0 when it took no measurable time."""
-        return self.rows / self.seconds if self.seconds > 0 else 0.0
+        """Throughput of the step (rows this try moved); 0 when it took no measurable time."""
+        return (self.rows - self.resumed_rows) / self.seconds if self.seconds > 0 else 0.0
 
 
 @dataclass
@@ -566,6 +569,7 @@ def _phase_rows(report: RunReport) -> list[dict[str, Any]]:
             continue
         rows_moved = sum(s.rows for s in steps) if key in {"dump", "load", "cdc_catch_up", "cdc_drain"} else 0
         verify_rows = sum(s.rows for s in steps) if key.startswith("verify") else 0
+        rows_this_run = (rows_moved or verify_rows) - sum(s.resumed_rows for s in steps)
         nbytes = sum(s.bytes for s in steps)
         rng = ranges.get(key)
         rows.append(
@@ -575,9 +579,7 @@ def _phase_rows(report: RunReport) -> list[dict[str, Any]]:
                 "seconds": seconds,
                 "rows": rows_moved or verify_rows,
                 "mb": _mb(nbytes) if nbytes else "",
-                "rows_per_s": f"{(rows_moved or verify_rows) / seconds:,.0f}"
-                if seconds > 0 and (rows_moved or verify_rows)
-                else "",
+                "rows_per_s": f"{rows_this_run / seconds:,.0f}" if seconds > 0 and rows_this_run > 0 else "",
                 "predicted": _duration(predicted[key]) if key in predicted else "",
                 "range": f"{_duration(rng[0])} to {_duration(rng[1])}" if rng else "",
             }

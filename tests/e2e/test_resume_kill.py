@@ -147,6 +147,9 @@ def test_killed_load_resumes_at_the_last_committed_batch(
     assert f"{ROWS:,} rows" in summary["summary"]
     # the rate is of the rows this try sent, not of the whole table
     assert f"continued after {kill_points[-1]:,} rows committed earlier" in summary["summary"]
+    (stat,) = summary["stats"]  # the report's row: the table's total rows, the rate of this try's rows
+    assert (stat["rows"], stat["resumed_rows"]) == (ROWS, kill_points[-1])
+    assert "continued after" in stat["detail"]
     assert _one(tgt, PROGRESS) == (ROWS, -(-ROWS // BATCH))  # one unbroken sequence of batches
     with psycopg.connect(src) as s, psycopg.connect(tgt) as t:
         assert t.execute(CHUNK_DIGESTS).fetchall() == s.execute(CHUNK_DIGESTS).fetchall()

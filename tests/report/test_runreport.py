@@ -160,6 +160,17 @@ def test_max_lag_card_agrees_with_the_cutover_cdc_totals(data: dict[str, Any]) -
     assert figures["max-lag"] == "12.5 s"
 
 
+def test_a_resumed_load_is_rated_by_the_rows_that_try_sent(data: dict[str, Any]) -> None:
+    """A load that continued after 900 of 1,000 rows in 1 s moved 100 rows/s, not 1,000."""
+    data = copy.deepcopy(data)
+    load = next(s for s in data["steps"] if s["step"] == "load")
+    load.update(rows=1000, seconds=1.0, resumed_rows=900, detail="continued after 900 rows committed earlier")
+    assert RunReport.from_json(data).to_json()["steps"][data["steps"].index(load)]["rows_per_s"] == 100.0
+    page = render(data)
+    row = next(tr for tr in page.by_id("tables").iter("tr") if load["table"] in tr.text)
+    assert "100" in [td.text for td in row.iter("td")] and "continued after 900 rows" in row.text
+
+
 def test_phase_table_labels_the_two_verify_and_cdc_passes_apart(data: dict[str, Any]) -> None:
     table = render(data).by_id("phases")
     phases = {tr.attrs["data-phase"]: tr.text for tr in table.iter("tr") if tr.attrs.get("data-phase")}
