@@ -25,8 +25,9 @@ class TransientError(RoachliftError):
 #: SQLSTATE classes and codes that mean "try again": connection exceptions, serialization
 #: failures (CockroachDB's retry error is 40001), deadlocks, admin shutdown, too many connections.
 _TRANSIENT_SQLSTATES = ("08", "40001", "40P01", "57P01", "57P02", "57P03", "53300")
-#: MySQL error numbers: lost connection / gone away / lock wait timeout / deadlock / too many connections.
-_TRANSIENT_MYSQL = {2002, 2003, 2006, 2013, 1205, 1213, 1040}
+#: MySQL error numbers: lost connection / gone away / lock wait timeout / deadlock / too many
+#: connections / connection killed (MariaDB 1927) / server shutdown (1053).
+_TRANSIENT_MYSQL = {2002, 2003, 2006, 2013, 1205, 1213, 1040, 1927, 1053}
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -43,7 +44,7 @@ def is_transient(exc: BaseException) -> bool:
         if type(current).__module__.startswith("psycopg") and type(current).__name__ == "OperationalError":
             return sqlstate is None or sqlstate.startswith(_TRANSIENT_SQLSTATES)
         args = getattr(current, "args", ())
-        if type(current).__module__.startswith("pymysql") and args and args[0] in _TRANSIENT_MYSQL:
+        if type(current).__module__.startswith(("pymysql", "MySQLdb")) and args and args[0] in _TRANSIENT_MYSQL:
             return True
         current = current.__cause__ or current.__context__
     return False

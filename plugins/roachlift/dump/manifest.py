@@ -16,10 +16,12 @@ import threading
 import time
 import unicodedata
 import zlib
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from roachlift.errors import RoachliftError
 from roachlift.progress import PROGRESS_EVERY_S, progress_line
 
 log = logging.getLogger(__name__)
@@ -70,6 +72,53 @@ def private_file(path: Path) -> IO[bytes]:
     """Open ``path`` for writing (truncated), created with mode 0600 whatever the umask."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
     return open(fd, "wb", buffering=1024 * 1024)
+
+
+# --- The part files of a table folder: the only place that opens, lists, renames or removes them ---
+
+#: Names of a table folder's data files: ``part-00001.csv[.gz]`` and, while ranges run, ``range001-00001...``.
+PART_PATTERNS = ("part-*.csv*", "range*-*.csv*")
+
+
+def open_part(folder: Path, name: str) -> IO[bytes]:
+    """Open part file ``name`` of ``folder`` for writing (the one place a part is opened)."""
+    return private_file(folder / name)
+
+
+def finish_part(fh: IO[bytes]) -> None:
+    """Close a part opened by :func:`open_part` once its last byte is written (the one place a part
+    is finalised)."""
+    fh.close()
+
+
+def part_names(folder: Path) -> list[str]:
+    """Names of the part and range files in ``folder`` (finished or not), sorted."""
+    return sorted({p.name for pattern in PART_PATTERNS for p in folder.glob(pattern)})
+
+
+def remove_parts(folder: Path, keep: Iterable[str] = ()) -> None:
+    """Remove every part and range file of ``folder`` except those named in ``keep``."""
+    kept = set(keep)
+    for name in part_names(folder):
+        if name not in kept:
+            (folder / name).unlink(missing_ok=True)
+
+
+def part_digests(folder: Path, part: PartFile) -> tuple[bool, str]:
+    """(file intact, sha256 of its CSV bytes): intact when the file has the recorded size and
+    sha256; the CSV digest is of the uncompressed bytes (what a resumed read is compared with)."""
+    path = folder / part.path
+    if not path.is_file() or path.stat().st_size != part.bytes:
+        return False, ""
+    disk, raw = hashlib.sha256(), hashlib.sha256()
+    inflate = DEFLATE.decompressobj(_GZIP_WBITS) if part.path.endswith(".gz") else None
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            disk.update(block)
+            raw.update(inflate.decompress(block) if inflate is not None else block)
+    if inflate is not None:
+        raw.update(inflate.flush())
+    return disk.hexdigest() == part.sha256, raw.hexdigest()
 
 
 def write_private_text(path: Path, text: str) -> None:
@@ -139,14 +188,54 @@ def rename_parts(folder: Path, parts: list[PartFile]) -> list[PartFile]:
     renamed: list[PartFile] = []
     for n, p in enumerate(kept, 1):
         name = f"part-{n:05d}.csv" + (".gz" if p.path.endswith(".gz") else "")
-        (folder / p.path).rename(folder / name)
+        if p.path != name:
+            (folder / p.path).rename(folder / name)
         renamed.append(PartFile(name, p.rows, p.bytes, p.sha256))
     return renamed
 
 
-def read_manifest(folder: Path) -> TableManifest:
-    """The manifest of one table folder."""
-    return TableManifest.from_json(json.loads((folder / "manifest.json").read_text(encoding="utf-8")))
+def read_manifest(path: Path) -> TableManifest:
+    """The manifest of a table folder (``path`` is the folder or its ``manifest.json``); an unreadable
+    or mistyped one is a :class:`RoachliftError` naming the file."""
+    if path.name != "manifest.json":
+        path = path / "manifest.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RoachliftError(f"{path}: cannot read the dump manifest: {exc}") from exc
+    try:
+        return TableManifest.from_json(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise RoachliftError(f"{path}: manifest lacks or mistypes a key ({exc})") from exc
+
+
+def finish_table(
+    folder: Path,
+    manifest: TableManifest,
+    started: float,
+) -> TableManifest:
+    """The one way a table's dump ends: rows, bytes and rate filled in, ``manifest.json`` written,
+    one log line. (Every writer starts with :func:`start_table`, which removes a stale manifest.)"""
+    elapsed = time.monotonic() - started
+    manifest.rows = sum(f.rows for f in manifest.files)
+    manifest.bytes = sum(f.bytes for f in manifest.files)
+    manifest.elapsed_s = round(elapsed, 3)
+    manifest.rows_per_s = round(manifest.rows / elapsed, 1) if elapsed > 0 else 0.0
+    log.info(
+        "%s: %d rows, %d file(s), %.0f rows/s", manifest.table, manifest.rows, len(manifest.files),
+        manifest.rows_per_s,
+    )  # fmt: skip
+    manifest.write(folder)
+    return manifest
+
+
+def start_table(out_dir: Path, table: str) -> Path:
+    """The table's folder, created (0700), with any ``manifest.json`` of an earlier dump removed: a
+    manifest is never left pointing at parts rewritten by this one."""
+    folder = out_dir / table_dir_name(table)
+    folder.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    (folder / "manifest.json").unlink(missing_ok=True)
+    return folder
 
 
 class Progress:
@@ -183,6 +272,10 @@ class Progress:
         log.info("dump %s", progress_line(self.table, self.rows, elapsed, self.expected_rows, self.raw_bytes))
 
 
+class ResumeMismatch(RoachliftError):
+    """Rows read again to resume a table differ from a part finished before: dump it from scratch."""
+
+
 class ChunkedWriter:
     """Writes CSV bytes into part files, starting a new one every ``chunk_rows`` rows or ``chunk_mb`` MB.
 
@@ -193,7 +286,12 @@ class ChunkedWriter:
     seconds (through ``progress``, which several writers of one table may share).
 
     ``prefix`` names the files (``<prefix>-00001.csv``); a new writer deletes the folder's old
-    ``part-*`` (and left-over ``range*-*``) files unless ``clean`` is false.
+    ``part-*`` (and left-over ``range*-*``) files unless ``clean`` is false. ``on_part`` is called
+    with each part once it is closed (complete on disk, checksum known).
+
+    A writer given finished parts by :meth:`resume` continues after them: the rows handed over
+    are first checked against those parts (the same CSV bytes, part by part) and not written again;
+    only then does it open the next part. A difference raises :class:`ResumeMismatch`.
     """
 
     def __init__(
@@ -207,6 +305,7 @@ class ChunkedWriter:
         prefix: str = "part",
         clean: bool = True,
         progress: Progress | None = None,
+        on_part: Callable[[PartFile], None] | None = None,
     ) -> None:
         self.folder = folder
         self.table = table
@@ -224,15 +323,54 @@ class ChunkedWriter:
         self._part_rows = 0
         self._part_raw = 0
         self._part_disk = 0
+        self.on_part = on_part
+        #: Finished parts still to be matched by the rows handed over (see :meth:`resume`).
+        self._skip: list[PartFile] = []
+        self._skip_rows = 0
+        self._skip_hash = hashlib.sha256()
         folder.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
         if clean:
-            for old in [*folder.glob("part-*.csv*"), *folder.glob("range*-*.csv*")]:
-                old.unlink()
+            remove_parts(folder)
+
+    def resume(self, parts: list[PartFile], *, reread: bool = True) -> None:
+        """Continue after ``parts`` (finished by an earlier try under the same snapshot). With
+        ``reread`` the rows handed over first must equal them; without, the stream is not read again
+        (its parts are all there)."""
+        self.files = list(parts)
+        if reread:
+            self._skip = list(parts)
+        else:
+            self.rows = sum(p.rows for p in parts)
+            self.progress.add(self.rows, 0)
+
+    @property
+    def skipping(self) -> bool:
+        """True while the rows handed over are those of parts already finished."""
+        return bool(self._skip)
+
+    def _skipped(self, data: bytes | bytearray, rows: int) -> None:
+        """Match rows of a finished part instead of writing them; check the part when it is whole."""
+        self._skip_hash.update(data)
+        self._skip_rows += rows
+        self.rows += rows
+        self.progress.add(rows, len(data))
+        part = self._skip[0]
+        if self._skip_rows < part.rows:
+            return
+        intact, raw = part_digests(self.folder, part)
+        if self._skip_rows != part.rows or not intact or raw != self._skip_hash.hexdigest():
+            raise ResumeMismatch(
+                f"dump of {self.table}: {part.path}, finished by an earlier try, does not hold the rows "
+                "read again under the same snapshot"
+            )
+        self._skip.pop(0)
+        self._skip_rows = 0
+        self._skip_hash = hashlib.sha256()
 
     def _open(self) -> None:
         name = f"{self.prefix}-{len(self.files) + 1:05d}.csv" + (".gz" if self.gzip else "")
         self._name = name
-        self._fh = private_file(self.folder / name)
+        self._fh = open_part(self.folder, name)
         self._hash = hashlib.sha256()
         self._part_rows = self._part_raw = self._part_disk = 0
         if self.gzip:
@@ -251,22 +389,32 @@ class ChunkedWriter:
         if self._gz is not None:
             self._put(self._gz.flush())
             self._gz = None
-        self._fh.close()
+        finish_part(self._fh)
         self._fh = None
-        self.files.append(PartFile(self._name, self._part_rows, self._part_disk, self._hash.hexdigest()))
+        part = PartFile(self._name, self._part_rows, self._part_disk, self._hash.hexdigest())
+        self.files.append(part)
+        if self.on_part is not None:
+            self.on_part(part)
 
     @property
     def rows_left(self) -> int:
         """Rows the current part still takes before the next one starts."""
+        if self._skip:
+            return self._skip[0].rows - self._skip_rows
         return self.chunk_rows - (self._part_rows if self._fh is not None else 0)
 
     @property
     def bytes_left(self) -> int:
         """Uncompressed bytes the current part still takes before it reaches ``chunk_mb``."""
+        if self._skip:
+            return self.chunk_bytes
         return self.chunk_bytes - (self._part_raw if self._fh is not None else 0)
 
     def write(self, data: bytes | bytearray, rows: int) -> None:
         """Append ``rows`` complete rows held in ``data``."""
+        if self._skip:
+            self._skipped(data, rows)
+            return
         if self._fh is None:
             self._open()
         self._put(self._gz.compress(data) if self._gz is not None else data)
@@ -280,6 +428,9 @@ class ChunkedWriter:
 
     def write_parts(self, parts: list[bytes], rows: int) -> None:
         """:meth:`write` for rows given as pieces (a large row is never joined into one copy)."""
+        if self._skip:
+            self._skipped(b"".join(parts), rows)
+            return
         if self._fh is None:
             self._open()
         size = 0
@@ -300,6 +451,11 @@ class ChunkedWriter:
 
     def finish(self) -> list[PartFile]:
         """Close the open part; an empty table still gets one (empty) part file."""
+        if self._skip:
+            raise ResumeMismatch(
+                f"dump of {self.table}: the rows read again under the same snapshot end before "
+                f"{self._skip[0].path}, finished by an earlier try"
+            )
         if self._fh is None and not self.files:
             self._open()
         self._close()
@@ -308,7 +464,7 @@ class ChunkedWriter:
     def abort(self) -> None:
         """Close without recording (after an error)."""
         if self._fh is not None:
-            self._fh.close()
+            finish_part(self._fh)
         self._gz = self._fh = None
 
 

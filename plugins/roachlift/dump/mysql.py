@@ -42,24 +42,18 @@ from __future__ import annotations
 import binascii
 import importlib
 import logging
+import queue
 import re
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from roachlift import csvfmt, geometry, values
-from roachlift.dump.manifest import (
-    ChunkedWriter,
-    PartFile,
-    Progress,
-    TableManifest,
-    rename_parts,
-    table_dir_name,
-)
+from roachlift.dump.manifest import ChunkedWriter, TableManifest, finish_table, start_table
+from roachlift.dump.runner import Connections, PartSettings, dump_error, resume_plan, run_ranges
 from roachlift.dump.snapshot import Snapshot
 from roachlift.errors import RoachliftError
 from roachlift.paths import sql_text
@@ -637,66 +631,14 @@ def _stream(
             )
 
 
-def _dump_ranges(
-    conn: Any,
-    extra: list[Any],
-    table: str,
-    stmts: list[str],
-    wheres: list[str],
-    folder: Path,
-    formatter: RowFormatter,
-    chunk_rows: int,
-    chunk_mb: int,
-    compression: str,
-) -> tuple[list[PartFile], int]:
-    """Dump one statement per range in parallel (``conn`` the first, ``extra`` the others).
-
-    On the first failure the other ranges stop and every file written is removed.
-    """
-    for old in [*folder.glob("part-*.csv*"), *folder.glob("range*-*.csv*")]:
-        old.unlink()
-    progress = Progress(table)
-    writers = [
-        ChunkedWriter(
-            folder, table, chunk_rows, chunk_mb, compression,
-            prefix=f"range{i + 1:03d}", clean=False, progress=progress,
-        )
-        for i in range(len(stmts))
-    ]  # fmt: skip
-    conns = [conn, *extra]
-    failed = threading.Event()
-
-    def run(i: int) -> None:
-        try:
-            _stream(conns[i], stmts[i], writers[i], formatter, wheres[i], failed)
-        except BaseException:
-            failed.set()
-            raise
-
-    try:
-        with ThreadPoolExecutor(max_workers=len(stmts), thread_name_prefix="dump-range") as pool:
-            futures = [pool.submit(run, i) for i in range(len(stmts))]
-        first = next((e for f in futures if (e := f.exception()) is not None), None)
-        if first is not None:
-            raise first
-        parts = [part for w in writers for part in w.finish()]
-    except BaseException:
-        for w in writers:
-            w.abort()
-        for old in folder.glob("range*-*.csv*"):
-            old.unlink()
-        raise
-    progress.log()
-    return rename_parts(folder, parts), sum(w.rows for w in writers)
-
-
-def _range_text(table: str, key: str | None, key_range: KeyRange) -> str:
+def range_text(key: str | None, key_range: KeyRange) -> str:
+    """The rows a primary-key range reads, for error messages."""
     if key is None:
-        return table
+        return "the whole table"
     first, end = key_range
     low = "" if first is None else f"{first} <= "
     high = "" if end is None else f" < {end}"
-    return f"{table} (rows with {low}{key}{high})"
+    return f"rows with {low}{key}{high}"
 
 
 def dump_table(
@@ -720,13 +662,16 @@ def dump_table(
     transactions taken from ``snapshot`` (as many as it has free, given back after) the others.
     Each range is read in key order and its parts renamed ``part-00001...`` in range order, so the
     parts hold the same bytes as one stream. ``rules`` (default: reject) decide what happens to
-    values the target cannot hold; rejected rows go to ``rejects.csv`` beside the parts.
+    values the target cannot hold; rejected rows go to ``rejects.csv`` beside the parts. A try
+    interrupted while the snapshot is held is resumed by finished part (roachlift.dump.runner); every
+    range is read again then, so ``rejects.csv`` is written whole again.
     """
     MySQLdb: Any = importlib.import_module("MySQLdb")
 
     started = time.monotonic()
     schema, name = split_table(table, default_schema)
-    folder = out_dir / table_dir_name(table)
+    folder = start_table(out_dir, table)
+    settings = PartSettings(chunk_rows, chunk_mb, compression)
     rejects = values.RejectsFile(folder, table)
     extra: list[Any] = []
     try:
@@ -734,55 +679,46 @@ def dump_table(
         keys = primary_key(conn, schema, name)
         plan = row_plan(columns, keys)
         formatter = RowFormatter(plan, rules or values.DEFAULT_RULES, rejects)
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        (folder / "manifest.json").unlink(missing_ok=True)  # never left pointing at parts rewritten below
         rejects.reset()
-        key, ranges = plan_ranges(conn, schema, name, columns, keys, split)
+        ranges: list[tuple[str | None, KeyRange]] = list(resume_plan(snapshot, table, settings) or [])
+        if not ranges:
+            key, found = plan_ranges(conn, schema, name, columns, keys, split)
+            ranges = [(key, r) for r in found]
         while len(extra) < len(ranges) - 1 and (worker := snapshot.take_worker()) is not None:
             extra.append(worker)
-        if len(extra) < len(ranges) - 1 and key is not None:
-            key, ranges = plan_ranges(conn, schema, name, columns, keys, len(extra) + 1)
-        stmts = [range_statement(schema, name, plan, key, r) for r in ranges]
-        wheres = [_range_text(table, key, r) for r in ranges]
-        if len(stmts) == 1:
-            writer = ChunkedWriter(folder, table, chunk_rows, chunk_mb, compression)
-            try:
-                _stream(conn, stmts[0], writer, formatter, wheres[0])
-            except BaseException:
-                writer.abort()
-                for part in folder.glob("part-*.csv*"):
-                    part.unlink()
-                raise
-            files, rows = writer.finish(), writer.rows
-            writer.log_progress()
-        else:
+        if len(extra) < len(ranges) - 1 and resume_plan(snapshot, table, settings) is None:
+            key, found = plan_ranges(conn, schema, name, columns, keys, len(extra) + 1)
+            ranges = [(key, r) for r in found]
+        stmts = [range_statement(schema, name, plan, k, r) for k, r in ranges]
+        labels = [range_text(k, r) for k, r in ranges]
+        if len(stmts) > 1:
             log.info("dumping %s as %d primary-key ranges in parallel", table, len(stmts))
-            files, rows = _dump_ranges(
-                conn, extra, table, stmts, wheres, folder, formatter, chunk_rows, chunk_mb, compression
-            )
+        free: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        for c in [conn, *extra][: len(stmts)]:
+            free.put(c)
+
+        def stream(worker: Any, i: int, writer: ChunkedWriter, stop: threading.Event) -> None:
+            where = table if len(stmts) == 1 else f"{table} ({labels[i]})"
+            _stream(worker, stmts[i], writer, formatter, where, stop)
+
+        files = run_ranges(
+            table, folder, snapshot, ranges, labels, settings, stream,
+            Connections(free.qsize(), free.get, free.put), reread_done=True,
+        )  # fmt: skip
     except MySQLdb.Error as exc:
-        raise RoachliftError(f"dump of {table} failed: {exc}") from None
-    except OSError as exc:
-        where = exc.filename or folder
-        raise RoachliftError(f"dump of {table}: cannot write {where}: {exc.strerror}") from None
+        raise dump_error(exc, table) from None
     finally:
         rejects.close()
         for worker in extra:
             snapshot.give_back(worker)
-    elapsed = time.monotonic() - started
     manifest = TableManifest(
         table=table,
         target_table=target_table,
         columns=[c.name for c in columns],
         files=files,
-        rows=rows,
-        bytes=sum(f.bytes for f in files),
         compression=compression,
         snapshot=dict(snapshot.position),
-        elapsed_s=round(elapsed, 3),
-        rows_per_s=round(rows / elapsed, 1) if elapsed > 0 else 0.0,
         rejected=rejects.rows,
         changed=dict(rejects.changed),
     )
-    manifest.write(folder)
-    return manifest
+    return finish_table(folder, manifest, started)

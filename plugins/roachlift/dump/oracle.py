@@ -21,12 +21,14 @@ import datetime as dt
 import decimal
 import logging
 import re
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from roachlift import csvfmt
-from roachlift.dump.manifest import ChunkedWriter, TableManifest, table_dir_name
+from roachlift.dump.manifest import ChunkedWriter, TableManifest, finish_table, start_table
+from roachlift.dump.runner import Connections, PartSettings, dump_error, run_ranges
 from roachlift.dump.snapshot import Snapshot
 from roachlift.errors import RoachliftError
 from roachlift.paths import sql_text
@@ -198,45 +200,50 @@ def dump_table(
     """Stream one Oracle table (``OWNER.NAME``) as of the snapshot SCN into part files."""
     started = time.monotonic()
     owner, _, name = table.rpartition(".")
-    cur = conn.cursor()
-    cur.execute(sql_text("dump/oracle_columns.sql"), owner=owner, name=name)
-    columns = [(str(r[0]), str(r[1])) for r in cur.fetchall()]
+    folder = start_table(out_dir, table)
+    try:
+        cur = conn.cursor()
+        try:
+            cur.execute(sql_text("dump/oracle_columns.sql"), owner=owner, name=name)
+            columns = [(str(r[0]), str(r[1])) for r in cur.fetchall()]
+        finally:
+            cur.close()
+    except Exception as exc:
+        raise dump_error(exc, table) from None
     if not columns:
         raise RoachliftError(f"table {table} not found (or has no columns) in the source database")
     query, kinds = select_statement(owner, name, columns)
     fine = FineTimes([c[0] for c in columns])
-    folder = out_dir / table_dir_name(table)
-    writer = ChunkedWriter(folder, table, chunk_rows, chunk_mb, compression)
     batch = LOB_ARRAYSIZE if LOB in kinds else ARRAYSIZE
-    cur.arraysize = batch
-    cur.prefetchrows = batch
-    cur.outputtypehandler = output_type_handler
-    try:
-        cur.execute(query, scn=snapshot.position["scn"])
-        while True:
-            rows = cur.fetchmany(min(batch, writer.rows_left))
-            if not rows:
-                break
-            writer.write(encode_rows(rows, kinds, fine), len(rows))
-    except Exception as exc:
-        writer.abort()
-        raise RoachliftError(f"dump of {table} failed: {exc}") from None
-    finally:
-        cur.close()
+
+    def stream(worker: Any, _i: int, writer: ChunkedWriter, stop: threading.Event) -> None:
+        fine.counts = [0] * len(columns)  # a resumed try reads every row again
+        cur = worker.cursor()
+        cur.arraysize = batch
+        cur.prefetchrows = batch
+        cur.outputtypehandler = output_type_handler
+        try:
+            cur.execute(query, scn=snapshot.position["scn"])
+            while not stop.is_set():
+                rows = cur.fetchmany(min(batch, writer.rows_left))
+                if not rows:
+                    break
+                writer.write(encode_rows(rows, kinds, fine), len(rows))
+        finally:
+            cur.close()
+
+    files = run_ranges(
+        table, folder, snapshot, [None], ["the whole table"],
+        PartSettings(chunk_rows, chunk_mb, compression), stream,
+        Connections(1, lambda: conn, lambda _c: None),
+    )  # fmt: skip
     fine.report(table)
-    files = writer.finish()
-    elapsed = time.monotonic() - started
     manifest = TableManifest(
         table=table,
         target_table=target_table,
         columns=[c[0] for c in columns],
         files=files,
-        rows=writer.rows,
-        bytes=sum(f.bytes for f in files),
         compression=compression,
         snapshot=dict(snapshot.position),
-        elapsed_s=round(elapsed, 3),
-        rows_per_s=round(writer.rows / elapsed, 1) if elapsed > 0 else 0.0,
     )
-    manifest.write(folder)
-    return manifest
+    return finish_table(folder, manifest, started)

@@ -17,7 +17,6 @@ import logging
 import select
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,14 +26,8 @@ from psycopg import pq, sql
 from psycopg.conninfo import make_conninfo
 
 from roachlift.config.connections import ConnInfo
-from roachlift.dump.manifest import (
-    ChunkedWriter,
-    PartFile,
-    Progress,
-    TableManifest,
-    rename_parts,
-    table_dir_name,
-)
+from roachlift.dump.manifest import ChunkedWriter, TableManifest, finish_table, start_table
+from roachlift.dump.runner import Connections, PartSettings, dump_error, resume_plan, run_ranges
 from roachlift.dump.snapshot import Snapshot
 from roachlift.errors import RoachliftError
 from roachlift.paths import sql_text
@@ -262,82 +255,14 @@ def _drain(pgconn: Any) -> None:
         pass
 
 
-def _dump_ranges(
-    conn: psycopg.Connection[Any],
-    table: str,
-    columns: list[tuple[str, str, str, bool]],
-    ranges: list[BlockRange],
-    folder: Path,
-    snapshot: Snapshot,
-    chunk_rows: int,
-    chunk_mb: int,
-    compression: str,
-) -> tuple[list[PartFile], int]:
-    """Dump ``ranges`` in parallel, one new snapshot connection each; return (parts, rows).
-
-    On the first failure the other ranges are cancelled and every file written is removed.
-    """
-    for old in [*folder.glob("part-*.csv*"), *folder.glob("range*-*.csv*")]:
-        old.unlink()
-    progress = Progress(table)
-    writers = [
-        ChunkedWriter(
-            folder, table, chunk_rows, chunk_mb, compression,
-            prefix=f"range{i + 1:03d}", clean=False, progress=progress,
-        )
-        for i in range(len(ranges))
-    ]  # fmt: skip
-    conns: list[psycopg.Connection[Any]] = []
-    lock = threading.Lock()
-    failed = threading.Event()
-
-    def cancel_others(mine: psycopg.Connection[Any] | None) -> None:
-        if failed.is_set():
-            return
-        failed.set()
-        with lock:
-            others = [c for c in conns if c is not mine]
-        for other in others:
-            try:
-                other.cancel_safe()
-            except psycopg.Error:
-                log.debug("cancelling a range of %s failed", table, exc_info=True)
-
-    def run(i: int) -> None:
-        worker = None
-        try:
-            worker = _clone_connection(conn, snapshot)
-            with lock:
-                conns.append(worker)
-            if not failed.is_set():
-                _stream_copy(worker, copy_statement(table, columns, ranges[i]), writers[i])
-        except BaseException:
-            cancel_others(worker)
-            raise
-
-    try:
-        with ThreadPoolExecutor(max_workers=len(ranges), thread_name_prefix="dump-range") as pool:
-            futures = [pool.submit(run, i) for i in range(len(ranges))]
-        errors = [f.exception() for f in futures]
-        first = next((e for e in errors if e is not None and not _cancelled(e)), None)
-        first = first or next((e for e in errors if e is not None), None)
-        if first is not None:
-            raise first
-        parts = [part for w in writers for part in w.finish()]
-    except BaseException:
-        for w in writers:
-            w.abort()
-        for old in folder.glob("range*-*.csv*"):
-            old.unlink()
-        raise
-    finally:
-        for c in conns:
-            c.close()
-    return rename_parts(folder, parts), sum(w.rows for w in writers)
-
-
-def _cancelled(exc: BaseException) -> bool:
-    return isinstance(exc, psycopg.errors.QueryCanceled)
+def range_text(block_range: BlockRange) -> str:
+    """The rows a ctid range reads, for error messages."""
+    first, end = block_range
+    if first is None and end is None:
+        return "the whole table"
+    low = "" if first is None else f"from heap page {first}"
+    high = "" if end is None else f"before heap page {end}"
+    return "rows " + " ".join(t for t in (low, high) if t)
 
 
 def dump_table(
@@ -356,49 +281,42 @@ def dump_table(
 
     ``split`` > 1 lets a large plain table be dumped as up to ``split`` ctid ranges in parallel, on
     as many extra connections importing the same snapshot (``conn`` then only reads the catalog).
+    A try interrupted while the snapshot is held is resumed by finished part (roachlift.dump.runner).
     """
     started = time.monotonic()
-    columns = table_columns(conn, table)
-    names = [c[0] for c in columns if not c[3]]
-    folder = out_dir / table_dir_name(table)
-    (folder / "manifest.json").unlink(missing_ok=True)  # never left pointing at parts rewritten below
+    folder = start_table(out_dir, table)
+    settings = PartSettings(chunk_rows, chunk_mb, compression)
     try:
+        columns = table_columns(conn, table)
         info = relation_info(conn, table)
-        ranges = plan_ranges(conn, info, split)
-        if len(ranges) == 1:
-            writer = ChunkedWriter(folder, table, chunk_rows, chunk_mb, compression)
-            stmt = copy_statement(table, columns, plain=info is not None and info.plain)
-            try:
-                _stream_copy(conn, stmt, writer)
-            except BaseException:
-                writer.abort()
-                for part in folder.glob("part-*.csv*"):
-                    part.unlink()
-                raise
-            files, rows = writer.finish(), writer.rows
-        else:
-            log.info("dumping %s as %d ctid ranges in parallel", table, len(ranges))
-            files, rows = _dump_ranges(
-                conn, table, columns, ranges, folder, snapshot, chunk_rows, chunk_mb, compression
-            )
+        ranges = list(resume_plan(snapshot, table, settings) or plan_ranges(conn, info, split))
     except psycopg.Error as exc:
-        raise RoachliftError(f"dump of {table} failed: {exc}") from None
-    except OSError as exc:
-        where = exc.filename or folder
-        raise RoachliftError(f"dump of {table}: cannot write {where}: {exc.strerror}") from None
-    elapsed = time.monotonic() - started
+        raise dump_error(exc, table) from None
+    plain = info is not None and info.plain
+    stmts = [copy_statement(table, columns, r, plain=plain) for r in ranges]
+    if len(ranges) > 1:
+        log.info("dumping %s as %d ctid ranges in parallel", table, len(ranges))
+
+    def take() -> psycopg.Connection[Any]:
+        return conn if len(ranges) == 1 else _clone_connection(conn, snapshot)
+
+    def give(worker: psycopg.Connection[Any]) -> None:
+        if worker is not conn:
+            worker.close()
+
+    def stream(worker: psycopg.Connection[Any], i: int, writer: ChunkedWriter, stop: threading.Event) -> None:
+        _stream_copy(worker, stmts[i], writer)
+
+    files = run_ranges(
+        table, folder, snapshot, ranges, [range_text(r) for r in ranges], settings, stream,
+        Connections(len(ranges), take, give, lambda c: c.cancel_safe()),
+    )  # fmt: skip
     manifest = TableManifest(
         table=table,
         target_table=target_table,
-        columns=names,
+        columns=[c[0] for c in columns if not c[3]],
         files=files,
-        rows=rows,
-        bytes=sum(f.bytes for f in files),
         compression=compression,
         snapshot=dict(snapshot.position),
-        elapsed_s=round(elapsed, 3),
-        rows_per_s=round(rows / elapsed, 1) if elapsed > 0 else 0.0,
     )
-    log.info("%s: %d rows, %d file(s), %.0f rows/s", table, rows, len(files), manifest.rows_per_s)
-    manifest.write(folder)
-    return manifest
+    return finish_table(folder, manifest, started)

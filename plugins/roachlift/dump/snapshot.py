@@ -57,6 +57,15 @@ class Snapshot:
     _holder: Any = None
     _workers: list[Any] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    #: Parts each table's interrupted dump finished under this snapshot (roachlift.dump.runner):
+    #: kept in the object, so they are forgotten when the snapshot is closed.
+    dump_records: dict[str, Any] = field(default_factory=dict)
+    _closed: bool = False
+
+    @property
+    def held(self) -> bool:
+        """True until :meth:`close`: tables dumped meanwhile all read this same snapshot."""
+        return not self._closed
 
     def take_worker(self) -> Any:
         """MySQL: a connection already inside the consistent-snapshot transaction (or ``None``)."""
@@ -84,6 +93,8 @@ class Snapshot:
                 log.debug("closing snapshot connection failed", exc_info=True)
         self._workers.clear()
         self._holder = None
+        self._closed = True
+        self.dump_records.clear()
 
     def __enter__(self) -> Snapshot:
         return self
