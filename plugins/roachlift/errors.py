@@ -44,7 +44,11 @@ def is_transient(exc: BaseException) -> bool:
         if type(current).__module__.startswith("psycopg") and type(current).__name__ == "OperationalError":
             return sqlstate is None or sqlstate.startswith(_TRANSIENT_SQLSTATES)
         args = getattr(current, "args", ())
-        if type(current).__module__.startswith(("pymysql", "MySQLdb")) and args and args[0] in _TRANSIENT_MYSQL:
+        if (
+            type(current).__module__.startswith(("pymysql", "MySQLdb"))
+            and args
+            and args[0] in _TRANSIENT_MYSQL
+        ):
             return True
         current = current.__cause__ or current.__context__
     return False

@@ -22,7 +22,14 @@ from typing import Any
 
 from roachlift.config.connections import ConnInfo
 from roachlift.config.spec import MigrationSpec
-from roachlift.dump.manifest import TableManifest, read_manifest, table_dir_name, write_snapshot_json
+from roachlift.dump.manifest import (
+    ResumeMismatch,
+    TableManifest,
+    read_manifest,
+    table_dir_name,
+    write_snapshot_json,
+)
+from roachlift.dump.runner import DumpInterrupted
 from roachlift.dump.snapshot import (
     Snapshot,
     SnapshotError,
@@ -182,15 +189,68 @@ def _release(spec: MigrationSpec, snapshot: Snapshot, conn: Any) -> None:
         conn.close()
 
 
+def _replace(spec: MigrationSpec, conninfo: ConnInfo, snapshot: Snapshot, conn: Any) -> Any:
+    """A connection inside the same snapshot for the next try of a table; ``conn``, whose try was
+    interrupted, is closed and never trusted again (a MySQL transaction cannot be re-entered and a
+    killed session may still answer a ping for a moment: it is replaced by a free worker transaction
+    of the snapshot, when there is one)."""
+    try:
+        conn.close()
+    except Exception:
+        log.debug("closing a broken dump connection failed", exc_info=True)
+    return _worker_connection(spec, conninfo, snapshot)
+
+
+#: Tries of one table under the dump's snapshot when its source connection is lost: a new try keeps
+#: the parts the earlier ones finished (roachlift.dump.runner).
+TABLE_TRIES = 3
+
+
+def _dump_tries(
+    spec: MigrationSpec,
+    conninfo: ConnInfo,
+    snapshot: Snapshot,
+    table: str,
+    out_dir: Path,
+    box: list[Any],
+    split: int = 1,
+) -> TableManifest:
+    """:func:`_dump_one` on the connection in ``box``, tried again under the same snapshot (resuming
+    by finished part) when a try was interrupted, up to :data:`TABLE_TRIES` tries; ``box`` then holds
+    the connection of the last try."""
+    for attempt in range(1, TABLE_TRIES + 1):
+        try:
+            return _dump_one(spec, conninfo, snapshot, table, out_dir, box[0], split)
+        except (DumpInterrupted, ResumeMismatch) as exc:
+            if attempt == TABLE_TRIES or not snapshot.held:
+                raise
+            log.warning(
+                "%s; try %d of %d of %s resumes under the same snapshot",
+                exc, attempt + 1, TABLE_TRIES, Naming.from_spec(spec).label(table),
+            )  # fmt: skip
+            try:
+                box[0] = _replace(spec, conninfo, snapshot, box[0])
+            except SnapshotError as lost:
+                raise SnapshotError(
+                    f"{lost}: {table} cannot continue under the dump's snapshot; dump again (a new "
+                    "snapshot dumps every table from scratch)"
+                ) from None
+    raise AssertionError("unreachable")
+
+
 def dump_table(
     spec: MigrationSpec, conninfo: ConnInfo, snapshot: Snapshot, table: str, out_dir: Path
 ) -> TableManifest:
-    """Dump one table under ``snapshot`` into ``out_dir/<table>/`` and write its manifest."""
-    conn = _worker_connection(spec, conninfo, snapshot)
+    """Dump one table under ``snapshot`` into ``out_dir/<table>/`` and write its manifest.
+
+    Called again for the same table while ``snapshot`` is held, after a try was interrupted, it
+    continues after the parts that try finished (roachlift.dump.runner).
+    """
+    box = [_worker_connection(spec, conninfo, snapshot)]
     try:
-        return _dump_one(spec, conninfo, snapshot, table, out_dir, conn)
+        return _dump_tries(spec, conninfo, snapshot, table, out_dir, box)
     finally:
-        _release(spec, snapshot, conn)
+        _release(spec, snapshot, box[0])
 
 
 def select_tables(spec: MigrationSpec, conninfo: ConnInfo, patterns: list[str] | None = None) -> list[str]:
@@ -252,7 +312,14 @@ def dump_database(
                 with lock:
                     opened.append(conn)
             log.info("dumping %s", Naming.from_spec(spec).label(table))
-            return _dump_one(spec, conninfo, snapshot, table, out_dir, conn, split)
+            box = [conn]
+            try:
+                return _dump_tries(spec, conninfo, snapshot, table, out_dir, box, split)
+            finally:
+                if box[0] is not conn:  # a try replaced a lost connection
+                    local.conn = box[0]
+                    with lock:
+                        opened[:] = [box[0] if c is conn else c for c in opened]
 
         try:
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dump") as pool:

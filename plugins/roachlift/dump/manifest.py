@@ -91,6 +91,12 @@ def finish_part(fh: IO[bytes]) -> None:
     fh.close()
 
 
+def abandon_part(fh: IO[bytes]) -> None:
+    """Close a part opened by :func:`open_part` that will not be finished (after an error); the
+    runner removes its file."""
+    fh.close()
+
+
 def part_names(folder: Path) -> list[str]:
     """Names of the part and range files in ``folder`` (finished or not), sorted."""
     return sorted({p.name for pattern in PART_PATTERNS for p in folder.glob(pattern)})
@@ -464,7 +470,7 @@ class ChunkedWriter:
     def abort(self) -> None:
         """Close without recording (after an error)."""
         if self._fh is not None:
-            finish_part(self._fh)
+            abandon_part(self._fh)
         self._gz = self._fh = None
 
 

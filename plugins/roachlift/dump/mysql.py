@@ -701,9 +701,14 @@ def dump_table(
             where = table if len(stmts) == 1 else f"{table} ({labels[i]})"
             _stream(worker, stmts[i], writer, formatter, where, stop)
 
+        def drop(lost: Any) -> None:  # its transaction is gone: never given back to the snapshot
+            if lost in extra:
+                extra.remove(lost)
+            lost.close()
+
         files = run_ranges(
             table, folder, snapshot, ranges, labels, settings, stream,
-            Connections(free.qsize(), free.get, free.put), reread_done=True,
+            Connections(free.qsize(), free.get, free.put, drop=drop), reread_done=True,
         )  # fmt: skip
     except MySQLdb.Error as exc:
         raise dump_error(exc, table) from None

@@ -107,12 +107,14 @@ def resume_plan(snapshot: Snapshot, table: str, settings: PartSettings) -> tuple
 @dataclass
 class Connections:
     """How the runner gets connections inside the snapshot: ``count`` at most at once, ``take()``
-    one for a range thread (``give(conn)`` after), ``cancel(conn)`` stops its running statement."""
+    one for a range thread (``give(conn)`` after), ``cancel(conn)`` stops its running statement,
+    ``drop(conn)`` (instead of ``give``) discards one whose session was lost."""
 
     count: int
     take: Callable[[], Any]
     give: Callable[[Any], None]
     cancel: Callable[[Any], None] | None = None
+    drop: Callable[[Any], None] | None = None
 
 
 #: ``stream(conn, range index, writer, stop)``: read one range into the writer (until ``stop``).
@@ -236,6 +238,9 @@ def run_ranges(
             with lock:
                 failures.append((exc, i))
             stop_others(me)
+            if conn is not None and connections.drop is not None and is_transient(exc):
+                lost, conn = conn, None
+                connections.drop(lost)
         finally:
             with lock:
                 active.pop(me, None)
