@@ -388,7 +388,7 @@ class MySQLFreezer(SourceFreezer):
 
     @staticmethod
     def _on(g: dict[str, Any]) -> str:
-        from roachlift.dump.mysql import quote_ident as q
+        from roachlift.quoting import mysql_ident as q
 
         return f"{q(g['schema'])}.*" if g["level"] == "schema" else f"{q(g['schema'])}.{q(g['table'])}"
 

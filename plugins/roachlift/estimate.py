@@ -182,8 +182,8 @@ def _count_csv_rows(data: bytes) -> int:
 def _sample_mysql(conninfo: ConnInfo, table: str, rows: int, seconds: float) -> tuple[bytes, int, float, int]:
     import csv
 
-    from roachlift.dump.mysql import quote_ident
     from roachlift.dump.snapshot import mysql_connect
+    from roachlift.quoting import mysql_ident as quote_ident
 
     schema, _, name = table.rpartition(".")
     conn = mysql_connect(conninfo, schema or None)

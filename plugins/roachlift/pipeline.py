@@ -472,9 +472,9 @@ def copy_table_step(ctx: RunContext, manifest: Path, resume: bool = False) -> Su
     """COPY one dumped table into the target and check its row count against the manifest;
     ``resume`` continues from this dump's last committed batch (Airflow retries)."""
     from roachlift.load.loader import load_table
-    from roachlift.load.manifest import read_manifest
+    from roachlift.load.manifest import Manifest
 
-    m = read_manifest(manifest)
+    m = Manifest.read(manifest)
     with ctx.connect_target() as conn:
         res = load_table(
             conn,
@@ -526,10 +526,10 @@ def tables_loaded(ctx: RunContext, table: str) -> tuple[int, int]:
 def upload_table_step(ctx: RunContext, manifest: Path) -> Summary:
     """Upload one table's files to userfile storage (or name them under the object-storage prefix)."""
     from roachlift.load.loader import stage_files
-    from roachlift.load.manifest import read_manifest
+    from roachlift.load.manifest import Manifest
 
     started = time.monotonic()
-    m = read_manifest(manifest)
+    m = Manifest.read(manifest)
     with ctx.connect_target() as conn:
         urls, uploaded = stage_files(conn, m, ctx.spec.load.storage, _safe(ctx.run_id))
     seconds = time.monotonic() - started
@@ -548,13 +548,13 @@ def start_import_step(
     the IMPORT job of the next group of files. ``known_job_id`` is accepted for older callers; the
     progress table on the target is what a retry reads."""
     from roachlift.load.loader import import_plan
-    from roachlift.load.manifest import read_manifest
+    from roachlift.load.manifest import Manifest
 
     if str(ctx.spec.target.dialect) != "cockroachdb":
         raise RoachliftError(
             "load.method import needs a CockroachDB target; use load.method copy for postgres"
         )
-    m = read_manifest(manifest)
+    m = Manifest.read(manifest)
     with ctx.connect_target() as conn:
         groups, step = import_plan(
             conn,
@@ -603,9 +603,9 @@ def finish_import_step(ctx: RunContext, manifest: Path, job: Mapping[str, Any]) 
     result) or, after the last, check the row count against the manifest and clean up userfile."""
     from roachlift.load import importgroups, userfile
     from roachlift.load.loader import finish_import
-    from roachlift.load.manifest import read_manifest
+    from roachlift.load.manifest import Manifest
 
-    m = read_manifest(manifest)
+    m = Manifest.read(manifest)
     groups = importgroups.plan_groups(m, ctx.spec.load.import_group_files)
     with ctx.connect_target() as conn:
         job_id = job.get("job_id")

@@ -21,7 +21,7 @@ from roachlift.config.connections import parse_uri
 from roachlift.config.spec import parse_spec
 from roachlift.errors import RoachliftError
 from roachlift.load import progress
-from roachlift.load.manifest import read_manifest
+from roachlift.load.manifest import Manifest
 from roachlift.testing import MariaDBServer, PostgresServer
 
 _ids = itertools.count()
@@ -202,7 +202,7 @@ def _check(ctx: pipeline.RunContext, src: Source, pulled: dict[str, Any], rule: 
     assert _target_columns(ctx) == dict(sorted(expected.items()))
     # the manifests name target tables and columns by the rule; load wrote exactly those
     for item in pulled["dump"]["loads"]:
-        m = read_manifest(Path(item["manifest"]))
+        m = Manifest.read(Path(item["manifest"]))
         short = m.target_table.removeprefix(f"{schema}.")
         assert m.columns == expected[short], m.table
         assert item["table_label"] == f"{m.table} → {m.target_table}"

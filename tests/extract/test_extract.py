@@ -15,8 +15,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "dump"))
 from dump_helpers import load_mysql_sakila, make_spec
 
 from roachlift.config.connections import parse_uri
+from roachlift.convert.splitting import split_statements
 from roachlift.extract import extract_schema
-from roachlift.extract.oracle import build_result, clean_ddl, split_statements
+from roachlift.extract.oracle import build_result, clean_ddl
 from roachlift.testing import MariaDBServer, PostgresServer
 
 PG_SCHEMA = """
@@ -97,6 +98,13 @@ RECORDED_TABLES = [
     ("SHOP", "CUSTOMERS", 5000, 524288),
     ("SHOP", "X_HIST", 9, 0),
 ]
+
+
+def _statements(path: Path) -> list[str]:
+    """The statements of a DBMS_METADATA export, as the converter's scanner cuts them."""
+    return [s.text for s in split_statements(path.read_text(), "oracle")]
+
+
 RECORDED_COLUMNS = [
     ("SHOP", "ORDERS", "ORDER_ID", "NUMBER(12,0)", "N", None),
     ("SHOP", "ORDERS", "STATUS", "VARCHAR2(20)", "N", "'NEW' "),
@@ -106,7 +114,7 @@ RECORDED_PKS = [("SHOP", "ORDERS", "ORDER_ID"), ("SHOP", "CUSTOMERS", "CUSTOMER_
 
 
 def test_oracle_build_result_from_recorded_dictionary_rows(corpus: Path) -> None:
-    statements = split_statements((corpus / "oracle-export/shop-dbms-metadata.sql").read_text())
+    statements = _statements(corpus / "oracle-export/shop-dbms-metadata.sql")
     tables = {
         ("SHOP", re.search(r'TABLE "SHOP"\."(\w+)"', s).group(1)): s  # type: ignore[union-attr]
         for s in statements
@@ -176,7 +184,7 @@ def test_oracle_live_extract() -> None:
 def test_oracle_comments_from_recorded_dictionary_rows_convert(corpus: Path) -> None:
     from roachlift.convert import convert_ddl
 
-    statements = split_statements((corpus / "oracle-export/shop-dbms-metadata.sql").read_text())
+    statements = _statements(corpus / "oracle-export/shop-dbms-metadata.sql")
     tables = {
         ("SHOP", re.search(r'TABLE "SHOP"\."(\w+)"', s).group(1)): s  # type: ignore[union-attr]
         for s in statements

@@ -137,14 +137,14 @@ def test_import_groups_are_recorded_and_a_resume_starts_no_new_job(crdb_db: str,
     """IMPORT ... DETACHED and the progress row in one transaction, one job per file (group of 1);
     a resumed rerun of the same dump finds every group done and imports nothing again."""
     from roachlift.load import progress
-    from roachlift.load.manifest import read_manifest
+    from roachlift.load.manifest import Manifest
 
     dump = _dump(tmp_path)
     phases = write_phases(tmp_path / "phases", PHASES)
     run_id = f"live-groups-{os.getpid()}"
     with psycopg.connect(crdb_db, autocommit=True) as conn:
         run_load(conn, dump, phases, method="import", run_id=run_id, group_files=1)
-        child = read_manifest(dump / "child" / "manifest.json")
+        child = Manifest.read(dump / "child" / "manifest.json")
         recorded = progress.read(conn, child.identity, "public.child")
         assert sorted(recorded) == [1, 2] and all(p.done and p.job_id for p in recorded.values())
         again = run_load(

@@ -19,7 +19,7 @@ from roachlift.errors import RoachliftError
 from roachlift.load import importgroups, jobs, progress
 from roachlift.load.importgroups import DONE, FOLLOW, START, Step
 from roachlift.load.loader import import_plan
-from roachlift.load.manifest import Manifest, read_manifest
+from roachlift.load.manifest import Manifest
 
 PARTS = 7  # 10 rows each; groups of 3 files: [0,1,2] [3,4,5] [6]
 
@@ -30,7 +30,7 @@ def _manifest(tmp: Path, dump_id: str = "dump-a") -> Manifest:
     data = json.loads(path.read_text())
     data["dump_id"] = dump_id
     path.write_text(json.dumps(data))
-    return read_manifest(path)
+    return Manifest.read(path)
 
 
 def _conn(dsn: str) -> psycopg.Connection:

@@ -23,9 +23,9 @@ from roachlift.load.phases import (
     apply_phase,
     create_statement_for,
     not_valid,
+    phase_statements,
     reset_sequences,
     sequence_columns,
-    split_statements,
 )
 from roachlift.load.pipeline import run_load
 
@@ -301,7 +301,7 @@ def test_multi_column_orphans(pg_db: str) -> None:
 
 
 # --- phases and sequences --------------------------------------------------------------------
-def test_split_statements_respects_quotes_comments_and_dollar_bodies() -> None:
+def test_phase_statements_respect_quotes_comments_and_dollar_bodies() -> None:
     text = (
         "CREATE TABLE a (s text DEFAULT 'x;y');\n"
         "-- comment; with semicolon\n"
@@ -309,7 +309,7 @@ def test_split_statements_respects_quotes_comments_and_dollar_bodies() -> None:
         "CREATE FUNCTION f() RETURNS int AS $fn$ SELECT 1; $fn$ LANGUAGE sql;\n"
         "\n;\n"
     )
-    assert split_statements(text) == [
+    assert phase_statements(text) == [
         "CREATE TABLE a (s text DEFAULT 'x;y')",
         'CREATE TABLE "b;c" (i int)',
         "CREATE FUNCTION f() RETURNS int AS $fn$ SELECT 1; $fn$ LANGUAGE sql",

@@ -24,7 +24,7 @@ from roachlift.load.jobs import (
     outcome,
 )
 from roachlift.load.loader import load_table, object_storage_urls
-from roachlift.load.manifest import read_manifest
+from roachlift.load.manifest import Manifest
 from roachlift.testing import PostgresServer
 
 
@@ -145,7 +145,7 @@ def test_userfile_upload_refuses_bad_uris(conn: psycopg.Connection, tmp_path: Pa
 
 def test_object_storage_urls_keep_the_query(tmp_path: Path) -> None:
     path = write_dump(tmp_path, "actor", "public.actor", ["id"], [b"1\n", b"2\n"], gzip_files=True)
-    urls = object_storage_urls("s3://bucket/dumps/run1?AUTH=implicit", read_manifest(path))
+    urls = object_storage_urls("s3://bucket/dumps/run1?AUTH=implicit", Manifest.read(path))
     assert urls == [
         "s3://bucket/dumps/run1/actor/part-00001.csv.gz?AUTH=implicit",
         "s3://bucket/dumps/run1/actor/part-00002.csv.gz?AUTH=implicit",

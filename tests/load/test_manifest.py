@@ -9,7 +9,7 @@ import pytest
 
 from roachlift.dump.manifest import PartFile, TableManifest
 from roachlift.errors import RoachliftError
-from roachlift.load.manifest import read_manifest
+from roachlift.load.manifest import Manifest
 
 
 def _write(folder: Path) -> Path:
@@ -28,7 +28,7 @@ def _write(folder: Path) -> Path:
 
 def test_dump_manifest_reads_back_as_the_loader_view(tmp_path: Path) -> None:
     path = _write(tmp_path / "sakila.actor")
-    m = read_manifest(path)
+    m = Manifest.read(path)
     assert (m.table, m.target_table, m.columns, m.rows, m.bytes) == (
         "sakila.actor",
         "public.actor",
@@ -45,8 +45,8 @@ def test_missing_key_and_missing_file_name_the_manifest(tmp_path: Path) -> None:
     del data["columns"]
     path.write_text(json.dumps(data))
     with pytest.raises(RoachliftError, match=r"t/manifest.json: manifest lacks or mistypes a key"):
-        read_manifest(path)
+        Manifest.read(path)
     path = _write(tmp_path / "u")
     (tmp_path / "u" / "part-00001.csv").unlink()
     with pytest.raises(RoachliftError, match=r"data file\(s\) missing: .*part-00001.csv"):
-        read_manifest(path)
+        Manifest.read(path)

@@ -23,7 +23,7 @@ from roachlift.errors import RoachliftError
 from roachlift.load import progress
 from roachlift.load.copy import CopyPosition, copy_files
 from roachlift.load.loader import copy_load, load_table
-from roachlift.load.manifest import read_manifest
+from roachlift.load.manifest import Manifest
 from roachlift.testing import PostgresServer
 
 PIECES = ["a", "b,c", 'q"uote', "line\nbreak", "", '""', "\n", "plain text", "ünï ☃"]
@@ -87,7 +87,7 @@ def test_rerun_continues_from_the_last_committed_batch(
     tmp_path: Path, pg_db: str, monkeypatch: pytest.MonkeyPatch, gzip_files: bool, fail_at: int
 ) -> None:
     manifest_path, every = _dump(tmp_path, gzip_files=gzip_files)
-    manifest = read_manifest(manifest_path)
+    manifest = Manifest.read(manifest_path)
     batch = 37
     unbroken_batches = -(-len(every) // batch)
     real_write = progress.write
@@ -123,7 +123,7 @@ def test_rerun_continues_from_the_last_committed_batch(
 def test_copy_positions_are_row_boundaries_in_each_file(tmp_path: Path, pg_db: str, chunk: int) -> None:
     """Starting at any recorded position loads exactly the rows after it."""
     manifest_path, every = _dump(tmp_path, gzip_files=chunk == 5)
-    manifest = read_manifest(manifest_path)
+    manifest = Manifest.read(manifest_path)
     paths = [f.path for f in manifest.files]
     conn = _table(pg_db)
     with conn:
@@ -142,7 +142,7 @@ def test_resume_refuses_a_table_changed_since_and_a_new_dump_starts_over(tmp_pat
     conn = _table(pg_db)
     with conn:
         positions: list[CopyPosition] = []
-        manifest = read_manifest(manifest_path)
+        manifest = Manifest.read(manifest_path)
 
         def stop_after_two(pos: CopyPosition) -> None:
             progress.write(
@@ -186,7 +186,7 @@ def test_resume_refuses_a_table_changed_since_and_a_new_dump_starts_over(tmp_pat
         data = json.loads(manifest_path.read_text())
         data["dump_id"] = "dump-b"
         manifest_path.write_text(json.dumps(data))
-        fresh = read_manifest(manifest_path)
+        fresh = Manifest.read(manifest_path)
         assert fresh.identity != manifest.identity
         with pytest.raises(RoachliftError, match="fail-if-not-empty"):  # nothing recorded for dump-b
             load_table(conn, manifest_path, "copy", "resume", 40, "postgres")
@@ -209,7 +209,7 @@ def test_an_airflow_retry_resumes_and_a_first_try_follows_the_spec(
     from roachlift.config.spec import parse_spec
 
     manifest_path, every = _dump(tmp_path, gzip_files=True)
-    manifest = read_manifest(manifest_path)
+    manifest = Manifest.read(manifest_path)
     pg_server.create_database("resume_op")
     spec = parse_spec(
         {

@@ -57,6 +57,7 @@ from roachlift.dump.runner import Connections, PartSettings, dump_error, resume_
 from roachlift.dump.snapshot import Snapshot
 from roachlift.errors import RoachliftError
 from roachlift.paths import sql_text
+from roachlift.quoting import mysql_ident as quote_ident
 from roachlift.values import ValueRules
 
 log = logging.getLogger(__name__)
@@ -95,11 +96,6 @@ class Column(NamedTuple):
     column_type: str
     precision: int | None
     charset: str | None = None
-
-
-def quote_ident(name: str) -> str:
-    """A MySQL identifier in backquotes (the drivers have no identifier quoting of their own)."""
-    return "`" + name.replace("`", "``") + "`"
 
 
 def split_table(table: str, default_schema: str | None) -> tuple[str, str]:

@@ -32,6 +32,7 @@ from roachlift.dump.runner import Connections, PartSettings, dump_error, run_ran
 from roachlift.dump.snapshot import Snapshot
 from roachlift.errors import RoachliftError
 from roachlift.paths import sql_text
+from roachlift.quoting import oracle_ident as quote_ident
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +52,6 @@ YM = "ym"
 _LOB_TYPES = ("CLOB", "NCLOB", "BLOB")
 _TS_PRECISION = re.compile(r"^TIMESTAMP\s*\((\d)\)", re.I)
 _TEXT9_FORMAT = "'YYYY-MM-DD HH24:MI:SS.FF9'"
-
-
-def quote_ident(name: str) -> str:
-    """An Oracle identifier in double quotes (case kept)."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def column_expression(name: str, data_type: str) -> tuple[str, str | None]:

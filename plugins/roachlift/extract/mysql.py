@@ -11,11 +11,7 @@ from roachlift.config.spec import SourceSpec
 from roachlift.errors import RoachliftError
 from roachlift.extract import ColumnInfo, ExtractResult, ReviewItem, TableInfo, sort_tables
 from roachlift.paths import sql_text
-
-
-def quote_ident(name: str) -> str:
-    """A MySQL identifier in backquotes (the drivers have no identifier quoting)."""
-    return "`" + name.replace("`", "``") + "`"
+from roachlift.quoting import mysql_ident as quote_ident
 
 
 def _schemas(source: SourceSpec, conninfo: ConnInfo) -> list[str]:

@@ -84,42 +84,6 @@ def clean_ddl(ddl: str) -> str:
     return text if text.endswith(";") else text + ";"
 
 
-def split_statements(text: str) -> list[str]:
-    """Split a DDL export (``;``-terminated statements, PL/SQL ended by ``/``) into statements."""
-    out: list[str] = []
-    buf: list[str] = []
-    in_quote = False
-    plsql = False
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not buf and (not stripped or stripped.startswith("--")):
-            continue
-        if not buf:
-            plsql = bool(
-                re.match(
-                    r"CREATE\s+(OR\s+REPLACE\s+)?(EDITIONABLE\s+|NONEDITIONABLE\s+)?"
-                    r"(TRIGGER|PROCEDURE|FUNCTION|PACKAGE|TYPE)\b",
-                    stripped,
-                    re.IGNORECASE,
-                )
-            )
-        if plsql:
-            if stripped == "/":
-                out.append("\n".join(buf).strip())
-                buf = []
-                continue
-            buf.append(line)
-            continue
-        buf.append(line)
-        in_quote ^= line.count("'") % 2 == 1
-        if not in_quote and stripped.endswith(";"):
-            out.append("\n".join(buf).strip())
-            buf = []
-    if buf and "\n".join(buf).strip():
-        out.append("\n".join(buf).strip())
-    return out
-
-
 def build_result(
     source: SourceSpec,
     table_rows: Iterable[Sequence[Any]],

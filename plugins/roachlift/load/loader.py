@@ -24,7 +24,7 @@ import psycopg
 from roachlift.errors import RoachliftError
 from roachlift.load import crdb, importgroups, jobs, progress, userfile
 from roachlift.load.copy import CopyPosition, CopyStats, copy_files
-from roachlift.load.manifest import Manifest, read_manifest
+from roachlift.load.manifest import Manifest
 from roachlift.load.phases import RESUME, count_rows, ensure_autocommit, prepare_table
 
 log = logging.getLogger(__name__)
@@ -302,7 +302,7 @@ def load_table(
     drop-and-recreate. Raises :class:`RowCountMismatch` with both numbers on a count difference.
     """
     ensure_autocommit(conn)
-    manifest = read_manifest(manifest_path)
+    manifest = Manifest.read(manifest_path)
     table = manifest.target_table
     started = time.monotonic()
     if method == "copy":

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from roachlift.dump.manifest import TableManifest
+from roachlift.dump.manifest import read_manifest
 from roachlift.errors import RoachliftError
 from roachlift.load.progress import dump_identity
 
@@ -42,36 +40,29 @@ class Manifest:
         """True when the parts are gzip files."""
         return self.compression == "gzip" or any(f.path.suffix == ".gz" for f in self.files)
 
-
-def read_manifest(path: Path) -> Manifest:
-    """Parse ``<dir>/<table>/manifest.json`` (written by :mod:`roachlift.dump.manifest`) into the
-    loader's view: absolute part paths, each checked to exist. A missing key or file is a
-    :class:`RoachliftError` naming the manifest."""
-    try:
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise RoachliftError(f"{path}: cannot read the dump manifest: {exc}") from exc
-    try:
-        dumped = TableManifest.from_json(data)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise RoachliftError(f"{path}: manifest lacks or mistypes a key ({exc})") from exc
-    files = [DataFile(path=path.parent / f.path, rows=f.rows, bytes=f.bytes) for f in dumped.files]
-    manifest = Manifest(
-        path=path,
-        table=dumped.table,
-        target_table=dumped.target_table or dumped.table,
-        # the target's names (roachlift.naming); manifests older than target_columns: as dumped
-        columns=list(dumped.target_columns or dumped.columns),
-        files=files,
-        rows=dumped.rows,
-        bytes=dumped.bytes or sum(f.bytes for f in files),
-        compression=dumped.compression,
-        identity=dump_identity(data),
-    )
-    missing = [str(f.path) for f in manifest.files if not f.path.is_file()]
-    if missing:
-        raise RoachliftError(f"{path}: data file(s) missing: {', '.join(missing)}")
-    return manifest
+    @classmethod
+    def read(cls, path: Path) -> Manifest:
+        """The loader's view of ``<dir>/<table>/manifest.json`` (read by
+        :func:`roachlift.dump.manifest.read_manifest`): absolute part paths, each checked to exist.
+        A missing key or file is a :class:`RoachliftError` naming the manifest."""
+        dumped = read_manifest(path)
+        files = [DataFile(path=path.parent / f.path, rows=f.rows, bytes=f.bytes) for f in dumped.files]
+        manifest = cls(
+            path=path,
+            table=dumped.table,
+            target_table=dumped.target_table or dumped.table,
+            # the target's names (roachlift.naming); manifests older than target_columns: as dumped
+            columns=list(dumped.target_columns or dumped.columns),
+            files=files,
+            rows=dumped.rows,
+            bytes=dumped.bytes or sum(f.bytes for f in files),
+            compression=dumped.compression,
+            identity=dump_identity(dumped.to_json()),
+        )
+        missing = [str(f.path) for f in manifest.files if not f.path.is_file()]
+        if missing:
+            raise RoachliftError(f"{path}: data file(s) missing: {', '.join(missing)}")
+        return manifest
 
 
 def find_manifests(dump_dir: Path) -> list[Path]:

@@ -18,7 +18,7 @@ import psycopg
 from psycopg import errors as pg_errors
 from psycopg import sql
 
-from roachlift.convert.splitting import split_statements as scan_statements
+from roachlift.convert.splitting import split_statements
 from roachlift.errors import RoachliftError
 from roachlift.load import crdb
 
@@ -45,13 +45,13 @@ _CREATE_TABLE = re.compile(
 _EXISTS = (pg_errors.DuplicateTable, pg_errors.DuplicateObject, pg_errors.DuplicateSchema)
 
 
-def split_statements(text: str) -> list[str]:
+def phase_statements(text: str) -> list[str]:
     """Split phase SQL on ``;`` outside quotes, dollar-quoted bodies and comments; drop blanks.
 
     The converter's own scanner (PostgreSQL rules: the phase files are written in the target's
     PostgreSQL-compatible dialect), so the loader cuts statements exactly where the converter did.
     """
-    return [s.text for s in scan_statements(text, "postgres") if s.text.strip()]
+    return [s.text for s in split_statements(text, "postgres") if s.text.strip()]
 
 
 def _read(sql_file_or_text: str | Path) -> tuple[str, str]:
@@ -92,7 +92,7 @@ def apply_phase(
     """
     label, text = _read(sql_file_or_text)
     count = 0
-    for number, statement in enumerate(split_statements(text), start=1):
+    for number, statement in enumerate(phase_statements(text), start=1):
         if foreign_keys_not_valid:
             statement = not_valid(statement)
         try:
@@ -139,7 +139,7 @@ def apply_phases(
 def create_statement_for(tables_sql: str, table: str) -> str | None:
     """The ``CREATE TABLE`` statement for ``table`` (``name`` or ``schema.name``) in phase-02 text."""
     want = table.split(".")  # target names are exact (as the driver quotes them)
-    for statement in split_statements(tables_sql):
+    for statement in phase_statements(tables_sql):
         m = _CREATE_TABLE.match(statement)
         if not m:
             continue
@@ -269,4 +269,4 @@ def reset_sequences(conn: psycopg.Connection, sequences: Iterable[SequenceColumn
 def iter_phase_statements(path: Path) -> Iterator[str]:
     """Statements of one phase file (for reports and dry runs)."""
     _, text = _read(path)
-    yield from split_statements(text)
+    yield from phase_statements(text)

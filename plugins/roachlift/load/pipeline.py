@@ -24,7 +24,7 @@ from roachlift.load.constraints import (
     validate_constraints,
 )
 from roachlift.load.loader import LoadResult, Method, load_table
-from roachlift.load.manifest import find_manifests, read_manifest
+from roachlift.load.manifest import Manifest, find_manifests
 from roachlift.load.phases import (
     PHASE_FILES,
     apply_phases,
@@ -77,7 +77,7 @@ def run_load(
     """Apply phases and load every table of ``dump_dir``; raise at the end if a foreign key failed."""
     ensure_autocommit(conn)
     report = LoadReport()
-    manifests = [read_manifest(p) for p in find_manifests(dump_dir)]
+    manifests = [Manifest.read(p) for p in find_manifests(dump_dir)]
     if not manifests:
         raise RoachliftError(f"{dump_dir}: no <table>/manifest.json found; run the dump first")
     tables_path = phase_dir / PHASE_FILES["tables"]

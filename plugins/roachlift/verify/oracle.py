@@ -15,9 +15,10 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from roachlift.config.connections import ConnInfo
-from roachlift.dump.oracle import fix_value, output_type_handler, quote_ident, select_statement
+from roachlift.dump.oracle import fix_value, output_type_handler, select_statement
 from roachlift.errors import RoachliftError
 from roachlift.paths import sql_text
+from roachlift.quoting import oracle_ident as quote_ident
 from roachlift.verify.readers import Bounds, Column, TableShape
 
 log = logging.getLogger(__name__)
