@@ -117,21 +117,10 @@ def _dump_one(
     out_dir: Path,
     conn: Any,
     split: int = 1,
+    dump_id: str = "",
 ) -> TableManifest:
-    return with_target_names(
-        spec, _dump_source(spec, conninfo, snapshot, table, out_dir, conn, split), out_dir
-    )
-
-
-def _dump_source(
-    spec: MigrationSpec,
-    conninfo: ConnInfo,
-    snapshot: Snapshot,
-    table: str,
-    out_dir: Path,
-    conn: Any,
-    split: int = 1,
-) -> TableManifest:
+    """Dump one table with its source's writer, then give its manifest the target's column names
+    (roachlift.naming) and the dump run's id."""
     d = spec.dump
     common: dict[str, Any] = {
         "snapshot": snapshot,
@@ -143,12 +132,12 @@ def _dump_source(
     if spec.source.kind == "postgres":
         from roachlift.dump import postgres
 
-        return postgres.dump_table(conn, table, out_dir, split=split, **common)
-    if spec.source.kind == "mysql":
+        manifest = postgres.dump_table(conn, table, out_dir, split=split, **common)
+    elif spec.source.kind == "mysql":
         from roachlift.dump import mysql
         from roachlift.values import ValueRules
 
-        return mysql.dump_table(
+        manifest = mysql.dump_table(
             conn,
             table,
             out_dir,
@@ -157,9 +146,12 @@ def _dump_source(
             rules=ValueRules.from_spec(spec),
             **common,
         )
-    from roachlift.dump import oracle
+    else:
+        from roachlift.dump import oracle
 
-    return oracle.dump_table(conn, table, out_dir, **common)
+        manifest = oracle.dump_table(conn, table, out_dir, **common)
+    manifest.dump_id = dump_id
+    return with_target_names(spec, manifest, out_dir)
 
 
 def with_target_names(spec: MigrationSpec, manifest: TableManifest, out_dir: Path) -> TableManifest:
@@ -214,13 +206,14 @@ def _dump_tries(
     out_dir: Path,
     box: list[Any],
     split: int = 1,
+    dump_id: str = "",
 ) -> TableManifest:
     """:func:`_dump_one` on the connection in ``box``, tried again under the same snapshot (resuming
     by finished part) when a try was interrupted, up to :data:`TABLE_TRIES` tries; ``box`` then holds
     the connection of the last try."""
     for attempt in range(1, TABLE_TRIES + 1):
         try:
-            return _dump_one(spec, conninfo, snapshot, table, out_dir, box[0], split)
+            return _dump_one(spec, conninfo, snapshot, table, out_dir, box[0], split, dump_id)
         except (DumpInterrupted, ResumeMismatch) as exc:
             if attempt == TABLE_TRIES or not snapshot.held:
                 raise
@@ -281,6 +274,7 @@ def dump_database(
     opens ``parallelism`` worker transactions for that (one per table thread, the rest shared).
     """
     started = time.monotonic()
+    dump_id = uuid.uuid4().hex  # one per dump run: a new dump never reuses an earlier one's load state
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)  # dumps are data: the owner's only
     names = select_tables(spec, conninfo, tables)
@@ -314,7 +308,7 @@ def dump_database(
             log.info("dumping %s", Naming.from_spec(spec).label(table))
             box = [conn]
             try:
-                return _dump_tries(spec, conninfo, snapshot, table, out_dir, box, split)
+                return _dump_tries(spec, conninfo, snapshot, table, out_dir, box, split, dump_id)
             finally:
                 if box[0] is not conn:  # a try replaced a lost connection
                     local.conn = box[0]
@@ -330,10 +324,6 @@ def dump_database(
             while not reserved.empty():
                 _release(spec, snapshot, reserved.get())
         position = dict(snapshot.position)
-    dump_id = uuid.uuid4().hex  # one per dump run: a new dump never reuses an earlier one's load state
-    for m in manifests:
-        m.dump_id = dump_id
-        m.write(out_dir / table_dir_name(m.table))
     result = DumpResult(out_dir, position, manifests, round(time.monotonic() - started, 3))
     log.info("dumped %d tables, %d rows in %.1fs", len(manifests), result.rows, result.elapsed_s)
     return result

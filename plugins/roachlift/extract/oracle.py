@@ -18,6 +18,7 @@ from roachlift.config.spec import SourceSpec
 from roachlift.errors import RoachliftError
 from roachlift.extract import ColumnInfo, ExtractResult, ReviewItem, TableInfo, sort_tables
 from roachlift.paths import sql_text
+from roachlift.quoting import oracle_ident as _q
 
 #: Object types whose DDL goes into the DDL text, in this order after the tables.
 DDL_TYPES = ("SEQUENCE", "INDEX", "REF_CONSTRAINT", "VIEW")
@@ -149,10 +150,6 @@ CAPTURE_OBJECTS = re.compile(r"^(ROACHLIFT_CDC_STAGING|ROACHLIFT_CDC_SEQ|RL\$CDC
 def is_capture_object(name: str) -> bool:
     """True for the objects ``roachlift cdc`` installs on an Oracle source (never migrated)."""
     return bool(CAPTURE_OBJECTS.match(name))
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def comment_statement(owner: str, table: str, column: str | None, text: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import psycopg
@@ -119,25 +119,38 @@ def orphan_keys(
     return [tuple(r) for r in rows]
 
 
+def _validate(
+    conn: psycopg.Connection,
+    result: ValidationResult,
+    what: str,
+    sample: Callable[[], list[tuple[object, ...]]] | None,
+) -> ValidationResult:
+    """``ALTER TABLE ... VALIDATE CONSTRAINT`` of ``result``'s constraint; on failure the error and,
+    from ``sample``, the rows it rejects (a failing sample query is logged, the result kept)."""
+    try:
+        with conn.transaction():
+            conn.execute(crdb.validate_constraint(result.table, result.constraint))
+    except psycopg.Error as exc:
+        result.ok = False
+        result.error = exc.diag.message_primary or str(exc)
+        if sample is not None:
+            try:
+                result.orphans = sample()
+            except psycopg.Error as sample_exc:  # the report still carries the validation error
+                log.warning("%s: %s sample query failed: %s", result.table, what, sample_exc)
+        log.error("%s", result.describe())
+    else:
+        label = "check constraint" if result.kind == "check" else "foreign key"
+        log.info("%s: %s %s validated", result.table, label, result.constraint)
+    return result
+
+
 def validate_foreign_key(conn: psycopg.Connection, fk: ForeignKey) -> ValidationResult:
     """``ALTER TABLE ... VALIDATE CONSTRAINT``; on failure, sample the orphan keys."""
     result = ValidationResult(
         constraint=fk.name, table=fk.table, ref_table=fk.ref_table, columns=fk.columns, ok=True
     )
-    try:
-        with conn.transaction():
-            conn.execute(crdb.validate_constraint(fk.table, fk.name))
-    except psycopg.Error as exc:
-        result.ok = False
-        result.error = exc.diag.message_primary or str(exc)
-        try:
-            result.orphans = orphan_keys(conn, fk)
-        except psycopg.Error as sample_exc:  # the report still carries the validation error
-            log.warning("%s: orphan-key sample query failed: %s", fk.table, sample_exc)
-        log.error("%s", result.describe())
-    else:
-        log.info("%s: foreign key %s validated", fk.table, fk.name)
-    return result
+    return _validate(conn, result, "orphan-key", lambda: orphan_keys(conn, fk))
 
 
 def validate_foreign_keys(conn: psycopg.Connection, schema: str) -> list[ValidationResult]:
@@ -174,25 +187,15 @@ def validate_check(conn: psycopg.Connection, check: CheckConstraint) -> Validati
     result = ValidationResult(
         constraint=check.name, table=check.table, ref_table="", columns=[], ok=True, kind="check"
     )
-    try:
+
+    def rejected() -> list[tuple[object, ...]]:
         with conn.transaction():
-            conn.execute(crdb.validate_constraint(check.table, check.name))
-    except psycopg.Error as exc:
-        result.ok = False
-        result.error = exc.diag.message_primary or str(exc)
-        if check.expression:
-            try:
-                with conn.transaction():
-                    rows = conn.execute(
-                        crdb.check_violations(check.table, check.expression, ORPHAN_SAMPLE)
-                    ).fetchall()
-                result.orphans = [tuple(r) for r in rows]
-            except psycopg.Error as sample_exc:
-                log.warning("%s: rejected-row sample query failed: %s", check.table, sample_exc)
-        log.error("%s", result.describe())
-    else:
-        log.info("%s: check constraint %s validated", check.table, check.name)
-    return result
+            rows = conn.execute(
+                crdb.check_violations(check.table, check.expression, ORPHAN_SAMPLE)
+            ).fetchall()
+        return [tuple(r) for r in rows]
+
+    return _validate(conn, result, "rejected-row", rejected if check.expression else None)
 
 
 def validate_check_constraints(conn: psycopg.Connection, schema: str) -> list[ValidationResult]:

@@ -19,7 +19,7 @@ from roachlift.dump.oracle import fix_value, output_type_handler, select_stateme
 from roachlift.errors import RoachliftError
 from roachlift.paths import sql_text
 from roachlift.quoting import oracle_ident as quote_ident
-from roachlift.verify.readers import Bounds, Column, TableShape
+from roachlift.verify.readers import Bounds, Column, TableShape, batches
 
 log = logging.getLogger(__name__)
 
@@ -174,10 +174,7 @@ class OracleReader:
             cur.prefetchrows = batch
             cur.outputtypehandler = output_type_handler
             cur.execute(query, binds)
-            while True:
-                rows = cur.fetchmany(batch)
-                if not rows:
-                    break
+            for rows in batches(cur, batch):
                 yield from finish_rows(rows, kinds)
         finally:
             cur.close()

@@ -27,8 +27,16 @@ from psycopg.types.string import TextLoader
 from roachlift.config.connections import ConnInfo, parse_uri
 from roachlift.errors import RoachliftError
 from roachlift.paths import sql_text
+from roachlift.quoting import mysql_ident as _mq
 
 log = logging.getLogger(__name__)
+
+
+def batches(cur: Any, size: int) -> Iterator[Sequence[Any]]:
+    """``cur.fetchmany(size)`` until the result is exhausted."""
+    while rows := cur.fetchmany(size):
+        yield rows
+
 
 _cursor_ids = itertools.count(1)
 
@@ -208,10 +216,7 @@ class PostgresReader:
         # are plain identifiers (quoted names were not found by Describe: cockroachdb/cockroach#84261).
         with self.conn.transaction(), self.conn.cursor(name=f"roachlift_verify_{next(_cursor_ids)}") as cur:
             cur.execute(query, params)
-            while True:
-                rows = cur.fetchmany(batch)
-                if not rows:
-                    break
+            for rows in batches(cur, batch):
                 yield from rows
 
     def fetch(
@@ -236,11 +241,6 @@ class PostgresReader:
         """Close the connection."""
         with contextlib.suppress(psycopg.Error):
             self.conn.close()
-
-
-def _mq(name: str) -> str:
-    """A MySQL identifier in backquotes (PyMySQL has no identifier quoting of its own)."""
-    return "`" + name.replace("`", "``") + "`"
 
 
 class MySQLReader:
@@ -322,10 +322,7 @@ class MySQLReader:
         cur = self.conn.cursor(pymysql.cursors.SSCursor)
         try:
             cur.execute(query, params)
-            while True:
-                rows = cur.fetchmany(batch)
-                if not rows:
-                    break
+            for rows in batches(cur, batch):
                 yield from rows
         finally:
             cur.close()
