@@ -311,3 +311,27 @@ def test_without_a_spare_mysql_worker_the_dump_fails_naming_the_snapshot(
     with _kill_after_part(2, kill), pytest.raises(dump.SnapshotError, match="no MySQL worker transaction"):
         dump.dump_database(spec, conninfo, tmp_path)
     assert os.listdir(tmp_path / table_dir_name(f"{mysql_db}.big")) != []  # finished parts were kept
+
+
+def test_postgres_snapshot_lost_with_its_exporting_session_fails_naming_it(
+    pg_server: PostgresServer, pg_db: str, tmp_path: Path
+) -> None:
+    """When the session that exported the snapshot is gone too, no new try can import it: the dump
+    fails saying the table cannot continue under its snapshot (never a second snapshot mixed in)."""
+    _pg_fill(pg_db)
+    conninfo = pg_conninfo(pg_server, pg_db)
+    spec = _spec("postgres", "public")
+
+    def kill_all() -> None:
+        with psycopg.connect(pg_db, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                " AND (query LIKE 'COPY%%' OR query LIKE '%%pg_export_snapshot%%')"
+            )
+
+    with (
+        _kill_after_part(2, kill_all),
+        pytest.raises(dump.SnapshotError, match=r"public\.big cannot continue under the dump's snapshot"),
+    ):
+        dump.dump_database(spec, conninfo, tmp_path)

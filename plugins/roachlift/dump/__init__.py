@@ -223,10 +223,10 @@ def _dump_tries(
             )  # fmt: skip
             try:
                 box[0] = _replace(spec, conninfo, snapshot, box[0])
-            except SnapshotError as lost:
+            except Exception as lost:  # the snapshot is gone (its exporting session, every worker)
                 raise SnapshotError(
-                    f"{lost}: {table} cannot continue under the dump's snapshot; dump again (a new "
-                    "snapshot dumps every table from scratch)"
+                    f"{str(lost).strip()}: {table} cannot continue under the dump's snapshot; dump "
+                    "again (a new snapshot dumps every table from scratch)"
                 ) from None
     raise AssertionError("unreachable")
 
