@@ -146,9 +146,10 @@ def catalog_sizes(
     return sorted(sizes, key=lambda t: (t.bytes, t.rows), reverse=True)
 
 
-def _sample_postgres(
+def sample_postgres(
     conninfo: ConnInfo, table: str, rows: int, _seconds: float
 ) -> tuple[bytes, int, float, int]:
+    """PostgreSQL's sample for :func:`sample_source`: (CSV, rows, seconds, columns) of ``LIMIT rows``."""
     schema, _, name = table.rpartition(".")
     query = sql.SQL("COPY (SELECT * FROM {} LIMIT {}) TO STDOUT (FORMAT csv)").format(
         sql.Identifier(schema or "public", name), sql.Literal(rows)
@@ -179,7 +180,8 @@ def _count_csv_rows(data: bytes) -> int:
     return found
 
 
-def _sample_mysql(conninfo: ConnInfo, table: str, rows: int, seconds: float) -> tuple[bytes, int, float, int]:
+def sample_mysql(conninfo: ConnInfo, table: str, rows: int, seconds: float) -> tuple[bytes, int, float, int]:
+    """MySQL's sample for :func:`sample_source`: (CSV, rows, seconds, columns), at most ``seconds``."""
     import csv
 
     from roachlift.dump.mysql import quote_ident
@@ -216,13 +218,10 @@ def _sample_mysql(conninfo: ConnInfo, table: str, rows: int, seconds: float) -> 
 
 def sample_source(spec: MigrationSpec, conninfo: ConnInfo, table: str) -> tuple[bytes, Sample, int]:
     """Read up to :data:`SAMPLE_ROWS` rows of ``table`` as CSV; return the CSV, the sample, columns."""
-    kind = str(spec.source.kind)
-    if kind == "postgres":
-        data, n, seconds, ncols = _sample_postgres(conninfo, table, SAMPLE_ROWS, SAMPLE_SECONDS)
-    elif kind == "mysql":
-        data, n, seconds, ncols = _sample_mysql(conninfo, table, SAMPLE_ROWS, SAMPLE_SECONDS)
-    else:
-        raise RoachliftError(f"estimate: no sample reader for {kind} sources yet")
+    from roachlift.sources import adapter_for
+
+    sample = adapter_for(spec.source.kind).sample_rows  # UnsupportedCapability: no sample reader
+    data, n, seconds, ncols = sample(conninfo, table, SAMPLE_ROWS, SAMPLE_SECONDS)
     return data, Sample(table=table, rows=n, csv_bytes=len(data), dump_seconds=seconds), ncols
 
 
