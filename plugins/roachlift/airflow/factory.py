@@ -342,13 +342,13 @@ def _approval_tasks(spec: MigrationSpec, path: str) -> tuple[Any, Any, Any]:
 
 
 def build_dags(folder: Path | None = None) -> dict[str, DAG]:
-    """Every DAG of the migrations folder, keyed by dag id; an invalid spec is logged and skipped."""
+    """Every DAG of the migrations folder, keyed by dag id; an invalid spec (or one asking for what
+    its source cannot do) is logged with every problem and skipped."""
     dags: dict[str, DAG] = {}
     for path in spec_files(folder):
-        try:
+        try:  # a spec that is invalid, or asks what its source cannot do, must not hide the others
             spec = load_spec(path)
+            dags[spec.dag_id] = build_dag(spec, path)
         except SpecError as exc:
             log.error("roachlift: skipping %s\n%s", path, exc)
-            continue
-        dags[spec.dag_id] = build_dag(spec, path)
     return dags

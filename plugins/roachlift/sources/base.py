@@ -52,8 +52,16 @@ class Capability(StrEnum):
 
     @property
     def label(self) -> str:
-        """The capability in words (``change source``)."""
-        return "freeze/unfreeze" if self is Capability.FREEZE else self.value.replace("_", " ")
+        """The capability in words (``change source``, ``write freeze``)."""
+        return _LABELS.get(self, self.value.replace("_", " "))
+
+
+_LABELS = {
+    Capability.CONNECT: "connection",
+    Capability.FREEZE: "write freeze",
+    Capability.SAMPLE_ROWS: "estimate sample",
+    Capability.SEQUENCE_VALUES: "sequence counters",
+}
 
 
 class UnsupportedCapability(RoachliftError):
@@ -63,7 +71,7 @@ class UnsupportedCapability(RoachliftError):
         self.kind = kind
         self.capability = capability
         self.reason = reason
-        super().__init__(f"a {kind} source has no {capability.label}" + (f" ({reason})" if reason else ""))
+        super().__init__(f"{kind} source: no {capability.label}" + (f" ({reason})" if reason else ""))
 
 
 #: What a position reader returns: the dump's ``snapshot.json`` (read only when the source needs it).
