@@ -703,7 +703,7 @@ def release_change_stream(ctx: RunContext) -> str:
         return "none"
     position = _snapshot_position(ctx)
     slot = position.get("slot")
-    if position.get("kind") != "postgres" or not slot:
+    if not slot:  # only a PostgreSQL dump with CDC on holds something: its replication slot
         return "nothing held on the source"
     owner = runstate.slot_owner(ctx.base_dir, str(slot))
     if owner is None or owner.get("run_id") != ctx.run_id:
