@@ -65,6 +65,13 @@ def test_capability_matrix(kind: SourceKind, capability: Capability) -> None:
         assert isinstance(err, RoachliftError)
 
 
+def test_declared_traits() -> None:
+    """Only MySQL's worker transactions live inside the snapshot; only PostgreSQL verifies (and is
+    estimated) by server-side chunk digests."""
+    assert [k for k, a in ADAPTERS.items() if a.workers_in_snapshot] == [SourceKind.MYSQL]
+    assert [k for k, a in ADAPTERS.items() if a.verify_chunk_digests] == [SourceKind.POSTGRES]
+
+
 def test_unsupported_errors_say_why() -> None:
     err = adapter_for(SourceKind.MYSQL).unsupported_error(Capability.REPLICATION_SLOT)
     assert str(err) == (

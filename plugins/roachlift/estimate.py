@@ -34,8 +34,9 @@ import psycopg
 from psycopg import sql
 
 from roachlift.config.connections import ConnInfo
-from roachlift.config.spec import MigrationSpec, SourceKind
+from roachlift.config.spec import MigrationSpec
 from roachlift.errors import RoachliftError
+from roachlift.sources import adapter_for
 
 log = logging.getLogger(__name__)
 
@@ -218,8 +219,6 @@ def sample_mysql(conninfo: ConnInfo, table: str, rows: int, seconds: float) -> t
 
 def sample_source(spec: MigrationSpec, conninfo: ConnInfo, table: str) -> tuple[bytes, Sample, int]:
     """Read up to :data:`SAMPLE_ROWS` rows of ``table`` as CSV; return the CSV, the sample, columns."""
-    from roachlift.sources import adapter_for
-
     sample = adapter_for(spec.source.kind).sample_rows  # UnsupportedCapability: no sample reader
     data, n, seconds, ncols = sample(conninfo, table, SAMPLE_ROWS, SAMPLE_SECONDS)
     return data, Sample(table=table, rows=n, csv_bytes=len(data), dump_seconds=seconds), ncols
@@ -377,7 +376,7 @@ def estimate_migration(
         history=history,
         verify_passes=verify_passes,
         task_overhead_s=task_overhead_s,
-        digests=spec.source.kind == SourceKind.POSTGRES,
+        digests=adapter_for(spec.source.kind).verify_chunk_digests,
     )
     log.info("estimate %s", result.summary())
     return result

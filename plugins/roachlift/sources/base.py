@@ -86,6 +86,9 @@ class SourceAdapter:
     unsupported: ClassVar[Mapping[Capability, str]] = {}
     #: MySQL: the dump's worker transactions live inside the snapshot object (taken and given back)
     workers_in_snapshot: ClassVar[bool] = False
+    #: verify can compare ranges by a digest computed on the server (both sides must have it), and
+    #: the estimate plans the verify that way (:mod:`roachlift.verify.chunkhash`)
+    verify_chunk_digests: ClassVar[bool] = False
 
     def unsupported_error(self, capability: Capability) -> UnsupportedCapability:
         """The error saying this source has no ``capability`` (and why, when known)."""

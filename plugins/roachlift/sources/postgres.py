@@ -26,6 +26,7 @@ class PostgresAdapter(SourceAdapter):
     """PostgreSQL (and servers speaking its protocol, for verify)."""
 
     kind = SourceKind.POSTGRES
+    verify_chunk_digests = True
 
     def default_schema(self, conninfo: ConnInfo) -> str:
         return "public"
