@@ -74,7 +74,7 @@ class UnsupportedCapability(RoachliftError):
         super().__init__(f"{kind} source: no {capability.label}" + (f" ({reason})" if reason else ""))
 
 
-#: What a position reader returns: the dump's ``snapshot.json`` (read only when the source needs it).
+#: Returns the dump's ``snapshot.json`` position; called only by a source whose stream starts there.
 PositionReader = Callable[[], Mapping[str, Any]]
 
 
