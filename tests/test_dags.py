@@ -101,3 +101,118 @@ def test_graph_reads_at_fit_view(dagbag) -> None:  # type: ignore[no-untyped-def
 
     chain = max((chain_from(a) for a, _ in edges), key=len)
     assert len(chain) <= 9, " -> ".join(chain)
+
+
+# --- what the spec asks of its source, read from the source's adapter when the DAG is parsed ---------
+SLOT_ON_MYSQL = """name: slotless
+source: {kind: mysql, conn_id: src, schemas: [shop]}
+target: {conn_id: tgt, database: shop}
+cdc: {slot_name: my_slot}
+"""
+WHY = (
+    "cdc.slot_name: mysql source: no replication slot (the change stream reads the binlog; its retention "
+    "is the server's); remove cdc.slot_name"
+)
+
+
+def test_a_spec_asking_what_its_source_cannot_do_fails_at_parse_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A DAG file building that spec is a DagBag import error with the reason."""
+    spec = tmp_path / "slotless.yaml"
+    spec.write_text(SLOT_ON_MYSQL)
+    folder = tmp_path / "dags"
+    folder.mkdir()
+    (folder / "one_spec.py").write_text(
+        "from pathlib import Path\n\n"
+        "from roachlift.airflow.factory import build_dag\n"
+        "from roachlift.config.spec import load_spec\n\n"
+        f"dag = build_dag(load_spec({str(spec)!r}), Path({str(spec)!r}))\n"
+    )
+    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path / "airflow_home"))
+    monkeypatch.setenv("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(folder))
+    assert bag.dag_ids == []
+    (error,) = bag.import_errors.values()
+    assert "SpecError" in error and WHY in error
+
+
+def test_build_dags_skips_that_spec_saying_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """In the shared DAG file, such a spec is skipped like an invalid one: the others still load."""
+    from roachlift.airflow.factory import build_dags
+
+    (tmp_path / "good.yaml").write_text((spec_files()[0]).read_text())
+    (tmp_path / "slotless.yaml").write_text(SLOT_ON_MYSQL)
+    monkeypatch.setenv("ROACHLIFT_MIGRATIONS_DIR", str(tmp_path))
+    with caplog.at_level("ERROR"):
+        dags = build_dags()
+    assert list(dags) == [load_spec(tmp_path / "good.yaml").dag_id]
+    assert WHY in caplog.text and "slotless.yaml" in caplog.text
+
+
+def test_without_a_change_source_or_a_freeze_the_spec_must_not_ask_for_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """build_dag reads the adapter's capabilities (a MySQL adapter here stripped of two)."""
+    from roachlift.airflow.factory import build_dag
+    from roachlift.config.spec import SourceKind, parse_spec
+    from roachlift.errors import SpecError
+    from roachlift.sources import ADAPTERS, SourceAdapter
+
+    class NoStreamNoFreeze(type(ADAPTERS[SourceKind.MYSQL])):  # type: ignore[misc]
+        change_source = SourceAdapter.change_source
+        freezer = SourceAdapter.freezer
+
+    monkeypatch.setitem(ADAPTERS, SourceKind.MYSQL, NoStreamNoFreeze())
+    data = load_spec(spec_files()[0]).model_dump(by_alias=True, mode="json")
+    data["source"] = {"kind": "mysql", "conn_id": "src", "schemas": ["shop"]}
+    data["cdc"] = {"enabled": True}
+    data["cutover"] = {"freeze_source_writes": True}
+    with pytest.raises(SpecError) as err:
+        build_dag(parse_spec(data), tmp_path / "x.yaml")
+    assert err.value.problems == [
+        "cdc.enabled: mysql source: no change source; set cdc.enabled: false",
+        "cutover.freeze_source_writes: mysql source: no write freeze; "
+        "set cutover.freeze_source_writes: false",
+    ]
+    data["cdc"], data["cutover"] = {"enabled": False}, {"freeze_source_writes": False}
+    assert build_dag(parse_spec(data), tmp_path / "x.yaml").get_task("freeze_source")
+
+
+def test_no_approval_task_when_the_spec_does_not_ask_for_one(tmp_path: Path) -> None:
+    """cutover.approval_required false: a cutover run goes from ``mode`` to ``freeze_source``; no
+    approval, no CDC follow while it waits, no rejection task. The default keeps all three."""
+    from roachlift.airflow.factory import build_dag
+    from roachlift.config.spec import parse_spec
+
+    data = load_spec(spec_files()[0]).model_dump(by_alias=True, mode="json")
+    data["cutover"] = {**data["cutover"], "approval_required": False, "approvers": []}
+    dag = build_dag(parse_spec(data), tmp_path / "x.yaml")
+    for absent in ("approve_cutover", "cdc_follow", "cutover_rejected"):
+        assert not dag.has_task(absent)
+    assert dag.get_task("freeze_source").upstream_task_ids == {"mode"}
+    assert dag.get_task("mode").downstream_task_ids == {"freeze_source", "cleanup_rehearsals"}
+    assert dag.get_task("report").upstream_task_ids == {"cutover_done", "cleanup_rehearsals", "rollback"}
+    assert set(dag.get_task("rollback").upstream_task_ids) >= {"freeze_source", "cutover_done"}
+
+    data["cutover"]["approval_required"] = True
+    asked = build_dag(parse_spec(data), tmp_path / "x.yaml")
+    assert asked.get_task("freeze_source").upstream_task_ids == {"approve_cutover", "cdc_follow"}
+    assert asked.get_task("mode").downstream_task_ids == {
+        "approve_cutover",
+        "cdc_follow",
+        "cleanup_rehearsals",
+    }
+
+
+def test_trigger_form_choices_come_from_the_enum(dagbag) -> None:  # type: ignore[no-untyped-def]
+    from roachlift.config.spec import TableHandling
+
+    for dag in dagbag.dags.values():
+        param = dag.params.get_param("table_handling")
+        assert param.schema["enum"] == [h.value for h in TableHandling]
+        assert param.value in param.schema["enum"] and isinstance(param.value, str)

@@ -131,3 +131,35 @@ def test_python_dash_m_roachlift_runs_the_cli() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "(mysql -> cockroachdb, DAG roachlift_sakila)" in proc.stdout
+
+
+def test_validate_spec_reports_what_the_source_cannot_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "slot.yaml"
+    path.write_text(
+        "name: slot\nsource: {kind: oracle, conn_id: src}\ntarget: {conn_id: tgt, database: t}\n"
+        "cdc: {slot_name: mine}\n"
+    )
+    assert validate_spec_file(path) == [
+        "cdc.slot_name: oracle source: no replication slot (the change stream reads a staging table fed "
+        "by triggers); remove cdc.slot_name"
+    ]
+    assert main(["validate-spec", str(path)]) == 1
+    assert "cdc.slot_name: oracle source: no replication slot" in capsys.readouterr().out
+
+
+def test_approvers_without_an_approval_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "noask.yaml"
+    path.write_text(
+        "name: noask\nsource: {kind: postgres, conn_id: src}\ntarget: {conn_id: tgt, database: t}\n"
+        "cutover: {approval_required: false, approvers: [alice]}\n"
+    )
+    with pytest.raises(SpecError) as err:
+        load_spec(path)
+    assert err.value.problems == [
+        "cutover: approvers are named but approval_required is false: nobody would be asked (remove "
+        "approvers, or set approval_required: true)"
+    ]
+    path.write_text(path.read_text().replace(", approvers: [alice]", ""))
+    assert load_spec(path).cutover.approval_required is False

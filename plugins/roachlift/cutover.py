@@ -18,7 +18,8 @@ so :func:`unfreeze_source_writes` restores exactly those privileges, even after 
 
 - Oracle: ``ALTER TABLE ... READ ONLY`` per table (every session, the owner's too).
 
-A new source kind adds a :class:`SourceFreezer` subclass to :data:`FREEZERS`.
+A new source kind adds a :class:`SourceFreezer` subclass, returned by its adapter's ``freezer``
+(:mod:`roachlift.sources`).
 """
 
 from __future__ import annotations
@@ -321,14 +322,7 @@ class MySQLFreezer(SourceFreezer):
     def _connect(self) -> Any:
         import pymysql
 
-        s = self.source
-        return pymysql.connect(
-            host=s.host,
-            port=s.port or 3306,
-            user=s.user or "root",
-            password=s.password or "",
-            autocommit=True,
-        )
+        return pymysql.connect(**self.source.mysql_kwargs(server_only=True), autocommit=True)
 
     def _schemas(self, tables: list[str]) -> list[str]:
         found = sorted({_split(t)[0] for t in tables if _split(t)[0]})
@@ -509,23 +503,12 @@ class OracleFreezer(SourceFreezer):
         return {"kind": "oracle"}
 
 
-#: Freezers by source kind.
-FREEZERS: dict[str, type[SourceFreezer]] = {
-    "postgres": PostgresFreezer,
-    "mysql": MySQLFreezer,
-    "oracle": OracleFreezer,
-}
+def freezer(spec: MigrationSpec, source: ConnInfo, kind: str | None = None) -> SourceFreezer:
+    """The freezer of the spec's source kind (or of ``kind``, a freeze record's), from its adapter;
+    :class:`~roachlift.sources.UnsupportedCapability` when the source cannot be frozen."""
+    from roachlift.sources import adapter_for
 
-
-def freezer(spec: MigrationSpec, source: ConnInfo) -> SourceFreezer:
-    """The freezer of the spec's source kind."""
-    kind = str(spec.source.kind)
-    cls = FREEZERS.get(kind)
-    if cls is None:
-        raise RoachliftError(
-            f"freezing a {kind} source is not supported: stop the application's writes by hand"
-        )
-    return cls(spec, source)
+    return adapter_for(kind or spec.source.kind).freezer(spec, source)
 
 
 def freeze_source_writes(
@@ -564,8 +547,7 @@ def unfreeze_source_writes(spec: MigrationSpec, source: ConnInfo, state_path: Pa
     record = FreezeRecord.load(state_path)
     if record is None:
         return "the source was not frozen by roachlift: nothing to restore"
-    f = FREEZERS.get(record.kind) or freezer(spec, source).__class__
-    what = f(spec, source).unfreeze(record)
+    what = freezer(spec, source, record.kind).unfreeze(record)
     state_path.unlink(missing_ok=True)
     log.info("source unfrozen: %s", what)
     return f"source writable again: {what}"

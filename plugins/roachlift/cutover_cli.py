@@ -17,6 +17,7 @@ from roachlift.config.connections import ConnInfo, resolve_connection
 from roachlift.config.spec import MigrationSpec, load_spec
 from roachlift.cutover import FREEZE_FILE, FreezeRecord, unfreeze_source_writes
 from roachlift.errors import RoachliftError
+from roachlift.sources import Capability, adapter_for
 
 
 def _base_dir(spec: MigrationSpec) -> Path:
@@ -56,7 +57,8 @@ def status_lines(spec: MigrationSpec, source: ConnInfo) -> list[str]:
             f"source: FROZEN since {_when(record.frozen_at or record.started_at)}, {record.summary()}"
         )
         lines.append("  give it back to the application: roachlift unfreeze --spec SPEC")
-    if str(spec.source.kind) == "postgres":
+    adapter = adapter_for(spec.source.kind)
+    if adapter.supports(Capability.REPLICATION_SLOT):
         slots = _pg_slots(source, spec)
         lines.append(f"replication slots: {len(slots) or 'none'}")
         for name, active, retained in slots:
@@ -65,9 +67,8 @@ def status_lines(spec: MigrationSpec, source: ConnInfo) -> list[str]:
             held = f"{retained / 1e6:.1f} MB of WAL" if retained is not None else "? WAL"
             lines.append(f"  {name}: {'active' if active else 'idle'}, holds {held}, owner {who}")
     else:
-        lines.append(
-            "replication slots: none (the change stream reads the binlog; its retention is the server's)"
-        )
+        why = adapter.unsupported.get(Capability.REPLICATION_SLOT, "this source has none")
+        lines.append(f"replication slots: none ({why})")
     past = runstate.history(base / "reports")
     if past:
         last = past[-1]
@@ -98,8 +99,9 @@ def _unfreeze(args: argparse.Namespace) -> int:
 
 def release_slot(spec: MigrationSpec, source: ConnInfo, slot: str | None = None) -> str:
     """Drop one of the migration's replication slots (an explicit cleanup by a person)."""
-    if str(spec.source.kind) != "postgres":
-        raise RoachliftError(f"a {spec.source.kind} source has no replication slot")
+    adapter = adapter_for(spec.source.kind)
+    if not adapter.supports(Capability.REPLICATION_SLOT):
+        raise adapter.unsupported_error(Capability.REPLICATION_SLOT)
     known = {name: active for name, active, _ in _pg_slots(source, spec)}
     name = slot or spec.cdc.slot_name or f"roachlift_{spec.name}"
     if name not in known:

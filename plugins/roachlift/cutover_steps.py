@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from roachlift.cdc.model import ApplyStats
+    from roachlift.config.connections import ConnInfo
     from roachlift.pipeline import RunContext
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,8 @@ PREFLIGHT_FILE = "preflight.json"
 #: The approval's two answers: neither is a default, so a timeout is no answer at all.
 CUT_OVER = "Cut over now"
 DO_NOT = "Do not cut over"
+#: The recorded answer of a cutover that asks nobody (``cutover.approval_required: false``).
+NOT_ASKED = "not asked: cutover.approval_required is false"
 
 
 def freeze_path(ctx: RunContext) -> Path:
@@ -305,6 +308,8 @@ def freeze_step(ctx: RunContext) -> Summary:
     the drain must reach; the read-only window starts here."""
     tables = _source_tables(ctx)
     adopt = bool(_read_json(ctx.work_dir / PREFLIGHT_FILE).get("again"))
+    if not ctx.spec.cutover.approval_required and "answer" not in cutover_state(ctx):
+        record_answer(ctx, NOT_ASKED, "nobody", "")  # the report says why no one was asked
     if not ctx.spec.cutover.freeze_source_writes:
         position = freezer(ctx.spec, ctx.source).current_position()
         _update(ctx, frozen_at=time.time(), position=position, frozen=False)
@@ -362,53 +367,65 @@ def drain_step(ctx: RunContext, max_seconds: float = 60.0) -> Summary:
 
 
 def _source_sequence_values(ctx: RunContext, tables: dict[str, str]) -> dict[tuple[str, str], int]:
-    """(short table name lower, column lower) → the last value the source handed out (its next
-    value minus the increment): PostgreSQL sequences behind serial/identity columns, MySQL
-    AUTO_INCREMENT. ``tables`` maps short lower-case names to source ``schema.name``."""
+    """(short table name lower, column lower) → the last value the source handed out, through the
+    source's adapter; a source that cannot say (Oracle) leaves the target sequences past
+    ``max(column)`` only, and the log says so. ``tables`` maps short lower-case names to source
+    ``schema.name``."""
+    from roachlift.sources import UnsupportedCapability, adapter_for
+
+    try:
+        return adapter_for(ctx.spec.source.kind).sequence_values(ctx.source, tables)
+    except UnsupportedCapability as exc:
+        log.info("%s: target sequences are set past max(column) only", exc)
+        return {}
+
+
+def postgres_sequence_values(source: ConnInfo, tables: dict[str, str]) -> dict[tuple[str, str], int]:
+    """PostgreSQL: the last value of each sequence behind a serial/identity column (its next value
+    minus the increment when never called), for :func:`_source_sequence_values`."""
+    from roachlift.load.phases import sequence_columns
+
     out: dict[tuple[str, str], int] = {}
-    kind = str(ctx.spec.source.kind)
-    if kind == "postgres":
-        from roachlift.load.phases import sequence_columns
+    schemas = sorted({full.rpartition(".")[0] or "public" for full in tables.values()})
+    with psycopg.connect(source.postgres_conninfo(), autocommit=True) as conn:
+        for schema in schemas:
+            for seq in sequence_columns(conn, schema):
+                short = seq.table.rsplit(".", 1)[-1].lower()
+                if short not in tables:
+                    continue
+                row = conn.execute(sql_text("cutover/pg_source_sequences.sql"), {"sequence": seq.sequence})
+                found = row.fetchone()
+                if found is not None:
+                    last, start, inc = found
+                    value = int(last) if last is not None else int(start) - int(inc)
+                    out[(short, seq.column.lower())] = value
+    return out
 
-        schemas = sorted({full.rpartition(".")[0] or "public" for full in tables.values()})
-        with psycopg.connect(ctx.source.postgres_conninfo(), autocommit=True) as conn:
+
+def mysql_sequence_values(source: ConnInfo, tables: dict[str, str]) -> dict[tuple[str, str], int]:
+    """MySQL/MariaDB: each AUTO_INCREMENT counter minus ``@@auto_increment_increment``, for
+    :func:`_source_sequence_values`."""
+    import pymysql
+
+    out: dict[tuple[str, str], int] = {}
+    conn = pymysql.connect(**source.mysql_kwargs(server_only=True))
+    try:
+        with conn.cursor() as cur:
+            with contextlib.suppress(pymysql.MySQLError):  # else MySQL 8 caches AUTO_INCREMENT
+                cur.execute("SET SESSION information_schema_stats_expiry = 0")
+            cur.execute("SELECT @@auto_increment_increment")
+            inc = int(cur.fetchone()[0])
+            schemas = sorted({full.rpartition(".")[0] or str(source.database) for full in tables.values()})
             for schema in schemas:
-                for seq in sequence_columns(conn, schema):
-                    short = seq.table.rsplit(".", 1)[-1].lower()
-                    if short not in tables:
-                        continue
-                    row = conn.execute(
-                        sql_text("cutover/pg_source_sequences.sql"), {"sequence": seq.sequence}
-                    )
-                    found = row.fetchone()
-                    if found is not None:
-                        last, start, inc = found
-                        value = int(last) if last is not None else int(start) - int(inc)
-                        out[(short, seq.column.lower())] = value
-    elif kind == "mysql":
-        import pymysql
-
-        s = ctx.source
-        conn = pymysql.connect(
-            host=s.host, port=s.port or 3306, user=s.user or "root", password=s.password or ""
-        )
-        try:
-            with conn.cursor() as cur:
-                with contextlib.suppress(pymysql.MySQLError):  # else MySQL 8 caches AUTO_INCREMENT
-                    cur.execute("SET SESSION information_schema_stats_expiry = 0")
-                cur.execute("SELECT @@auto_increment_increment")
-                inc = int(cur.fetchone()[0])
-                schemas = sorted({full.rpartition(".")[0] or str(s.database) for full in tables.values()})
-                for schema in schemas:
-                    cur.execute(sql_text("cutover/mysql_auto_increment_next.sql"), (schema,))
-                    counters = {str(t).lower(): int(n) for t, n in cur.fetchall()}
-                    cur.execute(sql_text("cutover/mysql_auto_increment.sql"), (schema,))
-                    for table, col in cur.fetchall():
-                        short = str(table).lower()
-                        if short in tables and short in counters:
-                            out[(short, str(col).lower())] = counters[short] - inc
-        finally:
-            conn.close()
+                cur.execute(sql_text("cutover/mysql_auto_increment_next.sql"), (schema,))
+                counters = {str(t).lower(): int(n) for t, n in cur.fetchall()}
+                cur.execute(sql_text("cutover/mysql_auto_increment.sql"), (schema,))
+                for table, col in cur.fetchall():
+                    short = str(table).lower()
+                    if short in tables and short in counters:
+                        out[(short, str(col).lower())] = counters[short] - inc
+    finally:
+        conn.close()
     return out
 
 

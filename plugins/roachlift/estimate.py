@@ -34,8 +34,9 @@ import psycopg
 from psycopg import sql
 
 from roachlift.config.connections import ConnInfo
-from roachlift.config.spec import MigrationSpec, SourceKind
+from roachlift.config.spec import MigrationSpec
 from roachlift.errors import RoachliftError
+from roachlift.sources import adapter_for
 
 log = logging.getLogger(__name__)
 
@@ -146,9 +147,10 @@ def catalog_sizes(
     return sorted(sizes, key=lambda t: (t.bytes, t.rows), reverse=True)
 
 
-def _sample_postgres(
+def sample_postgres(
     conninfo: ConnInfo, table: str, rows: int, _seconds: float
 ) -> tuple[bytes, int, float, int]:
+    """PostgreSQL's sample for :func:`sample_source`: (CSV, rows, seconds, columns) of ``LIMIT rows``."""
     schema, _, name = table.rpartition(".")
     query = sql.SQL("COPY (SELECT * FROM {} LIMIT {}) TO STDOUT (FORMAT csv)").format(
         sql.Identifier(schema or "public", name), sql.Literal(rows)
@@ -179,7 +181,8 @@ def _count_csv_rows(data: bytes) -> int:
     return found
 
 
-def _sample_mysql(conninfo: ConnInfo, table: str, rows: int, seconds: float) -> tuple[bytes, int, float, int]:
+def sample_mysql(conninfo: ConnInfo, table: str, rows: int, seconds: float) -> tuple[bytes, int, float, int]:
+    """MySQL's sample for :func:`sample_source`: (CSV, rows, seconds, columns), at most ``seconds``."""
     import csv
 
     from roachlift.dump.snapshot import mysql_connect
@@ -216,13 +219,8 @@ def _sample_mysql(conninfo: ConnInfo, table: str, rows: int, seconds: float) -> 
 
 def sample_source(spec: MigrationSpec, conninfo: ConnInfo, table: str) -> tuple[bytes, Sample, int]:
     """Read up to :data:`SAMPLE_ROWS` rows of ``table`` as CSV; return the CSV, the sample, columns."""
-    kind = str(spec.source.kind)
-    if kind == "postgres":
-        data, n, seconds, ncols = _sample_postgres(conninfo, table, SAMPLE_ROWS, SAMPLE_SECONDS)
-    elif kind == "mysql":
-        data, n, seconds, ncols = _sample_mysql(conninfo, table, SAMPLE_ROWS, SAMPLE_SECONDS)
-    else:
-        raise RoachliftError(f"estimate: no sample reader for {kind} sources yet")
+    sample = adapter_for(spec.source.kind).sample_rows  # UnsupportedCapability: no sample reader
+    data, n, seconds, ncols = sample(conninfo, table, SAMPLE_ROWS, SAMPLE_SECONDS)
     return data, Sample(table=table, rows=n, csv_bytes=len(data), dump_seconds=seconds), ncols
 
 
@@ -378,7 +376,7 @@ def estimate_migration(
         history=history,
         verify_passes=verify_passes,
         task_overhead_s=task_overhead_s,
-        digests=spec.source.kind == SourceKind.POSTGRES,
+        digests=adapter_for(spec.source.kind).verify_chunk_digests,
     )
     log.info("estimate %s", result.summary())
     return result

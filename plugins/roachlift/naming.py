@@ -190,7 +190,7 @@ class Naming:
         return cls(
             rule=str(getattr(spec, "naming", "lower")),
             target_schema=spec.target.schema_,
-            source_kind=str(spec.source.kind),
+            source_kind=spec.source.kind,
         )
 
     # --- the source side -------------------------------------------------------------------------

@@ -24,10 +24,11 @@ import psycopg
 
 from roachlift import runstate
 from roachlift.config.connections import ConnInfo
-from roachlift.config.spec import MigrationSpec
+from roachlift.config.spec import MigrationSpec, TableHandling
 from roachlift.errors import RoachliftError
 from roachlift.naming import Naming
 from roachlift.runreport import RunReport, StepStat, write_report
+from roachlift.sources import Capability, adapter_for
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +114,7 @@ class RunContext:
     source: ConnInfo
     target_server: ConnInfo
     tables: str = "*"
-    table_handling: str = "fail-if-not-empty"
+    table_handling: TableHandling = TableHandling.FAIL_IF_NOT_EMPTY
     skip_cdc: bool = False
 
     @classmethod
@@ -154,7 +155,7 @@ class RunContext:
             source=source,
             target_server=target,
             tables=tables or "*",
-            table_handling=table_handling or str(spec.load.table_handling),
+            table_handling=TableHandling(table_handling or spec.load.table_handling),
             skip_cdc=skip_cdc,
         )
 
@@ -265,7 +266,7 @@ def convert_step(ctx: RunContext) -> Summary:
     opts = ctx.spec.convert
     result = convert_ddl(
         ctx.ddl_path.read_text(encoding="utf-8"),
-        str(ctx.spec.source.kind),
+        ctx.spec.source.kind,
         str(ctx.spec.target.dialect),
         ConvertOptions(
             tinyint1_as_bool=opts.tinyint1_as_bool,
@@ -325,8 +326,8 @@ def convert_step(ctx: RunContext) -> Summary:
 def schema_mapping(ctx: RunContext) -> str:
     """The source → target schema mapping, stated once (``sakila → public (naming: lower)``)."""
     schemas = list(ctx.spec.source.schemas)
-    if not schemas:  # what extract reads without source.schemas: PostgreSQL's public, MySQL's database
-        schemas = ["public"] if str(ctx.spec.source.kind) == "postgres" else [ctx.source.database or ""]
+    if not schemas:  # what extract reads without source.schemas (public, MySQL's database, Oracle's login)
+        schemas = [adapter_for(ctx.spec.source.kind).default_schema(ctx.source)]
     return Naming.from_spec(ctx.spec).schema_mapping(schemas)
 
 
@@ -392,10 +393,10 @@ def dump_step(ctx: RunContext) -> Summary:
     from roachlift.dump import dump_database
     from roachlift.dump.manifest import table_dir_name
 
-    if str(ctx.spec.source.kind) == "oracle" and not ctx.skip_cdc:
-        from roachlift.cdc.oracle_setup import install_capture
-
-        log.info("%s", install_capture(ctx.spec, ctx.source))  # before the SCN: see oracle_setup
+    if not ctx.skip_cdc:  # before the snapshot: Oracle's capture triggers (see cdc.oracle_setup)
+        prepared = adapter_for(ctx.spec.source.kind).prepare_change_capture(ctx.spec, ctx.source)
+        if prepared:
+            log.info("%s", prepared)
     slot = _check_slot(ctx)
     if slot:  # before the slot exists: a retry of this dump after a crash finds it is its own
         runstate.register_slot(ctx.base_dir, slot, ctx.run_id, ctx.mode)
@@ -448,11 +449,10 @@ def dump_step(ctx: RunContext) -> Summary:
 def _check_slot(ctx: RunContext) -> str | None:
     """The replication slot the dump will create (PostgreSQL with CDC on); refuses when a slot of
     that name exists and belongs to another run."""
-    from roachlift.dump.snapshot import default_slot_name
-
-    if str(ctx.spec.source.kind) != "postgres" or not ctx.spec.cdc.enabled:
+    adapter = adapter_for(ctx.spec.source.kind)
+    if not adapter.supports(Capability.REPLICATION_SLOT) or not ctx.spec.cdc.enabled:
         return None
-    slot = default_slot_name(ctx.spec.name, ctx.spec.cdc.slot_name)
+    slot = adapter.replication_slot(ctx.spec)
     with psycopg.connect(ctx.source.postgres_conninfo(), autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_replication_slots WHERE slot_name = %s", (slot,)).fetchone()
     runstate.check_slot_free(ctx.base_dir, slot, exists is not None, ctx.run_id)
@@ -462,7 +462,7 @@ def _check_slot(ctx: RunContext) -> str | None:
 def _create_sql(ctx: RunContext, table: str) -> str | None:
     from roachlift.load.phases import create_statement_for
 
-    if ctx.table_handling != "drop-and-recreate":
+    if ctx.table_handling != TableHandling.DROP_AND_RECREATE:
         return None
     path = ctx.convert_dir / "02_tables.sql"
     return create_statement_for(path.read_text(encoding="utf-8"), table) if path.is_file() else None
@@ -690,35 +690,9 @@ def _snapshot_position(ctx: RunContext) -> dict[str, Any]:
 
 def change_source(ctx: RunContext) -> Any:
     """The change stream of the run's source, starting where the dump's snapshot ended."""
-    position = _snapshot_position(ctx)
-    kind = str(ctx.spec.source.kind)
-    if kind == "postgres":
-        from roachlift.cdc.postgres import PostgresSource
-
-        if not position.get("slot"):
-            raise RoachliftError(
-                "the dump made no replication slot (CDC was off): rerun the dump with CDC on"
-            )
-        return PostgresSource(
-            ctx.source.postgres_conninfo(),
-            str(position["slot"]),
-            schemas=ctx.spec.source.schemas or ["public"],
-            wants=ctx.spec.source.wants,
-        )
-    if kind == "mysql":
-        from roachlift.cdc.mysql import MySQLSource
-        from roachlift.values import ValueRules
-
-        source = MySQLSource(
-            ctx.source, position, schemas=ctx.spec.source.schemas, wants=ctx.spec.source.wants
-        )
-        source.value_rules = ValueRules.from_spec(ctx.spec)
-        return source
-    if kind == "oracle":
-        from roachlift.cdc import oracle_setup
-
-        return oracle_setup.change_source(ctx.spec, ctx.source)
-    raise RoachliftError(f"CDC from a {kind} source is not supported")
+    return adapter_for(ctx.spec.source.kind).change_source(
+        ctx.spec, ctx.source, lambda: _snapshot_position(ctx)
+    )
 
 
 def release_change_stream(ctx: RunContext) -> str:
@@ -729,7 +703,7 @@ def release_change_stream(ctx: RunContext) -> str:
         return "none"
     position = _snapshot_position(ctx)
     slot = position.get("slot")
-    if position.get("kind") != "postgres" or not slot:
+    if not slot:  # only a PostgreSQL dump with CDC on holds something: its replication slot
         return "nothing held on the source"
     owner = runstate.slot_owner(ctx.base_dir, str(slot))
     if owner is None or owner.get("run_id") != ctx.run_id:

@@ -156,3 +156,27 @@ def test_preflight_refuses_a_second_cutover_unless_asked(
         spec=load_spec(spec), run_id="r3", mode="rehearsal", source=info, target=info
     )
     assert preflight_step(rehearsal)["summary"].startswith("rehearsal")
+
+
+def test_a_cutover_without_approval_records_that_nobody_was_asked(
+    pg_server: PostgresServer, setup: tuple[Path, str, str]
+) -> None:
+    """cutover.approval_required false: the freeze step writes why there is no answer (the report
+    reads ``cutover.json``); with the default, an answer is only ever written by the approval."""
+    import json
+
+    from roachlift.cutover_steps import NOT_ASKED, cutover_state, freeze_step
+
+    spec_path, dsn, _ = setup
+    dbname = dsn.rsplit("/", 1)[-1]
+    asked = _ctx(spec_path, pg_server, "run-asked", dbname)
+    spec_path.write_text(spec_path.read_text() + "cutover: {approval_required: false}\n")
+    unasked = _ctx(spec_path, pg_server, "run-unasked", dbname)
+    for ctx in (asked, unasked):
+        ctx.work_dir.mkdir(parents=True)
+        (ctx.work_dir / "tables.json").write_text(json.dumps([{"name": "public.t"}]))
+        assert "NOT frozen" in freeze_step(ctx)["summary"]
+    assert "answer" not in cutover_state(asked)
+    state = cutover_state(unasked)
+    assert state["answer"] == NOT_ASKED and state["answered_by"] == "nobody"
+    assert state["position"]["kind"] == "postgres" and state["position"]["lsn"]

@@ -161,6 +161,35 @@ def test_cutover_approved_moves_everything_including_cdc_changes(
     assert report["phase_seconds"]["verify_final"] > 0 and report["read_only_seconds"] > 0
 
 
+def test_cutover_without_approval_goes_from_verify_to_the_freeze(
+    pg_server: PostgresServer, pagila_template: str, run_dag: RunDag, tmp_path: Path
+) -> None:
+    """cutover.approval_required false: nobody is asked (no answer is given here either), the
+    change stream is drained after the freeze, and the report says the approval was not asked."""
+    name = f"pgnoask{next(_ids)}"
+    src = _source_copy(pg_server, pagila_template, f"{name}_src")
+    writer = Writer(src, tmp_path / "work")
+    writer.start()
+    result = run_dag(
+        SPEC.format(name=name).replace("approval_required: true", "approval_required: false"),
+        {f"src_{name}": pg_server.uri(f"{name}_src"), f"tgt_{name}": pg_server.uri("postgres")},
+        {"mode": "cutover"},
+        approve="none",
+    )
+    writer.join(60)
+    assert writer.error is None, writer.error
+    assert result["state"] == "success", result["log"][-6000:]
+    assert result["answered"] == [] and result["report"]["outcome"] == "cut over"
+    report = json.loads(Path(result["report"]["json"]).read_text())
+    assert report["cutover"]["answer"] == "not asked: cutover.approval_required is false"
+    assert len(writer.inserted) > 10
+    target = pg_server.dsn(f"{name}_target")
+    with psycopg.connect(target) as conn:
+        got = conn.execute("SELECT count(*) FROM actor WHERE last_name = 'CDC'").fetchone()
+    assert got == (len(writer.inserted),)
+    assert _verify(src, target) == []
+
+
 def test_scheduled_style_rehearsal_loads_a_scratch_database_and_keeps_last_n(
     pg_server: PostgresServer, pagila_template: str, run_dag: RunDag
 ) -> None:

@@ -16,7 +16,9 @@ The dump runs as one task so that every table is read under one snapshot (worker
 share the snapshot); loading fans out per table. ``preflight`` stops a cutover run of a migration
 that already cut over (or whose source is frozen) unless "Cut over again" is ticked. A rejection
 runs ``cutover_rejected``; the ``report`` task then ends the run as failed with one line, so a
-rejection is never mistaken for a completed cutover.
+rejection is never mistaken for a completed cutover. With ``cutover.approval_required: false`` the
+DAG has no ``approve_cutover``, ``cdc_follow`` or ``cutover_rejected``: a cutover run (a person chose
+mode ``cutover`` in the trigger form) goes from ``mode`` straight to ``freeze_source``.
 """
 
 from __future__ import annotations
@@ -48,8 +50,9 @@ from roachlift.airflow.operators import (
     run_context,
 )
 from roachlift.airflow.sensors import CdcDrainSensor, CdcFollowSensor, CdcSyncSensor
-from roachlift.config.spec import MigrationSpec, load_spec, spec_files
+from roachlift.config.spec import LoadMethod, MigrationSpec, TableHandling, load_spec, spec_files
 from roachlift.errors import SpecError
+from roachlift.sources import check_spec
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +71,11 @@ def _default_args(spec: MigrationSpec) -> dict[str, Any]:
 
 
 def build_dag(spec: MigrationSpec, spec_path: Path) -> DAG:
-    """The migration DAG for one spec."""
+    """The migration DAG for one spec; :class:`SpecError` when the spec asks for what its source
+    cannot do (``cdc.enabled`` without a change source, a freeze without one: its adapter's
+    capabilities, :func:`roachlift.sources.check_spec`), so it fails when parsed, not mid-run."""
     path = str(spec_path)
+    check_spec(spec, path)
     with DAG(
         dag_id=spec.dag_id,
         description=spec.description or f"roachlift: {spec.source.kind} -> {spec.target.dialect}",
@@ -78,7 +84,7 @@ def build_dag(spec: MigrationSpec, spec_path: Path) -> DAG:
         catchup=False,
         max_active_runs=1,
         default_args=_default_args(spec),
-        tags=["roachlift", str(spec.source.kind)],
+        tags=["roachlift", spec.source.kind.value],
         doc_md=dag_doc_md(spec, spec_path),
         params={
             "mode": Param(
@@ -101,8 +107,8 @@ def build_dag(spec: MigrationSpec, spec_path: Path) -> DAG:
                 "frozen; tick to cut over once more anyway.",
             ),
             "table_handling": Param(
-                str(spec.load.table_handling),
-                enum=["fail-if-not-empty", "truncate", "drop-and-recreate", "resume"],
+                spec.load.table_handling.value,
+                enum=[h.value for h in TableHandling],
                 title="Table handling",
                 description="What to do with target tables that already hold rows.",
             ),
@@ -114,9 +120,10 @@ def build_dag(spec: MigrationSpec, spec_path: Path) -> DAG:
             """Re-read the spec at run time so a broken edit fails the run with key paths."""
             try:
                 current = load_spec(path)
+                check_spec(current, path)
             except SpecError as exc:
                 raise AirflowFailException(str(exc)) from exc
-            return {"name": current.name, "source": str(current.source.kind)}
+            return {"name": current.name, "source": current.source.kind.value}
 
         @task(task_id="preflight", retries=0)
         def preflight(**context: Any) -> dict[str, Any]:
@@ -158,7 +165,7 @@ def build_dag(spec: MigrationSpec, spec_path: Path) -> DAG:
             return [dict(x) for x in dumped["loads"]]
 
         with TaskGroup("load", tooltip="one load task per table, largest first") as load:
-            loader = ImportTableOperator if str(spec.load.method) == "import" else CopyLoadTableOperator
+            loader = ImportTableOperator if spec.load.method == LoadMethod.IMPORT else CopyLoadTableOperator
             loader.partial(
                 task_id="load_table",
                 spec_path=path,
@@ -201,37 +208,17 @@ def build_dag(spec: MigrationSpec, spec_path: Path) -> DAG:
             tooltip="rehearsal or cutover; the approval, with CDC applied while it waits",
             prefix_group_id=False,
         ):
+            # cutover.approval_required false: no go/no-go question, the cutover follows the verify
+            go = ["approve_cutover", "cdc_follow"] if spec.cutover.approval_required else ["freeze_source"]
 
             @task.branch(task_id="mode")
             def choose_mode(**context: Any) -> list[str]:
                 """Rehearsals never cut over: scheduled runs are always rehearsals."""
                 ctx = run_context(path, context)
-                return ["approve_cutover", "cdc_follow"] if ctx.mode == "cutover" else ["cleanup_rehearsals"]
+                return go if ctx.mode == "cutover" else ["cleanup_rehearsals"]
 
-            approve_cutover = CutoverApprovalOperator(
-                task_id="approve_cutover",
-                spec_path=path,
-                subject=f"Go / no-go: cut {spec.name} over ({spec.source.kind} → {spec.target.dialect})",
-                go_task="freeze_source",
-                no_go_task="cutover_rejected",
-                approvers=spec.cutover.approvers,
-                response_timeout=timedelta(hours=spec.cutover.approval_timeout_hours),
-                retries=0,
-            )
-            follow = CdcFollowSensor(
-                task_id="cdc_follow",
-                spec_path=path,
-                approval_task_id="approve_cutover",
-                # short pokes, then the worker is free: the backlog at the answer is ~poke_interval of
-                # changes, which the drain applies in well under a second
-                poke_seconds=10.0,
-                poke_interval=5.0,
-                timeout=timedelta(hours=spec.cutover.approval_timeout_hours + 1).total_seconds(),
-            )
-            rejected = CutoverStepOperator(
-                task_id="cutover_rejected", step_name="reject_step", spec_path=path
-            )
             branch = choose_mode()
+            asked = _approval_tasks(spec, path) if spec.cutover.approval_required else None
 
         # inside the read-only window a failed try is retried within seconds, not the default 20 s+
         window: dict[str, Any] = {"retry_delay": timedelta(seconds=2), "retry_exponential_backoff": False}
@@ -312,24 +299,56 @@ def build_dag(spec: MigrationSpec, spec_path: Path) -> DAG:
         for xarg in (done, report_task):  # the "Run report" button on these tasks
             xarg.operator.operator_extra_links = [RunReportLink()]  # type: ignore[attr-defined]
         prep >> schema >> dump >> load >> post_load >> sync_verify >> branch
-        branch >> [approve_cutover, follow]
-        [approve_cutover, follow] >> freeze
-        approve_cutover >> rejected
+        ends = [done, cleanup, rollback]
+        if asked is None:
+            branch >> freeze
+        else:
+            approve_cutover, follow, rejected = asked
+            branch >> [approve_cutover, follow]
+            [approve_cutover, follow] >> freeze
+            approve_cutover >> rejected
+            ends.append(rejected)
         freeze >> drain >> sequences >> verify_final >> changefeed >> done
         [freeze, drain, sequences, verify_final, changefeed, done] >> rollback
         branch >> cleanup
-        [done, cleanup, rejected, rollback] >> report_task
+        ends >> report_task
     return dag
 
 
+def _approval_tasks(spec: MigrationSpec, path: str) -> tuple[Any, Any, Any]:
+    """The go/no-go approval, the CDC that follows while it waits, and the rejection's task."""
+    approve_cutover = CutoverApprovalOperator(
+        task_id="approve_cutover",
+        spec_path=path,
+        subject=f"Go / no-go: cut {spec.name} over ({spec.source.kind} → {spec.target.dialect})",
+        go_task="freeze_source",
+        no_go_task="cutover_rejected",
+        approvers=spec.cutover.approvers,
+        response_timeout=timedelta(hours=spec.cutover.approval_timeout_hours),
+        retries=0,
+    )
+    follow = CdcFollowSensor(
+        task_id="cdc_follow",
+        spec_path=path,
+        approval_task_id="approve_cutover",
+        # short pokes, then the worker is free: the backlog at the answer is ~poke_interval of
+        # changes, which the drain applies in well under a second
+        poke_seconds=10.0,
+        poke_interval=5.0,
+        timeout=timedelta(hours=spec.cutover.approval_timeout_hours + 1).total_seconds(),
+    )
+    rejected = CutoverStepOperator(task_id="cutover_rejected", step_name="reject_step", spec_path=path)
+    return approve_cutover, follow, rejected
+
+
 def build_dags(folder: Path | None = None) -> dict[str, DAG]:
-    """Every DAG of the migrations folder, keyed by dag id; an invalid spec is logged and skipped."""
+    """Every DAG of the migrations folder, keyed by dag id; an invalid spec (or one asking for what
+    its source cannot do) is logged with every problem and skipped."""
     dags: dict[str, DAG] = {}
     for path in spec_files(folder):
-        try:
+        try:  # a spec that is invalid, or asks what its source cannot do, must not hide the others
             spec = load_spec(path)
+            dags[spec.dag_id] = build_dag(spec, path)
         except SpecError as exc:
             log.error("roachlift: skipping %s\n%s", path, exc)
-            continue
-        dags[spec.dag_id] = build_dag(spec, path)
     return dags

@@ -14,6 +14,7 @@ from roachlift.cdc.model import CdcError
 from roachlift.config.connections import resolve_connection
 from roachlift.config.spec import MigrationSpec, load_spec
 from roachlift.naming import Naming
+from roachlift.sources import adapter_for
 
 log = logging.getLogger(__name__)
 
@@ -33,36 +34,7 @@ def snapshot_position(spec: MigrationSpec, path: str | None = None) -> dict[str,
 def source_for_spec(spec: MigrationSpec, snapshot: str | None = None) -> ChangeSource:
     """The change source of ``spec``, starting where the dump's snapshot ended."""
     conn = resolve_connection(spec.source.conn_id)
-    kind = str(spec.source.kind)
-    if kind == "postgres":
-        from roachlift.cdc.postgres import PostgresSource
-
-        slot = spec.cdc.slot_name
-        if not slot:
-            slot = str(snapshot_position(spec, snapshot).get("slot") or f"roachlift_{spec.name}")
-        return PostgresSource(
-            conn.postgres_conninfo(), slot, schemas=spec.source.schemas or ["public"], wants=spec.source.wants
-        )
-    if kind == "mysql":
-        from roachlift.cdc.mysql import MySQLSource
-
-        return MySQLSource(
-            conn, snapshot_position(spec, snapshot), schemas=spec.source.schemas, wants=spec.source.wants
-        )
-    import oracledb
-
-    from roachlift.cdc.oracle import OracleSource, load_oracle_tables
-
-    def connect() -> Any:
-        return oracledb.connect(
-            user=conn.user, password=conn.password, dsn=f"{conn.host}:{conn.port or 1521}/{conn.database}"
-        )
-
-    # the spec names the owner as Oracle SQL would, unquoted: Oracle folds it to upper case
-    owner = Naming.from_spec(spec).source_name((spec.source.schemas or [str(conn.user)])[0], quoted=False)
-    with connect() as c:
-        tables = load_oracle_tables(c, owner, spec.source.wants)
-    return OracleSource(connect, owner, tables)
+    return adapter_for(spec.source.kind).change_source(spec, conn, lambda: snapshot_position(spec, snapshot))
 
 
 def _target(spec: MigrationSpec) -> str:

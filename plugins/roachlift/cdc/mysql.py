@@ -129,13 +129,7 @@ class MySQLSource:
         server_id: int | None = None,
     ) -> None:
         if isinstance(connection, ConnInfo):
-            kw: dict[str, Any] = {
-                "host": connection.host,
-                "port": connection.port or 3306,
-                "user": connection.user,
-                "password": connection.password or "",
-                "database": connection.database,
-            }
+            kw: dict[str, Any] = connection.mysql_kwargs()
         else:
             kw = dict(connection)
         self.settings = {k: v for k, v in kw.items() if k in {"host", "port", "user", "password"}}

@@ -17,7 +17,7 @@ that stop the stream, so it is disabled around the freeze (``ALTER TRIGGER ... D
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from roachlift.cdc.oracle import OracleSource, OracleTable, capture_sql, load_oracle_tables, quote_ident
@@ -74,8 +74,21 @@ def _exists(cur: Any, query: str, **binds: Any) -> bool:
     return bool(row and row[0])
 
 
-def install_capture(spec: MigrationSpec, source: ConnInfo) -> str:
-    """Install (or refresh) the trigger capture of the spec's tables and clear their staged rows."""
+#: Whether an object of the capture exists: the staging table, the schema (DDL) trigger.
+_PROBES = {
+    STAGING: "SELECT COUNT(*) FROM all_tables WHERE owner = :o AND table_name = :t",
+    DDL_TRIGGER: "SELECT COUNT(*) FROM all_triggers WHERE owner = :o AND trigger_name = :t",
+}
+#: ``run(cursor, owner, tables, probed object exists)`` of :func:`_on_spec_tables`.
+TableWork = Callable[[Any, str, list[OracleTable], bool], None]
+
+
+def _on_spec_tables(
+    spec: MigrationSpec, source: ConnInfo, *, probe: str, run: TableWork, nothing: str, failed: str
+) -> tuple[str, list[OracleTable]]:
+    """The shape install and freeze share: connect, list the spec's tables of the owner (none: an
+    error, "nothing to ``nothing``"), ask whether ``probe`` exists, ``run`` the statements, commit.
+    An Oracle error becomes one line: ``failed`` with ``{owner}`` and ``{exc}`` filled in."""
     import oracledb
 
     owner = owner_of(spec, source)
@@ -83,25 +96,34 @@ def install_capture(spec: MigrationSpec, source: ConnInfo) -> str:
     try:
         tables = load_oracle_tables(conn, owner, spec.source.wants)
         if not tables:
-            raise RoachliftError(f"no table of {owner} matches the spec: nothing to capture")
+            raise RoachliftError(f"no table of {owner} matches the spec: nothing to {nothing}")
         with conn.cursor() as cur:
-            staged = _exists(
-                cur,
-                "SELECT COUNT(*) FROM all_tables WHERE owner = :o AND table_name = :t",
-                o=owner,
-                t=STAGING,
-            )
-            for stmt in install_statements(owner, tables, staged):
-                cur.execute(stmt)
-            cur.executemany(clear_statement(owner), [{"name": t.name} for t in tables])
+            run(cur, owner, tables, _exists(cur, _PROBES[probe], o=owner, t=probe))
         conn.commit()
     except oracledb.Error as exc:
-        raise RoachliftError(
-            f"installing the CDC capture on {owner} failed: {exc}. A DBA can install it with the "
-            f"statements printed by `roachlift cdc --spec <spec> --oracle-setup-sql`."
-        ) from None
+        raise RoachliftError(failed.format(owner=owner, exc=exc)) from None
     finally:
         conn.close()
+    return owner, tables
+
+
+def install_capture(spec: MigrationSpec, source: ConnInfo) -> str:
+    """Install (or refresh) the trigger capture of the spec's tables and clear their staged rows."""
+
+    def install(cur: Any, owner: str, tables: list[OracleTable], staged: bool) -> None:
+        for stmt in install_statements(owner, tables, staged):
+            cur.execute(stmt)
+        cur.executemany(clear_statement(owner), [{"name": t.name} for t in tables])
+
+    owner, tables = _on_spec_tables(
+        spec,
+        source,
+        probe=STAGING,
+        run=install,
+        nothing="capture",
+        failed="installing the CDC capture on {owner} failed: {exc}. A DBA can install it with the "
+        "statements printed by `roachlift cdc --spec <spec> --oracle-setup-sql`.",
+    )
     log.info("CDC capture installed on %s: %d table trigger(s), staging cleared", owner, len(tables))
     return f"capture triggers on {len(tables)} table(s) of {owner}, staging table cleared"
 
@@ -119,29 +141,19 @@ def change_source(spec: MigrationSpec, source: ConnInfo) -> OracleSource:
 
 def set_read_only(spec: MigrationSpec, source: ConnInfo, on: bool) -> str:
     """Freeze (``on``) or unfreeze the spec's tables; returns what was done."""
-    import oracledb
 
-    owner = owner_of(spec, source)
-    conn = _connect(source)
-    try:
-        names = [t.name for t in load_oracle_tables(conn, owner, spec.source.wants)]
-        if not names:
-            raise RoachliftError(f"no table of {owner} matches the spec: nothing to freeze")
-        with conn.cursor() as cur:
-            trigger = _exists(
-                cur,
-                "SELECT COUNT(*) FROM all_triggers WHERE owner = :o AND trigger_name = :t",
-                o=owner,
-                t=DDL_TRIGGER,
-            )
-            for stmt in read_only_statements(owner, names, on, trigger):
-                cur.execute(stmt)
-    except oracledb.Error as exc:
-        raise RoachliftError(
-            f"{'freezing' if on else 'unfreezing'} the tables of {owner} failed: {exc}"
-        ) from None
-    finally:
-        conn.close()
+    def alter(cur: Any, owner: str, tables: list[OracleTable], ddl_trigger: bool) -> None:
+        for stmt in read_only_statements(owner, [t.name for t in tables], on, ddl_trigger):
+            cur.execute(stmt)
+
+    owner, tables = _on_spec_tables(
+        spec,
+        source,
+        probe=DDL_TRIGGER,
+        run=alter,
+        nothing="freeze",
+        failed=f"{'freezing' if on else 'unfreezing'} the tables of {{owner}} failed: {{exc}}",
+    )
     mode = "READ ONLY" if on else "READ WRITE"
-    log.info("%d table(s) of %s set %s", len(names), owner, mode)
-    return f"{len(names)} table(s) of {owner} {mode}"
+    log.info("%d table(s) of %s set %s", len(tables), owner, mode)
+    return f"{len(tables)} table(s) of {owner} {mode}"

@@ -9,19 +9,22 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
+from roachlift.config.spec import SourceKind
 from roachlift.errors import RoachliftError
 
-SCHEME_KIND = {
-    "postgres": "postgres",
-    "postgresql": "postgres",
-    "postgres+psycopg": "postgres",
-    "cockroach": "postgres",
-    "cockroachdb": "postgres",
-    "mysql": "mysql",
-    "mariadb": "mysql",
-    "oracle": "oracle",
+#: Connection types / URI schemes by the wire protocol they speak (CockroachDB speaks PostgreSQL's).
+SCHEME_KIND: dict[str, SourceKind] = {
+    "postgres": SourceKind.POSTGRES,
+    "postgresql": SourceKind.POSTGRES,
+    "postgres+psycopg": SourceKind.POSTGRES,
+    "cockroach": SourceKind.POSTGRES,
+    "cockroachdb": SourceKind.POSTGRES,
+    "mysql": SourceKind.MYSQL,
+    "mariadb": SourceKind.MYSQL,
+    "oracle": SourceKind.ORACLE,
 }
 
 
@@ -29,7 +32,7 @@ SCHEME_KIND = {
 class ConnInfo:
     """Host, port, credentials and database of one connection."""
 
-    kind: str
+    kind: SourceKind
     host: str = "127.0.0.1"
     port: int | None = None
     user: str | None = None
@@ -50,6 +53,26 @@ class ConnInfo:
         netloc += f"{self.host}:{self.port or 5432}"
         query = "&".join(f"{k}={quote(v)}" for k, v in self.extra.items() if k in _LIBPQ_PARAMS)
         return f"postgresql://{netloc}/{quote(self.database or '', safe='')}" + (f"?{query}" if query else "")
+
+    def mysql_kwargs(self, database: str | None = None, *, server_only: bool = False) -> dict[str, Any]:
+        """``host``, ``port``, ``user``, ``password`` and ``database`` for PyMySQL and mysqlclient
+        (both take these names); ``database`` defaults to the connection's, ``server_only`` leaves
+        it out (server-wide statements: grants, binlog status)."""
+        kwargs: dict[str, Any] = {
+            "host": self.host,
+            "port": self.port or 3306,
+            "user": self.user or "root",
+            "password": self.password or "",
+        }
+        name = None if server_only else database or self.database
+        if name:
+            kwargs["database"] = name
+        return kwargs
+
+    def oracle_dsn(self) -> str:
+        """The oracledb DSN: ``extra.dsn`` when given (a TNS alias or a full descriptor), else
+        ``host:port/service`` (``database`` is the service name)."""
+        return self.extra.get("dsn") or f"{self.host}:{self.port or 1521}/{self.database or ''}"
 
     def redacted(self) -> str:
         """A printable description with no secret in it."""

@@ -21,7 +21,7 @@ MIGRATIONS_DIR_ENV = "ROACHLIFT_MIGRATIONS_DIR"
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=True, validate_default=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
 
 class SourceKind(StrEnum):
@@ -160,6 +160,15 @@ class CutoverSpec(_Model):
     #: access to the DAG
     approvers: list[str] = Field(default_factory=list)
 
+    @model_validator(mode="after")
+    def _approvers_need_an_approval(self) -> CutoverSpec:
+        if self.approvers and not self.approval_required:
+            raise ValueError(
+                "approvers are named but approval_required is false: nobody would be asked "
+                "(remove approvers, or set approval_required: true)"
+            )
+        return self
+
 
 class RehearsalSpec(_Model):
     """Scheduled rehearsal migrations into a scratch database."""
@@ -278,9 +287,12 @@ def load_spec(path: str | Path) -> MigrationSpec:
 
 
 def validate_spec_file(path: str | Path) -> list[str]:
-    """Every problem of one spec file, as ``key.path: message`` lines (empty when valid)."""
+    """Every problem of one spec file, as ``key.path: message`` lines (empty when valid): the
+    spec's own, then what it asks of a source that cannot do it (:func:`roachlift.sources.spec_problems`)."""
+    from roachlift.sources import spec_problems  # late: the adapters import this module
+
     try:
-        load_spec(path)
+        spec = load_spec(path)
     except SpecError as exc:
         return exc.problems
-    return []
+    return spec_problems(spec)

@@ -30,16 +30,10 @@ from roachlift.dump.manifest import (
     write_snapshot_json,
 )
 from roachlift.dump.runner import DumpInterrupted
-from roachlift.dump.snapshot import (
-    Snapshot,
-    SnapshotError,
-    default_slot_name,
-    open_mysql_snapshot,
-    open_oracle_snapshot,
-    open_postgres_snapshot,
-)
+from roachlift.dump.snapshot import Snapshot, SnapshotError
 from roachlift.errors import RoachliftError
 from roachlift.naming import Naming
+from roachlift.sources import adapter_for
 
 __all__ = [
     "DumpResult",
@@ -81,9 +75,8 @@ def oracle_connect(conninfo: ConnInfo) -> Any:
     """An oracledb (thin) connection; ``database`` is the service name."""
     import oracledb
 
-    dsn = conninfo.extra.get("dsn") or f"{conninfo.host}:{conninfo.port or 1521}/{conninfo.database or ''}"
     try:
-        return oracledb.connect(user=conninfo.user, password=conninfo.password, dsn=dsn)
+        return oracledb.connect(user=conninfo.user, password=conninfo.password, dsn=conninfo.oracle_dsn())
     except oracledb.Error as exc:
         raise RoachliftError(f"{conninfo.redacted()}: cannot connect: {exc}") from None
 
@@ -94,19 +87,7 @@ def open_snapshot(spec: MigrationSpec, conninfo: ConnInfo, workers: int | None =
     ``workers`` is the number of MySQL worker transactions (default ``spec.dump.parallelism``).
     Use it as a context manager; keep it open until every table is dumped.
     """
-    kind = spec.source.kind
-    if kind == "postgres":
-        slot = default_slot_name(spec.name, spec.cdc.slot_name) if spec.cdc.enabled else None
-        return open_postgres_snapshot(conninfo, slot)
-    if kind == "mysql":
-        return open_mysql_snapshot(conninfo, workers or spec.dump.parallelism)
-    if kind == "oracle":
-        return open_oracle_snapshot(oracle_connect(conninfo))
-    raise RoachliftError(f"source kind {kind!r} cannot be dumped")
-
-
-def _default_schema(spec: MigrationSpec, conninfo: ConnInfo) -> str | None:
-    return spec.source.schemas[0] if spec.source.schemas else conninfo.database
+    return adapter_for(spec.source.kind).open_snapshot(spec, conninfo, workers or spec.dump.parallelism)
 
 
 def _dump_one(
@@ -127,29 +108,9 @@ def _dump_one(
         "target_table": target_table_name(spec, table),
         "chunk_rows": d.chunk_rows,
         "chunk_mb": d.chunk_mb,
-        "compression": str(d.compression),
+        "compression": d.compression,
     }
-    if spec.source.kind == "postgres":
-        from roachlift.dump import postgres
-
-        manifest = postgres.dump_table(conn, table, out_dir, split=split, **common)
-    elif spec.source.kind == "mysql":
-        from roachlift.dump import mysql
-        from roachlift.values import ValueRules
-
-        manifest = mysql.dump_table(
-            conn,
-            table,
-            out_dir,
-            default_schema=_default_schema(spec, conninfo),
-            split=split,
-            rules=ValueRules.from_spec(spec),
-            **common,
-        )
-    else:
-        from roachlift.dump import oracle
-
-        manifest = oracle.dump_table(conn, table, out_dir, **common)
+    manifest = adapter_for(spec.source.kind).dump_table(spec, conninfo, conn, table, out_dir, split, common)
     manifest.dump_id = dump_id
     return with_target_names(spec, manifest, out_dir)
 
@@ -162,23 +123,11 @@ def with_target_names(spec: MigrationSpec, manifest: TableManifest, out_dir: Pat
 
 
 def _worker_connection(spec: MigrationSpec, conninfo: ConnInfo, snapshot: Snapshot) -> Any:
-    if spec.source.kind == "postgres":
-        from roachlift.dump.postgres import worker_connection
-
-        return worker_connection(conninfo, snapshot)
-    if spec.source.kind == "oracle":
-        return oracle_connect(conninfo)
-    conn = snapshot.take_worker()
-    if conn is None:
-        raise SnapshotError("no MySQL worker transaction left in the snapshot (open it with more workers)")
-    return conn
+    return adapter_for(spec.source.kind).worker_connection(conninfo, snapshot)
 
 
 def _release(spec: MigrationSpec, snapshot: Snapshot, conn: Any) -> None:
-    if spec.source.kind == "mysql":
-        snapshot.give_back(conn)
-    else:
-        conn.close()
+    adapter_for(spec.source.kind).release_worker(snapshot, conn)
 
 
 def _replace(spec: MigrationSpec, conninfo: ConnInfo, snapshot: Snapshot, conn: Any) -> Any:
@@ -283,9 +232,10 @@ def dump_database(
     workers = max(1, min(spec.dump.parallelism, len(names)))
     split = max(1, spec.dump.parallelism // len(names))  # idle worker slots split large tables
     # MySQL: one worker transaction per table thread, plus the extra ones a split table borrows.
+    pooled = adapter_for(spec.source.kind).workers_in_snapshot
     with open_snapshot(spec, conninfo, workers * split) as snapshot:
         reserved: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        if snapshot.kind == "mysql":
+        if pooled:
             workers = max(1, min(workers, snapshot.worker_count))
             # Each table thread's own transaction is taken now, so the rest are free for splits.
             for _ in range(workers):
@@ -298,11 +248,7 @@ def dump_database(
         def run(table: str) -> TableManifest:
             conn = getattr(local, "conn", None)
             if conn is None:
-                conn = local.conn = (
-                    reserved.get()
-                    if snapshot.kind == "mysql"
-                    else _worker_connection(spec, conninfo, snapshot)
-                )
+                conn = local.conn = reserved.get() if pooled else _worker_connection(spec, conninfo, snapshot)
                 with lock:
                     opened.append(conn)
             log.info("dumping %s", Naming.from_spec(spec).label(table))

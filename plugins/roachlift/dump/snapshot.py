@@ -198,19 +198,10 @@ def mysql_connect(conninfo: ConnInfo, database: str | None = None) -> Any:
     """A MySQLdb (mysqlclient) connection returning raw bytes, session time zone UTC."""
     MySQLdb: Any = importlib.import_module("MySQLdb")
 
-    kwargs: dict[str, Any] = {
-        "host": conninfo.host,
-        "port": conninfo.port or 3306,
-        "user": conninfo.user or "root",
-        "passwd": conninfo.password or "",
-        "conv": {},
-        "charset": "utf8mb4",
-        "use_unicode": False,
-    }
-    if database or conninfo.database:
-        kwargs["db"] = database or conninfo.database
     try:
-        conn = MySQLdb.connect(**kwargs)
+        conn = MySQLdb.connect(
+            **conninfo.mysql_kwargs(database), conv={}, charset="utf8mb4", use_unicode=False
+        )
     except MySQLdb.Error as exc:
         raise SnapshotError(f"{conninfo.redacted()}: cannot connect: {exc}") from None
     cur = conn.cursor()

@@ -7,7 +7,6 @@ objects a person must review (triggers, functions, procedures). No client binary
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 from roachlift.config.connections import ConnInfo
 from roachlift.config.spec import MigrationSpec, SourceSpec
 from roachlift.errors import RoachliftError
+from roachlift.sources import adapter_for
 
 
 @dataclass
@@ -82,25 +82,16 @@ def _source(spec_source: MigrationSpec | SourceSpec) -> SourceSpec:
     return spec_source.source if isinstance(spec_source, MigrationSpec) else spec_source
 
 
-def _module(source: SourceSpec) -> Any:
-    """``roachlift.extract.<kind>`` (imported late: those modules import this one)."""
-    if source.kind not in ("postgres", "mysql", "oracle"):
-        raise RoachliftError(f"source kind {source.kind!r} cannot be extracted")
-    return importlib.import_module(f"roachlift.extract.{source.kind}")
-
-
 def extract_schema(spec_source: MigrationSpec | SourceSpec, conninfo: ConnInfo) -> ExtractResult:
     """DDL text, tables (largest first) and review items of the spec's schemas and tables."""
     source = _source(spec_source)
-    result: ExtractResult = _module(source).extract(source, conninfo)
-    return result
+    return adapter_for(source.kind).extract(source, conninfo)
 
 
 def list_tables(spec_source: MigrationSpec | SourceSpec, conninfo: ConnInfo) -> list[TableInfo]:
     """Only the tables (cheaper than :func:`extract_schema`), largest first."""
     source = _source(spec_source)
-    tables: list[TableInfo] = _module(source).list_tables(source, conninfo)
-    return tables
+    return adapter_for(source.kind).list_tables(source, conninfo)
 
 
 def read_ddl_file(path: Path, kind: str) -> ExtractResult:

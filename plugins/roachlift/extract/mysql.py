@@ -26,14 +26,7 @@ def connect(conninfo: ConnInfo, database: str | None = None) -> Any:
     import pymysql
 
     try:
-        return pymysql.connect(
-            host=conninfo.host,
-            port=conninfo.port or 3306,
-            user=conninfo.user or "root",
-            password=conninfo.password or "",
-            database=database or conninfo.database,
-            charset="utf8mb4",
-        )
+        return pymysql.connect(**conninfo.mysql_kwargs(database), charset="utf8mb4")
     except pymysql.Error as exc:
         raise RoachliftError(f"{conninfo.redacted()}: cannot connect: {exc}") from None
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import psycopg
 
+from roachlift.config.spec import LoadMethod, TableHandling, TargetDialect
 from roachlift.errors import RoachliftError
 
 TARGET_URL_ENV = "ROACHLIFT_TARGET_URL"
@@ -147,18 +148,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--dump-dir", required=True, help="folder with <table>/manifest.json")
     p.add_argument("--phase-dir", required=True, help="folder with 01_types.sql .. 05_views.sql")
     p.add_argument(
-        "--method", choices=["copy", "import"], default=None, help="default: the spec's, else import"
+        "--method",
+        choices=[m.value for m in LoadMethod],
+        default=None,
+        help="default: the spec's, else import",
     )
     p.add_argument(
         "--table-handling",
-        choices=["fail-if-not-empty", "truncate", "drop-and-recreate", "resume"],
+        choices=[h.value for h in TableHandling],
         default=None,
         help="default: the spec's, else fail-if-not-empty",
     )
     p.add_argument("--batch-rows", type=int, default=None, help="rows per COPY transaction (default 100000)")
     p.add_argument(
         "--dialect",
-        choices=["cockroachdb", "postgres"],
+        choices=[d.value for d in TargetDialect],
         default=None,
         help="default: the spec's, else cockroachdb",
     )

@@ -18,6 +18,7 @@ import psycopg
 from psycopg import errors as pg_errors
 from psycopg import sql
 
+from roachlift.config.spec import TableHandling
 from roachlift.convert.splitting import split_statements
 from roachlift.errors import RoachliftError
 from roachlift.load import crdb
@@ -31,9 +32,9 @@ PHASE_FILES: dict[str, str] = {
     "foreign_keys": "04_foreign_keys.sql",
     "views": "05_views.sql",
 }
-TABLE_HANDLING = ("fail-if-not-empty", "truncate", "drop-and-recreate")
+TABLE_HANDLING = tuple(h.value for h in TableHandling if h is not TableHandling.RESUME)
 #: Continue a table's load from this dump's recorded progress (see :mod:`roachlift.load.progress`).
-RESUME = "resume"
+RESUME = TableHandling.RESUME.value
 
 _ALTER_FK = re.compile(r"^\s*ALTER\s+TABLE\b.*\bFOREIGN\s+KEY\b", re.IGNORECASE | re.DOTALL)
 _ENDS_NOT_VALID = re.compile(r"\bNOT\s+VALID\s*$", re.IGNORECASE)

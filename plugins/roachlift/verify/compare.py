@@ -47,6 +47,7 @@ from roachlift.config.connections import ConnInfo
 from roachlift.csvfmt import format_value
 from roachlift.errors import RoachliftError
 from roachlift.naming import Naming
+from roachlift.sources import adapter_for
 from roachlift.values import Reject, ValueRules
 from roachlift.verify.chunkhash import ChunkDigests
 from roachlift.verify.normalize import column_kind, normalize, values_equal
@@ -448,7 +449,8 @@ def _run_chunks(
     key_s = _key_fn(plan.source, plan.names[: plan.key_len])
     key_t = _key_fn(plan.target, plan.target_names[: plan.key_len])
     tally.chunks_total = len(ranges)
-    digests = ChunkDigests(chunk_digests and source.kind == target.kind == "postgres" and plan.ranged)
+    both = all(adapter_for(side.kind).verify_chunk_digests for side in (source, target))
+    digests = ChunkDigests(chunk_digests and both and plan.ranged)
 
     def worker() -> None:
         src = open_reader(source)

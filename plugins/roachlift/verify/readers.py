@@ -122,17 +122,11 @@ def as_conninfo(conn: ConnInfo | str) -> ConnInfo:
 
 
 def open_reader(conn: ConnInfo | str) -> Reader:
-    """Connect to one side."""
-    info = as_conninfo(conn)
-    if info.kind == "postgres":
-        return PostgresReader(info)
-    if info.kind == "mysql":
-        return MySQLReader(info)
-    if info.kind == "oracle":
-        from roachlift.verify.oracle import open_oracle_reader
+    """Connect to one side (source or target: the reader of the server's protocol, by its adapter)."""
+    from roachlift.sources import adapter_for
 
-        return open_oracle_reader(info)
-    raise RoachliftError(f"verify cannot read {info.kind} databases yet ({info.redacted()})")
+    info = as_conninfo(conn)
+    return adapter_for(info.kind).verify_reader(info)
 
 
 class PostgresReader:
@@ -252,15 +246,7 @@ class MySQLReader:
         self.info = info
         self.default_schema = info.database or ""
         try:
-            self.conn = pymysql.connect(
-                host=info.host,
-                port=info.port or 3306,
-                user=info.user or "root",
-                password=info.password or "",
-                database=info.database or None,
-                charset="utf8mb4",
-                autocommit=True,
-            )
+            self.conn = pymysql.connect(**info.mysql_kwargs(), charset="utf8mb4", autocommit=True)
         except pymysql.MySQLError as exc:
             raise RoachliftError(f"cannot connect to {info.redacted()}: {exc}") from None
         with self.conn.cursor() as cur:
