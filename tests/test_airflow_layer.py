@@ -13,8 +13,8 @@ from roachlift import pipeline
 from roachlift.config.connections import parse_uri
 from roachlift.config.spec import parse_spec
 from roachlift.errors import RoachliftError, TransientError
-from roachlift.load import crdb
 from roachlift.load.jobs import JobPhase, JobState
+from roachlift.target import statements as st
 
 
 def _ctx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **cutover: Any) -> pipeline.RunContext:
@@ -93,7 +93,7 @@ def test_changefeed_statement_and_topics(pg_db: str, tmp_path: Path, monkeypatch
     ctx.work_dir.mkdir(parents=True)
     (ctx.work_dir / "tables.json").write_text('[{"name": "public.orders"}, {"name": "public.order_items"}]')
     assert pipeline.changefeed_topics(ctx) == ["shop.orders", "shop.order_items"]
-    stmt = crdb.create_changefeed(
+    stmt = st.create_changefeed(
         ["public.orders", "public.order_items"],
         "kafka:9092",
         avro_registry="http://registry:8081",

@@ -416,8 +416,8 @@ def sequences_step(ctx: RunContext) -> Summary:
     """After the drain: set every target sequence so its next value is past ``max(column)`` and
     past the source's own counter, whichever is higher (the application's first insert gets the
     id the source would have given, never one CDC already wrote)."""
-    from roachlift.load import crdb
     from roachlift.load.phases import sequence_columns
+    from roachlift.target import statements as st
 
     started = time.monotonic()
     source_tables = {t.rsplit(".", 1)[-1].lower(): t for t in _source_tables(ctx)}
@@ -430,11 +430,11 @@ def sequences_step(ctx: RunContext) -> Summary:
                 continue
             try:
                 with conn.transaction():
-                    row = conn.execute(crdb.max_of(seq.table, seq.column)).fetchone()
+                    row = conn.execute(st.max_of(seq.table, seq.column)).fetchone()
                     top = int(row[0]) if row and row[0] is not None else None
                     src = source_values.get((short, seq.column.lower()))
                     new = max(v for v in (top, src) if v is not None) if (top, src) != (None, None) else None
-                    old_row = conn.execute(crdb.SEQUENCE_LAST_VALUE, (seq.sequence,)).fetchone()
+                    old_row = conn.execute(st.SEQUENCE_LAST_VALUE, (seq.sequence,)).fetchone()
                     old = int(old_row[0]) if old_row and old_row[0] is not None else None
                     if new is None:
                         continue
@@ -443,7 +443,7 @@ def sequences_step(ctx: RunContext) -> Summary:
                         if done["new"] >= new:
                             continue
                         reset.remove(done)
-                    conn.execute(crdb.SETVAL_REGCLASS, (seq.sequence, new))
+                    conn.execute(st.SETVAL_REGCLASS, (seq.sequence, new))
             except psycopg.Error as exc:
                 raise RoachliftError(
                     f"{seq.table}.{seq.column}: resetting sequence {seq.sequence} failed: {exc}"

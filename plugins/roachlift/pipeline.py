@@ -332,13 +332,13 @@ def schema_mapping(ctx: RunContext) -> str:
 
 def ensure_database(ctx: RunContext) -> bool:
     """Create the run's target database when missing; True when it was created."""
-    from roachlift.load import crdb
+    from roachlift.target import statements as st
 
     with psycopg.connect(ctx.target_server.postgres_conninfo(), autocommit=True) as conn:
-        exists = conn.execute(crdb.DATABASE_EXISTS, (ctx.target_database,)).fetchone()
+        exists = conn.execute(st.DATABASE_EXISTS, (ctx.target_database,)).fetchone()
         if exists:
             return False
-        conn.execute(crdb.create_database(ctx.target_database))
+        conn.execute(st.create_database(ctx.target_database))
     log.info("created target database %s", ctx.target_database)
     return True
 
@@ -906,14 +906,14 @@ def changefeed_step(ctx: RunContext, brokers: str | None = None) -> Summary:
     if str(ctx.spec.target.dialect) != "cockroachdb":
         return {"summary": "changefeed skipped: the target is not CockroachDB"}
     from roachlift.config.connections import resolve_kafka_brokers
-    from roachlift.load import crdb
+    from roachlift.target import statements as st
 
     tables = _target_tables(ctx)
     broker_list = brokers or resolve_kafka_brokers(feed.kafka_conn_id)
     with ctx.connect_target() as conn:
         enabled = ensure_rangefeeds(conn)
         cursor = changefeed_cursor(conn)
-        stmt = crdb.create_changefeed(
+        stmt = st.create_changefeed(
             tables,
             broker_list,
             avro_registry=feed.schema_registry_url if feed.format == "avro" else None,
@@ -932,17 +932,17 @@ def changefeed_step(ctx: RunContext, brokers: str | None = None) -> Summary:
 def ensure_rangefeeds(conn: psycopg.Connection) -> bool:
     """Make sure ``kv.rangefeed.enabled`` is on (off by default on self-hosted clusters); True when
     this call turned it on. Raises a clear error when it is off and cannot be set."""
-    from roachlift.load import crdb
+    from roachlift.target import statements as st
 
-    row = conn.execute(crdb.SHOW_RANGEFEED).fetchone()
+    row = conn.execute(st.SHOW_RANGEFEED).fetchone()
     if row is not None and str(row[0]).lower() in ("true", "t", "on", "1"):
         return False
     try:
-        conn.execute(crdb.ENABLE_RANGEFEED)
+        conn.execute(st.ENABLE_RANGEFEED)
     except psycopg.Error as exc:
         raise RoachliftError(
             "kv.rangefeed.enabled is off and could not be set (changefeeds need it): run "
-            f"'{crdb.ENABLE_RANGEFEED}' as an admin ({crdb.DOC_CLUSTER_SETTINGS}): {exc}"
+            f"'{st.ENABLE_RANGEFEED}' as an admin ({st.DOC_CLUSTER_SETTINGS}): {exc}"
         ) from exc
     log.info("kv.rangefeed.enabled was off: set to true for the changefeed")
     return True
@@ -951,9 +951,9 @@ def ensure_rangefeeds(conn: psycopg.Connection) -> bool:
 def changefeed_cursor(conn: psycopg.Connection) -> str:
     """The cluster's time now, as the changefeed ``cursor``: the data are already migrated, so the
     feed emits only what changes from here on instead of replaying every row first."""
-    from roachlift.load import crdb
+    from roachlift.target import statements as st
 
-    row = conn.execute(crdb.CLUSTER_TIMESTAMP).fetchone()
+    row = conn.execute(st.CLUSTER_TIMESTAMP).fetchone()
     if row is None:
         raise RoachliftError("cluster_logical_timestamp() returned no row")
     return str(row[0])
@@ -985,19 +985,19 @@ def cutover_done_step(ctx: RunContext) -> Summary:
 
 def cleanup_rehearsals_step(ctx: RunContext) -> Summary:
     """Release the rehearsal's change stream; drop rehearsal databases beyond the last N."""
-    from roachlift.load import crdb
+    from roachlift.target import statements as st
 
     released = release_change_stream(ctx)
     base = ctx.spec.target.database.rsplit("_rehearsal_", 1)[0]
     with psycopg.connect(ctx.target_server.postgres_conninfo(), autocommit=True) as conn:
-        names = [r[0] for r in conn.execute(crdb.REHEARSAL_DATABASES, (f"{base}_rehearsal_%",)).fetchall()]
+        names = [r[0] for r in conn.execute(st.REHEARSAL_DATABASES, (f"{base}_rehearsal_%",)).fetchall()]
         names.sort(reverse=True)
         drop = names[ctx.spec.rehearsal.keep_last :]
         for name in drop:
             if str(ctx.spec.target.dialect) == "cockroachdb":
-                conn.execute(crdb.drop_database(name))
+                conn.execute(st.drop_database(name))
             else:
-                conn.execute(crdb.drop_database_postgres(name))
+                conn.execute(st.drop_database_postgres(name))
     return {
         "summary": f"kept {min(len(names), ctx.spec.rehearsal.keep_last)} rehearsal database(s), dropped "
         f"{len(drop)} ({', '.join(drop) or 'none'}); change stream released: {released}",

@@ -17,7 +17,7 @@ from psycopg import sql
 
 from roachlift.cdc.apply import run_applier
 from roachlift.cdc.postgres import PostgresSource
-from roachlift.load import crdb as st
+from roachlift.target import statements as st
 from roachlift.testing import PostgresServer
 from roachlift.verify import TableRef, verify_table
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from psycopg import sql
 
 from roachlift.cdc.apply import chunk_sizes
-from roachlift.load import crdb as st
+from roachlift.target import statements as st
 
 T = sql.Identifier("public", "film actor")
 

@@ -46,8 +46,8 @@ from roachlift.cdc.model import (
     SchemaChangedError,
 )
 from roachlift.cdc.order import FkGraph
-from roachlift.load import crdb as st
 from roachlift.naming import Naming
+from roachlift.target import statements as st
 
 log = logging.getLogger(__name__)
 

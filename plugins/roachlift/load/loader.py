@@ -22,10 +22,11 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 
 from roachlift.errors import RoachliftError
-from roachlift.load import crdb, importgroups, jobs, progress, userfile
+from roachlift.load import importgroups, jobs, progress, userfile
 from roachlift.load.copy import CopyPosition, CopyStats, copy_files
 from roachlift.load.manifest import Manifest, read_manifest
 from roachlift.load.phases import RESUME, count_rows, ensure_autocommit, prepare_table
+from roachlift.target import statements as st
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ def stage_files(
 
 def start_import(conn: psycopg.Connection, manifest: Manifest, urls: list[str]) -> int:
     """Run ``IMPORT INTO ... DETACHED``; return the job id."""
-    stmt = crdb.import_into(manifest.target_table, manifest.columns, urls, gzip=manifest.gzip)
+    stmt = st.import_into(manifest.target_table, manifest.columns, urls, gzip=manifest.gzip)
     try:
         with conn.transaction():
             row = conn.execute(stmt).fetchone()

@@ -15,7 +15,6 @@ from pathlib import Path
 import psycopg
 
 from roachlift.errors import RoachliftError
-from roachlift.load import crdb
 from roachlift.load.constraints import (
     ValidationResult,
     drop_foreign_keys,
@@ -34,6 +33,7 @@ from roachlift.load.phases import (
     sequence_columns,
     table_exists,
 )
+from roachlift.target import statements as st
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ def run_load(
         existing = [m.target_table for m in manifests if table_exists(conn, m.target_table)]
         if existing:  # one statement: tables referencing each other empty together
             with conn.transaction():
-                conn.execute(crdb.truncate(*existing))
+                conn.execute(st.truncate(*existing))
             log.info("truncated %d table(s)", len(existing))
         handling = "fail-if-not-empty"
     report.phases.update(apply_phases(conn, phase_dir, ["types", "tables"], if_exists_ok=True))
