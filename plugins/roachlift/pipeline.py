@@ -28,6 +28,7 @@ from roachlift.config.spec import MigrationSpec
 from roachlift.errors import RoachliftError
 from roachlift.naming import Naming
 from roachlift.runreport import RunReport, StepStat, write_report
+from roachlift.target.targets import Target, target_for
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +163,11 @@ class RunContext:
     def target_database(self) -> str:
         """The database this run loads into."""
         return self.spec.target.database
+
+    @property
+    def target_kind(self) -> Target:
+        """What the target server can do (``spec.target.dialect``)."""
+        return target_for(self.spec.target.dialect)
 
     @property
     def target(self) -> ConnInfo:
@@ -550,10 +556,7 @@ def start_import_step(
     from roachlift.load.loader import import_plan
     from roachlift.load.manifest import read_manifest
 
-    if str(ctx.spec.target.dialect) != "cockroachdb":
-        raise RoachliftError(
-            "load.method import needs a CockroachDB target; use load.method copy for postgres"
-        )
+    ctx.target_kind.require_import_into()
     m = read_manifest(manifest)
     with ctx.connect_target() as conn:
         groups, step = import_plan(
@@ -903,7 +906,7 @@ def changefeed_step(ctx: RunContext, brokers: str | None = None) -> Summary:
     feed = ctx.spec.cutover.changefeed
     if feed is None:
         return {"summary": "no changefeed asked for"}
-    if str(ctx.spec.target.dialect) != "cockroachdb":
+    if not ctx.target_kind.changefeeds:
         return {"summary": "changefeed skipped: the target is not CockroachDB"}
     from roachlift.config.connections import resolve_kafka_brokers
     from roachlift.target import statements as st
@@ -994,10 +997,7 @@ def cleanup_rehearsals_step(ctx: RunContext) -> Summary:
         names.sort(reverse=True)
         drop = names[ctx.spec.rehearsal.keep_last :]
         for name in drop:
-            if str(ctx.spec.target.dialect) == "cockroachdb":
-                conn.execute(st.drop_database(name))
-            else:
-                conn.execute(st.drop_database_postgres(name))
+            conn.execute(ctx.target_kind.drop_database(name))
     return {
         "summary": f"kept {min(len(names), ctx.spec.rehearsal.keep_last)} rehearsal database(s), dropped "
         f"{len(drop)} ({', '.join(drop) or 'none'}); change stream released: {released}",

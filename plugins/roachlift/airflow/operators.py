@@ -260,7 +260,7 @@ class CreateChangefeedOperator(RoachliftStepOperator):
         if feed is not None:
             extra = BaseHook.get_connection(feed.kafka_conn_id).extra_dejson or {}
             brokers = extra.get("bootstrap.servers")
-            if feed.create_topics and str(ctx.spec.target.dialect) == "cockroachdb":
+            if feed.create_topics and ctx.target_kind.changefeeds:
                 from airflow.providers.apache.kafka.hooks.client import KafkaAdminClientHook
 
                 topics = pipeline.changefeed_topics(ctx)

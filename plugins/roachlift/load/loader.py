@@ -27,6 +27,7 @@ from roachlift.load.copy import CopyPosition, CopyStats, copy_files
 from roachlift.load.manifest import Manifest, read_manifest
 from roachlift.load.phases import RESUME, count_rows, ensure_autocommit, prepare_table
 from roachlift.target import statements as st
+from roachlift.target.targets import target_for
 
 log = logging.getLogger(__name__)
 
@@ -322,10 +323,7 @@ def load_table(
         )
     if method != "import":
         raise RoachliftError(f"{table}: unknown load method {method!r}; use 'copy' or 'import'")
-    if target_dialect != "cockroachdb":
-        raise RoachliftError(
-            f"{table}: IMPORT INTO needs a CockroachDB target; use load.method copy for {target_dialect}"
-        )
+    target_for(target_dialect).require_import_into(f"{table}: IMPORT INTO")
     groups, step = import_plan(
         conn, manifest, table_handling, group_files, create_sql=create_sql, resume=resume
     )
