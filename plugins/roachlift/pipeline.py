@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 
@@ -27,6 +27,30 @@ from roachlift.config.connections import ConnInfo
 from roachlift.config.spec import MigrationSpec
 from roachlift.errors import RoachliftError
 from roachlift.naming import Naming
+from roachlift.results import (
+    AFTER_FREEZE,
+    OPTIONAL_STEPS,
+    SINGLE_STEPS,
+    STEPS,
+    CdcResult,
+    CleanupResult,
+    ConstraintsResult,
+    ConvertResult,
+    CutoverDoneResult,
+    DumpResult,
+    EstimateResult,
+    ExtractResult,
+    LoadTableResult,
+    PhasesResult,
+    ReportResult,
+    ReviewItem,
+    RunResults,
+    StepResult,
+    TableListing,
+    TableToLoad,
+    UploadResult,
+    VerifyResult,
+)
 from roachlift.runreport import RunReport, StepStat, write_report
 from roachlift.target.targets import Target, target_for
 
@@ -35,36 +59,6 @@ log = logging.getLogger(__name__)
 WORK_DIR_ENV = "ROACHLIFT_WORK_DIR"
 #: First logical date of every roachlift DAG.
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
-#: Task ids whose XCom the run report reads.
-REPORT_TASKS = (
-    "estimate",
-    "preflight",
-    "schema.extract_ddl",
-    "schema.convert_ddl",
-    "schema.create_tables",
-    "dump",
-    "post_load.indexes",
-    "post_load.foreign_keys",
-    "post_load.views_and_sequences",
-    "cdc_catch_up",
-    "verify",
-    "approve_cutover",
-    "cdc_follow",
-    "freeze_source",
-    "cdc_drain",
-    "reset_sequences",
-    "verify_final",
-    "changefeed",
-    "cutover_done",
-    "cleanup_rehearsals",
-    "cutover_rejected",
-    "rollback",
-)
-#: Tasks that run only on some paths: their missing XCom does not mean the run failed there.
-OPTIONAL_TASKS = frozenset(
-    {"approve_cutover", "cdc_follow", "cleanup_rehearsals", "cutover_done", "cutover_rejected", "rollback"}
-)
-Summary = dict[str, Any]
 
 
 def work_root() -> Path:
@@ -220,7 +214,7 @@ def _stat(
 
 
 # --- estimate --------------------------------------------------------------------------------------
-def estimate_step(ctx: RunContext) -> Summary:
+def estimate_step(ctx: RunContext) -> EstimateResult:
     """Predict dump, load and verify time from the catalog, a sample on both servers and the
     history of earlier runs; never fails the run (a failed estimate is reported as such)."""
     from roachlift.estimate import AIRFLOW_TASK_OVERHEAD_S, estimate_migration
@@ -238,11 +232,11 @@ def estimate_step(ctx: RunContext) -> Summary:
     except Exception as exc:  # an estimate must never stop a migration
         log.warning("no estimate: %s", exc)
         return {"summary": f"no estimate: {exc}"}
-    return {"summary": f"estimate {result.summary()}", **result.to_json()}
+    return cast(EstimateResult, {"summary": f"estimate {result.summary()}", **result.to_json()})
 
 
 # --- schema ----------------------------------------------------------------------------------------
-def extract_step(ctx: RunContext) -> Summary:
+def extract_step(ctx: RunContext) -> ExtractResult:
     """Extract the source's DDL into the work folder; list its tables, largest first."""
     from roachlift.extract import extract_schema
 
@@ -250,7 +244,9 @@ def extract_step(ctx: RunContext) -> Summary:
     result = extract_schema(ctx.spec, ctx.source)
     ctx.work_dir.mkdir(parents=True, exist_ok=True)
     ctx.ddl_path.write_text(result.ddl, encoding="utf-8")
-    tables = [{"name": t.qualified_name, "rows_estimate": t.estimated_rows} for t in result.tables]
+    tables: list[TableListing] = [
+        {"name": t.qualified_name, "rows_estimate": t.estimated_rows} for t in result.tables
+    ]
     _write_json(ctx.work_dir / "tables.json", tables)
     seconds = time.monotonic() - started
     return {
@@ -261,7 +257,7 @@ def extract_step(ctx: RunContext) -> Summary:
     }
 
 
-def convert_step(ctx: RunContext) -> Summary:
+def convert_step(ctx: RunContext) -> ConvertResult:
     """Convert the extracted DDL into phase files + report; fail naming every statement in error."""
     from roachlift.convert import ConvertOptions, convert_ddl, write_output
 
@@ -284,7 +280,7 @@ def convert_step(ctx: RunContext) -> Summary:
         ),
     )
     write_output(result, ctx.convert_dir)
-    items = [
+    items: list[ReviewItem] = [
         {
             "severity": r.severity,
             "object": getattr(r, "object", ""),
@@ -294,7 +290,7 @@ def convert_step(ctx: RunContext) -> Summary:
         }
         for r in result.review
     ]
-    manual = [
+    manual: list[ReviewItem] = [
         {
             "severity": "manual",
             "code": "manual",
@@ -349,7 +345,7 @@ def ensure_database(ctx: RunContext) -> bool:
     return True
 
 
-def apply_phases_step(ctx: RunContext, phases: list[str]) -> Summary:
+def apply_phases_step(ctx: RunContext, phases: list[str]) -> PhasesResult:
     """Apply converter phases to the target (``01_types``, ``02_tables``, ``03_indexes``, ``05_views``;
     ``sequences`` sets every sequence past the max of its column)."""
     from roachlift.load.constraints import drop_foreign_keys
@@ -393,7 +389,7 @@ def _target_tables(ctx: RunContext) -> list[str]:
 _POSITION_KEYS = {"slot", "lsn", "binlog_file", "binlog_pos", "gtid", "scn"}
 
 
-def dump_step(ctx: RunContext) -> Summary:
+def dump_step(ctx: RunContext) -> DumpResult:
     """Dump every selected table under one snapshot; manifests largest first (for mapped loads)."""
     from roachlift.dump import dump_database
     from roachlift.dump.manifest import table_dir_name
@@ -409,7 +405,7 @@ def dump_step(ctx: RunContext) -> Summary:
     tables = sorted(result.tables, key=lambda m: (m.bytes, m.rows), reverse=True)
     manifests = [str(ctx.dump_dir / table_dir_name(m.table) / "manifest.json") for m in tables]
     # one mapped load task per table, labelled "source → target" (the DAG's map_index_template)
-    loads = [
+    loads: list[TableToLoad] = [
         {"manifest": path, "table_label": Naming.pair(m.table, m.target_table)}
         for path, m in zip(manifests, tables, strict=True)
     ]
@@ -474,7 +470,7 @@ def _create_sql(ctx: RunContext, table: str) -> str | None:
     return create_statement_for(path.read_text(encoding="utf-8"), table) if path.is_file() else None
 
 
-def copy_table_step(ctx: RunContext, manifest: Path, resume: bool = False) -> Summary:
+def copy_table_step(ctx: RunContext, manifest: Path, resume: bool = False) -> LoadTableResult:
     """COPY one dumped table into the target and check its row count against the manifest;
     ``resume`` continues from this dump's last committed batch (Airflow retries)."""
     from roachlift.load.loader import load_table
@@ -529,7 +525,7 @@ def tables_loaded(ctx: RunContext, table: str) -> tuple[int, int]:
     return done, max(total, done)
 
 
-def upload_table_step(ctx: RunContext, manifest: Path) -> Summary:
+def upload_table_step(ctx: RunContext, manifest: Path) -> UploadResult:
     """Upload one table's files to userfile storage (or name them under the object-storage prefix)."""
     from roachlift.load.loader import stage_files
     from roachlift.load.manifest import read_manifest
@@ -549,7 +545,7 @@ def upload_table_step(ctx: RunContext, manifest: Path) -> Summary:
 
 def start_import_step(
     ctx: RunContext, manifest: Path, known_job_id: int | None = None, resume: bool = False
-) -> Summary:
+) -> LoadTableResult:
     """Prepare the table (or, resuming, find where this dump's import stands) and start (or follow)
     the IMPORT job of the next group of files. ``known_job_id`` is accepted for older callers; the
     progress table on the target is what a retry reads."""
@@ -572,12 +568,17 @@ def start_import_step(
 
 def _import_next(
     ctx: RunContext, conn: psycopg.Connection, m: Any, groups: list[list[int]], step: Any
-) -> Summary:
+) -> LoadTableResult:
     """Start or follow the job of ``step``'s group; ``done`` when every group is imported."""
     from roachlift.load import importgroups
     from roachlift.load.loader import stage_files
 
-    base = {"table": m.target_table, "group": step.group, "groups": len(groups)}
+    base: LoadTableResult = {
+        "summary": "",
+        "table": m.target_table,
+        "group": step.group,
+        "groups": len(groups),
+    }
     if step.action == importgroups.DONE:
         return {**base, "summary": f"{m.target_table}: every file group imported", "done": True}
     if step.action == importgroups.FOLLOW and step.job_id is not None:
@@ -601,7 +602,7 @@ def _import_next(
     }
 
 
-def finish_import_step(ctx: RunContext, manifest: Path, job: Mapping[str, Any]) -> Summary:
+def finish_import_step(ctx: RunContext, manifest: Path, job: Mapping[str, Any]) -> LoadTableResult:
     """A group's job succeeded: record it, then start the next group's job (``job_id`` in the
     result) or, after the last, check the row count against the manifest and clean up userfile."""
     from roachlift.load import importgroups, userfile
@@ -645,7 +646,7 @@ def finish_import_step(ctx: RunContext, manifest: Path, job: Mapping[str, Any]) 
     }
 
 
-def validate_constraints_step(ctx: RunContext) -> Summary:
+def validate_constraints_step(ctx: RunContext) -> ConstraintsResult:
     """Add foreign keys NOT VALID (phase 04, plus any dropped for a rerun), then validate every one."""
     from roachlift.load.constraints import (
         ForeignKey,
@@ -749,7 +750,7 @@ def release_change_stream(ctx: RunContext) -> str:
 
 def cdc_step(
     ctx: RunContext, max_seconds: float = 60.0, drain: bool = False, lag_phase: str | None = None
-) -> Summary:
+) -> CdcResult:
     """Apply source changes for up to ``max_seconds``; ``caught_up`` once lag stayed under the
     spec's threshold for ``caught_up_for_seconds`` (``drain``: once nothing is left to apply).
     Each call adds a lag sample to the run's chart (``lag_phase`` names the pass)."""
@@ -840,7 +841,7 @@ class _BackgroundApplier:
             raise RoachliftError(f"the change stream failed during verify: {self.error}") from self.error
 
 
-def verify_step(ctx: RunContext, live: bool = True) -> Summary:
+def verify_step(ctx: RunContext, live: bool = True) -> VerifyResult:
     """Compare every loaded table row by row; fail naming each difference.
 
     With ``live`` (and CDC on), the change stream keeps being applied while the comparison runs,
@@ -901,7 +902,7 @@ def verify_step(ctx: RunContext, live: bool = True) -> Summary:
     }
 
 
-def changefeed_step(ctx: RunContext, brokers: str | None = None) -> Summary:
+def changefeed_step(ctx: RunContext, brokers: str | None = None) -> StepResult:
     """``CREATE CHANGEFEED`` into Kafka (CockroachDB targets with ``cutover.changefeed`` only)."""
     feed = ctx.spec.cutover.changefeed
     if feed is None:
@@ -969,7 +970,7 @@ def changefeed_topics(ctx: RunContext) -> list[str]:
     return [prefix + table.rsplit(".", 1)[-1] for table in _target_tables(ctx)]
 
 
-def cutover_done_step(ctx: RunContext) -> Summary:
+def cutover_done_step(ctx: RunContext) -> CutoverDoneResult:
     """End the read-only window, release the change stream, say what to point the application at."""
     from roachlift.cutover_steps import done_step
 
@@ -986,7 +987,7 @@ def cutover_done_step(ctx: RunContext) -> Summary:
     }
 
 
-def cleanup_rehearsals_step(ctx: RunContext) -> Summary:
+def cleanup_rehearsals_step(ctx: RunContext) -> CleanupResult:
     """Release the rehearsal's change stream; drop rehearsal databases beyond the last N."""
     from roachlift.target import statements as st
 
@@ -1012,58 +1013,51 @@ class _Outcome:
     notes: list[str] = field(default_factory=list)
 
 
-def _outcome(ctx: RunContext, pulled: Mapping[str, Any]) -> _Outcome:
+def _outcome(ctx: RunContext, results: RunResults) -> _Outcome:
     from roachlift.cutover_steps import PREFLIGHT_FILE, cutover_state
 
-    if pulled.get("cutover_done"):
-        return _Outcome("cut over", [pulled["cutover_done"]["summary"]])
+    if results.cutover_done:
+        return _Outcome("cut over", [results.cutover_done["summary"]])
     refused = (ctx.work_dir / PREFLIGHT_FILE).is_file() and json.loads(
         (ctx.work_dir / PREFLIGHT_FILE).read_text(encoding="utf-8")
     ).get("refused")
     if refused:
         return _Outcome("not cut over: a cutover already happened", [str(refused)])
     state = cutover_state(ctx)
-    if pulled.get("cutover_rejected") or state.get("rejected"):
+    if results.cutover_rejected or state.get("rejected"):
         who = state.get("answered_by", "?")
-        note = (pulled.get("cutover_rejected") or {}).get("summary", "the source was left untouched")
+        rejected = results.cutover_rejected
+        note = rejected["summary"] if rejected else "the source was left untouched"
         return _Outcome(f"not cut over: approval rejected by {who}", [note])
     if str(state.get("answer", "")).startswith("no answer"):
         return _Outcome(
             "not cut over: the approval was not answered in time", ["the source was never frozen"]
         )
-    rollback = pulled.get("rollback") or {}
-    after_freeze = (
-        "freeze_source",
-        "cdc_drain",
-        "reset_sequences",
-        "verify_final",
-        "changefeed",
-        "cutover_done",
-    )
-    failed = next((t for t in after_freeze if pulled.get(t) is None), "cutover_done")
-    if rollback.get("rolled_back"):
+    rollback = results.rollback
+    failed = next((s for s in AFTER_FREEZE if results.of(s) is None), "cutover_done")
+    if rollback and rollback.get("rolled_back"):
         return _Outcome(
             "rolled back, source writable",
             [f"{failed} failed after the freeze; see its log", rollback["summary"]],
         )
-    if ctx.mode == "rehearsal" and pulled.get("cleanup_rehearsals"):
-        return _Outcome("rehearsal ok", [pulled["cleanup_rehearsals"]["summary"]])
-    for task_id in REPORT_TASKS:
-        if task_id in OPTIONAL_TASKS or task_id == "estimate":
+    if ctx.mode == "rehearsal" and results.cleanup_rehearsals:
+        return _Outcome("rehearsal ok", [results.cleanup_rehearsals["summary"]])
+    for step in SINGLE_STEPS:
+        if step in OPTIONAL_STEPS or step == "estimate":
             continue
-        if pulled.get(task_id) is None:
-            return _Outcome(f"failed before {task_id} finished", [f"see the log of task {task_id}"])
+        if results.of(step) is None:
+            return _Outcome(f"failed before {step} finished", [f"see the log of task {step}"])
     return _Outcome("not cut over", [])
 
 
-def report_step(ctx: RunContext, pulled: Mapping[str, Any], started_at: float | None = None) -> Summary:
-    """Write the run report from the steps' summaries; return its paths and the run's outcome."""
-    from roachlift.runreport import PHASE_OF_TASK, read_lag_samples
+def report_step(ctx: RunContext, results: RunResults, started_at: float | None = None) -> ReportResult:
+    """Write the run report from the steps' results; return its paths and the run's outcome."""
+    from roachlift.runreport import PHASE_OF_STEP_RESULT, read_lag_samples
 
     report = RunReport(migration=ctx.spec.name, run_id=ctx.run_id, mode=ctx.mode, names=schema_mapping(ctx))
     if started_at is not None:
         report.started_at = started_at
-    outcome = _outcome(ctx, pulled)
+    outcome = _outcome(ctx, results)
     report.outcome = outcome.text
     report.notes.extend(outcome.notes)
     if outcome.text not in {"cut over", "rehearsal ok"} and ctx.mode == "rehearsal":
@@ -1079,25 +1073,22 @@ def report_step(ctx: RunContext, pulled: Mapping[str, Any], started_at: float | 
             "holds, `roachlift release-slot --spec SPEC` frees it"
         )
     items: list[tuple[str, Mapping[str, Any]]] = []
-    for task_id in REPORT_TASKS:  # in the order of the chain, the mapped loads right after the dump
-        value = pulled.get(task_id)
-        if isinstance(value, Mapping):
-            items.append((task_id, value))
-        if task_id == "dump":
-            items += [
-                ("load.load_table", v) for v in pulled.get("load.load_table") or [] if isinstance(v, Mapping)
-            ]
+    for step in STEPS:  # in the order of the chain, the loads right after the dump
+        if step == "load_table":
+            items += [(step, v) for v in results.load_table]
+        elif (value := results.of(step)) is not None:
+            items.append((step, value))
     windows: dict[str, list[float]] = {}
-    for task_id, summary in items:
-        phase = PHASE_OF_TASK.get(task_id, "")
+    for step, summary in items:
+        phase = PHASE_OF_STEP_RESULT.get(step, "")
         for raw in summary.get("stats", []) or []:
             report.steps.append(StepStat(**{**raw, "phase": phase}))
         for key in ("started_at", "finished_at"):
             if isinstance(summary.get(key), int | float):
                 windows.setdefault(phase, []).append(float(summary[key]))
     report.phase_seconds = {p: round(max(w) - min(w), 3) for p, w in windows.items() if len(w) > 1}
-    if isinstance(pulled.get("dump"), Mapping) and pulled["dump"].get("elapsed_s") is not None:
-        report.phase_seconds["dump"] = float(pulled["dump"]["elapsed_s"])
+    if results.dump is not None and results.dump.get("elapsed_s") is not None:
+        report.phase_seconds["dump"] = float(results.dump["elapsed_s"])
     report.lag_samples = read_lag_samples(ctx.work_dir)
     if not report.lag_samples:  # a run from before lag samples were kept in the work folder
         for _, summary in items:
@@ -1105,19 +1096,21 @@ def report_step(ctx: RunContext, pulled: Mapping[str, Any], started_at: float | 
                 report.lag_samples.append((float(sample[0]), float(sample[1]), "cdc_catch_up"))
     report.lag_threshold_seconds = None if ctx.skip_cdc else float(ctx.spec.cdc.lag_threshold_seconds)
     report.dump_compression = str(ctx.spec.dump.compression)
-    convert = pulled.get("schema.convert_ddl") or {}
-    report.review_items = list(convert.get("review_items", [])) + list(convert.get("manual_items", []))
+    convert = results.convert_ddl
+    if convert is not None:
+        report.review_items = [dict(i) for i in (*convert["review_items"], *convert["manual_items"])]
     report.verify_passes = {
-        task_id: list(value.get("tables", []))
-        for task_id in ("verify", "verify_final")
-        if isinstance(value := pulled.get(task_id), Mapping) and value.get("tables") is not None
+        step: list(value["tables"])
+        for step, value in (("verify", results.verify), ("verify_final", results.verify_final))
+        if value is not None and value.get("tables") is not None
     }
-    report.verify = list((pulled.get("verify_final") or pulled.get("verify") or {}).get("tables", []))
-    estimate = pulled.get("estimate")
-    report.estimate = dict(estimate) if isinstance(estimate, Mapping) and estimate.get("phases") else None
-    frozen = (pulled.get("freeze_source") or {}).get("frozen_at")
+    last_verify = results.verify_final or results.verify
+    report.verify = list(last_verify["tables"]) if last_verify else []
+    estimate = results.estimate
+    report.estimate = dict(estimate) if estimate is not None and estimate.get("phases") else None
+    frozen = results.freeze_source.get("frozen_at") if results.freeze_source else None
     if frozen:
-        done = (pulled.get("cutover_done") or {}).get("finished_at") or time.time()
+        done = (results.cutover_done["finished_at"] if results.cutover_done else None) or time.time()
         report.read_only_seconds = round(float(done) - float(frozen), 3)
     if ctx.mode == "cutover":
         from roachlift.cutover_steps import report_sections

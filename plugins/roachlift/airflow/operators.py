@@ -9,7 +9,7 @@ serialization conflict) are re-raised so Airflow retries them; data errors fail 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +21,12 @@ import roachlift.pipeline as pipeline
 from roachlift import logonce
 from roachlift.airflow.hooks import conninfo
 from roachlift.airflow.triggers import ImportJobTrigger
+from roachlift.airflow.xcom import CHECKLIST_STEPS, pull_results
 from roachlift.config.spec import load_spec
 from roachlift.errors import RoachliftError, is_transient
 
-Summary = dict[str, Any]
+#: A step's result as the task returns it (its XCom): a JSON object (roachlift.results).
+Summary = Mapping[str, Any]
 
 
 def run_context(spec_path: str, context: Any) -> pipeline.RunContext:
@@ -292,14 +294,6 @@ class CutoverStepOperator(RoachliftStepOperator):
         return summary
 
 
-def _pull_for_checklist(context: Any) -> dict[str, Any]:
-    ti = context["ti"]
-    pulled = {t: ti.xcom_pull(task_ids=t) for t in ("verify", "cdc_catch_up", "schema.convert_ddl")}
-    loaded = ti.xcom_pull(task_ids="load.load_table")
-    pulled["load.load_table"] = [loaded] if isinstance(loaded, dict) else [x for x in loaded or [] if x]
-    return pulled
-
-
 class CutoverApprovalOperator(HITLBranchOperator):
     """The go/no-go of a cutover: a Human-in-the-loop branch with two neutral answers (no default,
     so a timeout fails the task instead of choosing for anyone).
@@ -339,7 +333,7 @@ class CutoverApprovalOperator(HITLBranchOperator):
         from roachlift.cutover_steps import approval_checklist
 
         ctx = run_context(self.spec_path, context)
-        self.body = approval_checklist(ctx, _pull_for_checklist(context))
+        self.body = approval_checklist(ctx, pull_results(context["ti"], CHECKLIST_STEPS))
         return super().execute(context)
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
