@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import psycopg
 
@@ -53,6 +53,10 @@ from roachlift.results import (
 )
 from roachlift.runreport import RunReport, StepStat, write_report
 from roachlift.target.targets import Target, target_for
+
+if TYPE_CHECKING:
+    from roachlift.cdc.apply import ChangeSource
+    from roachlift.cdc.model import ApplyStats
 
 log = logging.getLogger(__name__)
 
@@ -692,10 +696,15 @@ def _snapshot_position(ctx: RunContext) -> dict[str, Any]:
     return data
 
 
-def change_source(ctx: RunContext) -> Any:
+def change_source(ctx: RunContext) -> ChangeSource:
     """The change stream of the run's source, starting where the dump's snapshot ended."""
-    position = _snapshot_position(ctx)
-    kind = str(ctx.spec.source.kind)
+    return change_source_at(ctx.spec, ctx.source, _snapshot_position(ctx))
+
+
+def change_source_at(spec: MigrationSpec, source: ConnInfo, position: Mapping[str, Any]) -> ChangeSource:
+    """The change stream of ``spec``'s source from ``position`` (the dump's ``snapshot.json``), with
+    the spec's ``values`` rules; the DAG and ``roachlift cdc`` both start it here."""
+    kind = str(spec.source.kind)
     if kind == "postgres":
         from roachlift.cdc.postgres import PostgresSource
 
@@ -704,24 +713,22 @@ def change_source(ctx: RunContext) -> Any:
                 "the dump made no replication slot (CDC was off): rerun the dump with CDC on"
             )
         return PostgresSource(
-            ctx.source.postgres_conninfo(),
+            source.postgres_conninfo(),
             str(position["slot"]),
-            schemas=ctx.spec.source.schemas or ["public"],
-            wants=ctx.spec.source.wants,
+            schemas=spec.source.schemas or ["public"],
+            wants=spec.source.wants,
         )
     if kind == "mysql":
         from roachlift.cdc.mysql import MySQLSource
         from roachlift.values import ValueRules
 
-        source = MySQLSource(
-            ctx.source, position, schemas=ctx.spec.source.schemas, wants=ctx.spec.source.wants
-        )
-        source.value_rules = ValueRules.from_spec(ctx.spec)
-        return source
+        stream = MySQLSource(source, dict(position), schemas=spec.source.schemas, wants=spec.source.wants)
+        stream.value_rules = ValueRules.from_spec(spec)
+        return stream
     if kind == "oracle":
         from roachlift.cdc import oracle_setup
 
-        return oracle_setup.change_source(ctx.spec, ctx.source)
+        return oracle_setup.change_source(spec, source)
     raise RoachliftError(f"CDC from a {kind} source is not supported")
 
 
@@ -748,6 +755,37 @@ def release_change_stream(ctx: RunContext) -> str:
     return f"replication slot {slot} dropped" if row else f"replication slot {slot} was already gone"
 
 
+def apply_changes(
+    spec: MigrationSpec,
+    stream: ChangeSource,
+    target: ConnInfo,
+    *,
+    migration: str,
+    max_seconds: float | None,
+    until_caught_up: bool = True,
+    batch_changes: int | None = None,
+    track_keys: bool = False,
+) -> ApplyStats:
+    """Apply ``stream`` to the target database ``target`` as the spec says (dialect, schema, names,
+    batch size, lag threshold), checkpointed under ``migration``; the DAG's CDC tasks and
+    ``roachlift cdc`` both run it."""
+    from roachlift.cdc.apply import run_applier
+
+    return run_applier(
+        stream,
+        target.postgres_conninfo(),
+        migration=migration,
+        until_caught_up=until_caught_up,
+        max_seconds=max_seconds,
+        batch_changes=batch_changes or spec.cdc.batch_changes,
+        dialect=spec.target.dialect,
+        target_schema=spec.target.schema_,
+        lag_threshold_seconds=spec.cdc.lag_threshold_seconds,
+        naming=Naming.from_spec(spec),
+        track_keys=track_keys,
+    )
+
+
 def cdc_step(
     ctx: RunContext, max_seconds: float = 60.0, drain: bool = False, lag_phase: str | None = None
 ) -> CdcResult:
@@ -756,19 +794,12 @@ def cdc_step(
     Each call adds a lag sample to the run's chart (``lag_phase`` names the pass)."""
     if ctx.skip_cdc:
         return {"summary": "CDC skipped (spec or run Params)", "caught_up": True, "lag_samples": []}
-    from roachlift.cdc.apply import run_applier
-
-    stats = run_applier(
+    stats = apply_changes(
+        ctx.spec,
         change_source(ctx),
-        ctx.target.postgres_conninfo(),
+        ctx.target,
         migration=f"{ctx.spec.name}:{ctx.mode}",
-        until_caught_up=True,
         max_seconds=max_seconds,
-        batch_changes=ctx.spec.cdc.batch_changes,
-        dialect=str(ctx.spec.target.dialect),
-        target_schema=ctx.spec.target.schema_,
-        lag_threshold_seconds=ctx.spec.cdc.lag_threshold_seconds,
-        naming=Naming.from_spec(ctx.spec),
         track_keys=ctx.mode == "cutover",
     )
     from roachlift.runreport import append_lag_sample
