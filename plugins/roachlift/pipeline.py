@@ -349,27 +349,39 @@ def ensure_database(ctx: RunContext) -> bool:
     return True
 
 
-def apply_phases_step(ctx: RunContext, phases: list[str]) -> PhasesResult:
-    """Apply converter phases to the target (``01_types``, ``02_tables``, ``03_indexes``, ``05_views``;
-    ``sequences`` sets every sequence past the max of its column)."""
-    from roachlift.load.constraints import drop_foreign_keys
-    from roachlift.load.phases import apply_phases, reset_sequences, sequence_columns, table_exists
+#: The phase groups the DAG applies, each by one step of :mod:`roachlift.load.pipeline`.
+PHASE_GROUPS = (["01_types", "02_tables"], ["03_indexes"], ["05_views", "sequences"], ["05_views"])
 
+
+def apply_phases_step(ctx: RunContext, phases: list[str]) -> PhasesResult:
+    """Apply converter phases to the target: ``01_types`` + ``02_tables`` (creating the database;
+    a rerun's foreign keys dropped first, see :func:`roachlift.load.pipeline.create_tables`),
+    ``03_indexes``, or ``05_views`` (+ ``sequences``: every sequence set past the max of its column)."""
+    from roachlift.load import pipeline as load_steps
+
+    if phases not in PHASE_GROUPS:
+        raise RoachliftError(f"phases {phases} are not one of the DAG's groups {list(PHASE_GROUPS)}")
     started = time.monotonic()
-    names = {"01_types": "types", "02_tables": "tables", "03_indexes": "indexes", "05_views": "views"}
     done: dict[str, int] = {}
     created = ensure_database(ctx) if "01_types" in phases else False
     schema = ctx.spec.target.schema_
     with ctx.connect_target() as conn:
-        if "02_tables" in phases and not created:
-            manifests_tables = _target_tables(ctx)
-            existing = [t for t in manifests_tables if table_exists(conn, t)]
-            dropped = drop_foreign_keys(conn, schema, existing)
-            _write_json(ctx.work_dir / "dropped_foreign_keys.json", [asdict(fk) for fk in dropped])
-        wanted = [names[p] for p in phases if p in names]
-        done.update(apply_phases(conn, ctx.convert_dir, wanted, if_exists_ok=True))
-        if "sequences" in phases:
-            done["sequences"] = len(reset_sequences(conn, sequence_columns(conn, schema)))
+        if "02_tables" in phases:
+            applied, dropped = load_steps.create_tables(
+                conn, ctx.convert_dir, schema, _target_tables(ctx), new_database=created
+            )
+            done.update(applied)
+            if not created:
+                _write_json(ctx.work_dir / "dropped_foreign_keys.json", [asdict(fk) for fk in dropped])
+        elif "03_indexes" in phases:
+            done.update(load_steps.add_indexes(conn, ctx.convert_dir))
+        else:
+            views, sequences = load_steps.add_views_and_sequences(
+                conn, ctx.convert_dir, schema, sequences="sequences" in phases
+            )
+            done.update(views)
+            if "sequences" in phases:
+                done["sequences"] = len(sequences)
     seconds = time.monotonic() - started
     what = ", ".join(f"{k} {v}" for k, v in done.items())
     return {
@@ -466,12 +478,9 @@ def _check_slot(ctx: RunContext) -> str | None:
 
 
 def _create_sql(ctx: RunContext, table: str) -> str | None:
-    from roachlift.load.phases import create_statement_for
+    from roachlift.load.pipeline import create_sql_for
 
-    if ctx.table_handling != "drop-and-recreate":
-        return None
-    path = ctx.convert_dir / "02_tables.sql"
-    return create_statement_for(path.read_text(encoding="utf-8"), table) if path.is_file() else None
+    return create_sql_for(ctx.convert_dir, table, ctx.table_handling)
 
 
 def copy_table_step(ctx: RunContext, manifest: Path, resume: bool = False) -> LoadTableResult:
@@ -652,16 +661,10 @@ def finish_import_step(ctx: RunContext, manifest: Path, job: Mapping[str, Any]) 
 
 def validate_constraints_step(ctx: RunContext) -> ConstraintsResult:
     """Add foreign keys NOT VALID (phase 04, plus any dropped for a rerun), then validate every one."""
-    from roachlift.load.constraints import (
-        ForeignKey,
-        raise_for_failures,
-        restore_foreign_keys,
-        validate_constraints,
-    )
-    from roachlift.load.phases import apply_phases
+    from roachlift.load.constraints import ForeignKey
+    from roachlift.load.pipeline import add_foreign_keys
 
     started = time.monotonic()
-    schema = ctx.spec.target.schema_
     dropped_path = ctx.work_dir / "dropped_foreign_keys.json"
     dropped = (
         [ForeignKey(**fk) for fk in json.loads(dropped_path.read_text(encoding="utf-8"))]
@@ -669,20 +672,14 @@ def validate_constraints_step(ctx: RunContext) -> ConstraintsResult:
         else []
     )
     with ctx.connect_target() as conn:
-        added = apply_phases(conn, ctx.convert_dir, ["foreign_keys"], if_exists_ok=True)
-        restored = restore_foreign_keys(conn, schema, dropped)
-        results = validate_constraints(conn, schema)  # FKs and CHECKs (IMPORT)
+        done = add_foreign_keys(conn, ctx.convert_dir, ctx.spec.target.schema_, dropped)
     seconds = time.monotonic() - started
-    bad = [r for r in results if not r.ok]
-    for r in results:
-        log.info("%s", r.describe())
-    raise_for_failures(results)
     return {
         "summary": (
-            f"{added.get('foreign_keys', 0)} foreign key(s) added NOT VALID, {restored} restored, "
-            f"{len(results) - len(bad)} validated in {seconds:.1f}s"
+            f"{done.added} foreign key(s) added NOT VALID, {done.restored} restored, "
+            f"{len(done.validations)} validated in {seconds:.1f}s"
         ),
-        "validated": [r.constraint for r in results],
+        "validated": [r.constraint for r in done.validations],
         "stats": [_stat("validate_constraints", seconds=seconds)],
     }
 
