@@ -6,6 +6,7 @@ import itertools
 from pathlib import Path
 
 import pytest
+import yaml
 
 from roachlift.config.spec import load_spec, spec_files
 
@@ -163,3 +164,24 @@ def test_task_ids_and_edges_the_report_relies_on(dagbag) -> None:  # type: ignor
         assert all((a, b) in edges for a, b in itertools.pairwise(window))
         assert dag.get_task("report").trigger_rule == "all_done"
         assert dag.get_task(LOAD_TASK).map_index_template == "{{ task.table_label }}"
+
+
+def test_a_spec_asking_its_target_for_import_fails_at_parse_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A PostgreSQL target has no IMPORT INTO: the spec is refused when the DAG is parsed, saying why,
+    not when the load task runs; the other specs of the folder still get their DAG."""
+    text = spec_files()[0].read_text()
+    (tmp_path / "good.yaml").write_text(text)
+    spec = load_spec(tmp_path / "good.yaml")
+    bad = spec.model_dump(by_alias=True, mode="json", exclude_none=True)
+    bad["name"] = "pg_import"
+    bad["target"]["dialect"] = "postgres"
+    bad["load"]["method"] = "import"
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(bad))
+    monkeypatch.setenv("ROACHLIFT_MIGRATIONS_DIR", str(tmp_path))
+    from roachlift.airflow.factory import build_dags
+
+    dags = build_dags()
+    assert list(dags) == [spec.dag_id]
+    assert "load.method: import needs IMPORT INTO, which a PostgreSQL target lacks; use copy" in caplog.text

@@ -49,8 +49,9 @@ from roachlift.airflow.operators import (
 )
 from roachlift.airflow.sensors import CdcDrainSensor, CdcFollowSensor, CdcSyncSensor
 from roachlift.airflow.xcom import RETURN_VALUE_KEY, pull_results
-from roachlift.config.spec import MigrationSpec, load_spec, spec_files
+from roachlift.config.spec import LoadMethod, MigrationSpec, load_spec, spec_files
 from roachlift.errors import SpecError
+from roachlift.target.targets import target_for
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +69,19 @@ def _default_args(spec: MigrationSpec) -> dict[str, Any]:
     }
 
 
+def check_target(spec: MigrationSpec, spec_path: Path) -> None:
+    """Refuse, when the DAG is parsed, a spec asking its target for what it cannot do."""
+    target = target_for(spec.target.dialect)
+    if spec.load.method == LoadMethod.IMPORT and not target.import_into:
+        raise SpecError(
+            str(spec_path),
+            [f"load.method: import needs IMPORT INTO, which a {target.label} target lacks; use copy"],
+        )
+
+
 def build_dag(spec: MigrationSpec, spec_path: Path) -> DAG:
     """The migration DAG for one spec."""
+    check_target(spec, spec_path)
     path = str(spec_path)
     with DAG(
         dag_id=spec.dag_id,
@@ -159,7 +171,7 @@ def build_dag(spec: MigrationSpec, spec_path: Path) -> DAG:
             return [dict(x) for x in dumped["loads"]]
 
         with TaskGroup("load", tooltip="one load task per table, largest first") as load:
-            loader = ImportTableOperator if str(spec.load.method) == "import" else CopyLoadTableOperator
+            loader = ImportTableOperator if spec.load.method == LoadMethod.IMPORT else CopyLoadTableOperator
             loader.partial(
                 task_id="load_table",
                 spec_path=path,
@@ -320,8 +332,7 @@ def build_dags(folder: Path | None = None) -> dict[str, DAG]:
     for path in spec_files(folder):
         try:
             spec = load_spec(path)
+            dags[spec.dag_id] = build_dag(spec, path)
         except SpecError as exc:
             log.error("roachlift: skipping %s\n%s", path, exc)
-            continue
-        dags[spec.dag_id] = build_dag(spec, path)
     return dags
