@@ -218,10 +218,11 @@ def _stat(
 
 
 # --- estimate --------------------------------------------------------------------------------------
-def estimate_step(ctx: RunContext) -> EstimateResult:
+def estimate_step(ctx: RunContext, task_overhead_s: float = 0.0) -> EstimateResult:
     """Predict dump, load and verify time from the catalog, a sample on both servers and the
-    history of earlier runs; never fails the run (a failed estimate is reported as such)."""
-    from roachlift.estimate import AIRFLOW_TASK_OVERHEAD_S, estimate_migration
+    history of earlier runs (``task_overhead_s``: what the scheduler adds around each table's load
+    task); never fails the run (a failed estimate is reported as such)."""
+    from roachlift.estimate import estimate_migration
 
     try:
         result = estimate_migration(
@@ -231,7 +232,7 @@ def estimate_step(ctx: RunContext) -> EstimateResult:
             patterns=ctx.patterns(),
             history_dir=ctx.base_dir / "reports",
             verify_passes=2 if ctx.mode == "cutover" else 1,
-            task_overhead_s=AIRFLOW_TASK_OVERHEAD_S,
+            task_overhead_s=task_overhead_s,
         )
     except Exception as exc:  # an estimate must never stop a migration
         log.warning("no estimate: %s", exc)

@@ -94,6 +94,11 @@ class EstimateOperator(RoachliftStepOperator):
     step_name = "estimate_step"
     ui_color = "#f3f0ff"
 
+    def step_kwargs(self) -> dict[str, Any]:
+        from roachlift.estimate import AIRFLOW_TASK_OVERHEAD_S
+
+        return {"task_overhead_s": AIRFLOW_TASK_OVERHEAD_S}
+
 
 class ExtractDdlOperator(RoachliftStepOperator):
     """Extract the source's DDL and its tables (largest first)."""
