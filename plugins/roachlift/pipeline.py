@@ -133,6 +133,8 @@ class RunContext:
         if mode not in {"rehearsal", "cutover"}:
             raise RoachliftError(f"mode {mode!r} is not rehearsal or cutover")
         if mode == "rehearsal":
+            if not target_for(spec.target.dialect).rehearsal_databases:
+                raise RoachliftError(f"a {spec.target.dialect} target cannot hold rehearsal databases")
             day = run_date or datetime.now(UTC).strftime("%Y%m%d")
             slot = f"roachlift_{spec.name}_rehearsal"[:63]
             spec = spec.model_copy(
