@@ -13,8 +13,8 @@ from roachlift import pipeline
 from roachlift.config.connections import parse_uri
 from roachlift.config.spec import parse_spec
 from roachlift.errors import RoachliftError, TransientError
-from roachlift.load import crdb
 from roachlift.load.jobs import JobPhase, JobState
+from roachlift.target import statements as st
 
 
 def _ctx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **cutover: Any) -> pipeline.RunContext:
@@ -93,7 +93,7 @@ def test_changefeed_statement_and_topics(pg_db: str, tmp_path: Path, monkeypatch
     ctx.work_dir.mkdir(parents=True)
     (ctx.work_dir / "tables.json").write_text('[{"name": "public.orders"}, {"name": "public.order_items"}]')
     assert pipeline.changefeed_topics(ctx) == ["shop.orders", "shop.order_items"]
-    stmt = crdb.create_changefeed(
+    stmt = st.create_changefeed(
         ["public.orders", "public.order_items"],
         "kafka:9092",
         avro_registry="http://registry:8081",
@@ -157,3 +157,39 @@ def test_import_trigger_serializes_without_secrets_and_reports_the_job_end(
     assert payload["ok"] is False
     assert payload["state"]["phase"] == "failed" and "could not parse" in payload["error"]
     assert "RESUME JOB" not in payload["error"] and "rolled back" in payload["error"]
+
+
+class _XComOfRun:
+    """What a task instance's ``xcom_pull`` answers in one run: {(task id, key): value}."""
+
+    def __init__(self, values: dict[tuple[str, str], Any]) -> None:
+        self.values = values
+
+    def xcom_pull(self, task_ids: str, key: str = "return_value") -> Any:
+        return self.values.get((task_ids, key))
+
+
+def test_results_read_back_from_xcom_by_task_id() -> None:
+    """Each step's result comes from its task's XCom; every map index of the load task, the
+    failed ones (None) left out; a rejection is known by Airflow's skip-mixin XCom alone."""
+    from airflow.sdk.bases.skipmixin import XCOM_SKIPMIXIN_KEY
+
+    from roachlift.airflow.xcom import pull_results
+
+    dump = {"summary": "dumped", "manifests": [], "loads": []}
+    loads = [{"summary": "a", "table": "public.a"}, None, {"summary": "b", "table": "public.b"}]
+    ti = _XComOfRun(
+        {
+            ("dump", "return_value"): dump,
+            ("load.load_table", "return_value"): loads,
+            ("schema.convert_ddl", "return_value"): {"summary": "converted", "review_items": []},
+            ("approve_cutover", XCOM_SKIPMIXIN_KEY): {"skipped": ["freeze_source"]},
+        }
+    )
+    results = pull_results(ti)
+    assert results.dump == dump and results.convert_ddl is not None
+    assert [x["table"] for x in results.load_table] == ["public.a", "public.b"]
+    assert results.verify is None and results.cutover_done is None
+    assert results.approve_cutover == {"chosen_options": ["Reject"]}
+    one = pull_results(_XComOfRun({("load.load_table", "return_value"): loads[0]}), ("load_table",))
+    assert one.load_table == [loads[0]] and one.approve_cutover is None

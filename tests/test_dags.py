@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
+import yaml
 
 from roachlift.config.spec import load_spec, spec_files
 
@@ -216,3 +218,85 @@ def test_trigger_form_choices_come_from_the_enum(dagbag) -> None:  # type: ignor
         param = dag.params.get_param("table_handling")
         assert param.schema["enum"] == [h.value for h in TableHandling]
         assert param.value in param.schema["enum"] and isinstance(param.value, str)
+
+
+#: Every edge of a migration DAG. The run report reads each step's result by task id
+#: (roachlift.airflow.xcom.TASK_OF_STEP) and judges the outcome by which ones ran: a renamed task
+#: or a moved edge changes what the report says, so both are pinned here.
+DAG_EDGES = {
+    ("validate_spec", "preflight"),
+    ("preflight", "estimate"),
+    ("estimate", "schema.extract_ddl"),
+    ("schema.extract_ddl", "schema.convert_ddl"),
+    ("schema.convert_ddl", "schema.create_tables"),
+    ("schema.create_tables", "dump"),
+    ("dump", "load.table_manifests"),
+    ("load.table_manifests", "load.load_table"),
+    ("load.load_table", "post_load.indexes"),
+    ("post_load.indexes", "post_load.foreign_keys"),
+    ("post_load.foreign_keys", "post_load.views_and_sequences"),
+    ("post_load.views_and_sequences", "cdc_catch_up"),
+    ("cdc_catch_up", "verify"),
+    ("verify", "mode"),
+    ("mode", "approve_cutover"),
+    ("mode", "cdc_follow"),
+    ("mode", "cleanup_rehearsals"),
+    ("approve_cutover", "freeze_source"),
+    ("cdc_follow", "freeze_source"),
+    ("approve_cutover", "cutover_rejected"),
+    ("freeze_source", "cdc_drain"),
+    ("cdc_drain", "reset_sequences"),
+    ("reset_sequences", "verify_final"),
+    ("verify_final", "changefeed"),
+    ("changefeed", "cutover_done"),
+    *((t, "rollback") for t in ("freeze_source", "cdc_drain", "reset_sequences", "verify_final")),
+    ("changefeed", "rollback"),
+    ("cutover_done", "rollback"),
+    ("cutover_done", "report"),
+    ("cleanup_rehearsals", "report"),
+    ("cutover_rejected", "report"),
+    ("rollback", "report"),
+}
+
+
+def test_task_ids_and_edges_the_report_relies_on(dagbag) -> None:  # type: ignore[no-untyped-def]
+    """Each step result has its task; the tasks besides them only route (spec check, manifests,
+    mode branch, report); the edges are exactly DAG_EDGES; the read-only window in the report's
+    order; the report runs whatever happened before it."""
+    from dataclasses import fields
+
+    from roachlift.airflow.xcom import LOAD_TASK, TASK_OF_STEP
+    from roachlift.results import AFTER_FREEZE, STEPS, RunResults
+
+    assert [f.name for f in fields(RunResults)] == list(STEPS)
+    assert set(TASK_OF_STEP) == set(STEPS)
+    for dag in dagbag.dags.values():
+        routing = {"validate_spec", "load.table_manifests", "mode", "report"}
+        assert set(dag.task_ids) == set(TASK_OF_STEP.values()) | routing, dag.dag_id
+        edges = {(t.task_id, d) for t in dag.tasks for d in t.downstream_task_ids}
+        assert edges == DAG_EDGES, dag.dag_id
+        window = [TASK_OF_STEP[s] for s in AFTER_FREEZE]
+        assert all((a, b) in edges for a, b in itertools.pairwise(window))
+        assert dag.get_task("report").trigger_rule == "all_done"
+        assert dag.get_task(LOAD_TASK).map_index_template == "{{ task.table_label }}"
+
+
+def test_a_spec_asking_its_target_for_import_fails_at_parse_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A PostgreSQL target has no IMPORT INTO: the spec is refused when the DAG is parsed, saying why,
+    not when the load task runs; the other specs of the folder still get their DAG."""
+    text = spec_files()[0].read_text()
+    (tmp_path / "good.yaml").write_text(text)
+    spec = load_spec(tmp_path / "good.yaml")
+    bad = spec.model_dump(by_alias=True, mode="json", exclude_none=True)
+    bad["name"] = "pg_import"
+    bad["target"]["dialect"] = "postgres"
+    bad["load"]["method"] = "import"
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(bad))
+    monkeypatch.setenv("ROACHLIFT_MIGRATIONS_DIR", str(tmp_path))
+    from roachlift.airflow.factory import build_dags
+
+    dags = build_dags()
+    assert list(dags) == [spec.dag_id]
+    assert "load.method: import needs IMPORT INTO, which a PostgreSQL target lacks; use copy" in caplog.text

@@ -8,7 +8,7 @@ from pathlib import Path
 from roachlift.cli import build_parser
 
 PKG = Path(__file__).resolve().parents[1] / "plugins" / "roachlift"
-CORE = ("config", "extract", "convert", "dump", "load", "cdc", "verify")
+CORE = ("config", "extract", "convert", "dump", "load", "cdc", "verify", "target")
 
 
 def _imports(path: Path) -> set[str]:

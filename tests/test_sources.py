@@ -163,8 +163,15 @@ def test_mysql_kwargs_connect_both_drivers(mariadb_server: MariaDBServer, mysql_
 def test_cli_change_source_is_the_dags(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The CLI used to build its own change sources: a MySQL one without the spec's value rules and a
     PostgreSQL one guessing the slot name. Now both come from the adapter, as in the DAG."""
-    from roachlift.cdc.cli import source_for_spec
+    from roachlift.cdc.cli import snapshot_position
     from roachlift.cdc.mysql import MySQLSource
+    from roachlift.config.connections import resolve_connection
+    from roachlift.pipeline import change_source_at
+
+    def source_for_spec(spec: MigrationSpec) -> object:  # what ``roachlift cdc`` starts
+        conninfo = resolve_connection(spec.source.conn_id)
+        return change_source_at(spec, conninfo, lambda: snapshot_position(spec))
+
     from roachlift.values import ValueRules
 
     (tmp_path / "snapshot.json").write_text(

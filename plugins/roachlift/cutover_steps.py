@@ -29,6 +29,16 @@ from roachlift import runstate
 from roachlift.cutover import FREEZE_FILE, FreezeRecord, freeze_source_writes, freezer, unfreeze_source_writes
 from roachlift.errors import RoachliftError
 from roachlift.paths import sql_text
+from roachlift.results import (
+    CdcResult,
+    FreezeResult,
+    PreflightResult,
+    RejectResult,
+    RollbackResult,
+    RunResults,
+    SequencesResult,
+    VerifyResult,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -39,7 +49,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Summary = dict[str, Any]
 CUTOVER_FILE = "cutover.json"
 CDC_LOG_FILE = "cdc_log.jsonl"
 TOUCHED_FILE = "cdc_touched.jsonl"
@@ -148,7 +157,7 @@ def cdc_totals(ctx: RunContext) -> dict[str, Any]:
 
 
 # --- before the approval -----------------------------------------------------------------------------
-def preflight_step(ctx: RunContext, again: bool = False) -> Summary:
+def preflight_step(ctx: RunContext, again: bool = False) -> PreflightResult:
     """Refuse a cutover run when the migration already cut over or its source is frozen, unless the
     trigger form's "Cut over again" box is ticked."""
     if ctx.mode != "cutover":
@@ -181,7 +190,7 @@ def preflight_step(ctx: RunContext, again: bool = False) -> Summary:
         if not problems
         else "cutting over again: " + "; ".join(problems)
     )
-    return {"summary": text, **result}
+    return {"summary": text, "again": again, "problems": problems}
 
 
 def _source_tables(ctx: RunContext) -> list[str]:
@@ -214,17 +223,17 @@ def _manual_review_items(ctx: RunContext) -> list[str]:
     return [f"{m.get('kind')} {m.get('name')}" for m in items]
 
 
-def approval_checklist(ctx: RunContext, pulled: Mapping[str, Any]) -> str:
-    """The go/no-go checklist shown to the approver (Markdown)."""
-    loads = [x for x in pulled.get("load.load_table") or [] if isinstance(x, dict)]
+def approval_checklist(ctx: RunContext, results: RunResults) -> str:
+    """The go/no-go checklist shown to the approver (Markdown), from the results of the steps so far."""
+    loads = results.load_table
     rows = sum(int(s.get("rows") or 0) for x in loads for s in x.get("stats", []) if s.get("step") == "load")
-    verify = pulled.get("verify") or {}
-    vtables = verify.get("tables") or []
-    review = list((pulled.get("schema.convert_ddl") or {}).get("review_items") or [])
+    verify = results.verify
+    vtables = verify["tables"] if verify else []
+    review: list[Mapping[str, Any]] = list(results.convert_ddl["review_items"]) if results.convert_ddl else []
     manual_items = _manual_review_items(ctx)
     manual = len(manual_items)
     totals = cdc_totals(ctx)
-    lag = (pulled.get("cdc_catch_up") or {}).get("lag_seconds")
+    lag = results.cdc_catch_up.get("lag_seconds") if results.cdc_catch_up else None
     lags = totals["last_lags"]
     trend = "no samples" if not lags else " → ".join(f"{x:.1f}s" for x in lags)
     touched = touched_keys(ctx)
@@ -249,7 +258,7 @@ def approval_checklist(ctx: RunContext, pulled: Mapping[str, Any]) -> str:
             "| check | now |",
             "|---|---|",
             f"| rows and tables moved | {rows:,} rows in {len(loads)} table(s) |",
-            f"| verify | {verify.get('summary', 'not run')} |",
+            f"| verify | {verify['summary'] if verify else 'not run'} |",
             f"| CDC lag | {lag if lag is not None else '?'} s; trend of the last calls: {trend}; "
             f"{totals['changes_applied']:,} change(s) applied so far |",
             f"| conversion items still open | {len(review)} ({_review_counts(review)}); "
@@ -288,7 +297,7 @@ def record_answer(ctx: RunContext, chosen: str, who: str, at: str) -> None:
     _update(ctx, answer=chosen, answered_by=who, answered_at=at)
 
 
-def reject_step(ctx: RunContext) -> Summary:
+def reject_step(ctx: RunContext) -> RejectResult:
     """The approver said no: release this run's replication slot; the source was never touched."""
     from roachlift.pipeline import release_change_stream
 
@@ -303,7 +312,7 @@ def reject_step(ctx: RunContext) -> Summary:
 
 
 # --- the read-only window ----------------------------------------------------------------------------
-def freeze_step(ctx: RunContext) -> Summary:
+def freeze_step(ctx: RunContext) -> FreezeResult:
     """Freeze the application's writes (``cutover.freeze_source_writes``) and record the position
     the drain must reach; the read-only window starts here."""
     tables = _source_tables(ctx)
@@ -349,7 +358,7 @@ def position_reached(applied: Mapping[str, Any] | None, target: Mapping[str, Any
     return False
 
 
-def drain_step(ctx: RunContext, max_seconds: float = 60.0) -> Summary:
+def drain_step(ctx: RunContext, max_seconds: float = 60.0) -> CdcResult:
     """Apply what is left up to the freeze position: done once the stream, read after the freeze,
     was used up (everything up to the freeze position is applied) or passed that position."""
     from roachlift.pipeline import cdc_step
@@ -429,12 +438,12 @@ def mysql_sequence_values(source: ConnInfo, tables: dict[str, str]) -> dict[tupl
     return out
 
 
-def sequences_step(ctx: RunContext) -> Summary:
+def sequences_step(ctx: RunContext) -> SequencesResult:
     """After the drain: set every target sequence so its next value is past ``max(column)`` and
     past the source's own counter, whichever is higher (the application's first insert gets the
     id the source would have given, never one CDC already wrote)."""
-    from roachlift.load import crdb
     from roachlift.load.phases import sequence_columns
+    from roachlift.target import statements as st
 
     started = time.monotonic()
     source_tables = {t.rsplit(".", 1)[-1].lower(): t for t in _source_tables(ctx)}
@@ -447,11 +456,11 @@ def sequences_step(ctx: RunContext) -> Summary:
                 continue
             try:
                 with conn.transaction():
-                    row = conn.execute(crdb.max_of(seq.table, seq.column)).fetchone()
+                    row = conn.execute(st.max_of(seq.table, seq.column)).fetchone()
                     top = int(row[0]) if row and row[0] is not None else None
                     src = source_values.get((short, seq.column.lower()))
                     new = max(v for v in (top, src) if v is not None) if (top, src) != (None, None) else None
-                    old_row = conn.execute(crdb.SEQUENCE_LAST_VALUE, (seq.sequence,)).fetchone()
+                    old_row = conn.execute(st.SEQUENCE_LAST_VALUE, (seq.sequence,)).fetchone()
                     old = int(old_row[0]) if old_row and old_row[0] is not None else None
                     if new is None:
                         continue
@@ -460,7 +469,7 @@ def sequences_step(ctx: RunContext) -> Summary:
                         if done["new"] >= new:
                             continue
                         reset.remove(done)
-                    conn.execute(crdb.SETVAL_REGCLASS, (seq.sequence, new))
+                    conn.execute(st.SETVAL_REGCLASS, (seq.sequence, new))
             except psycopg.Error as exc:
                 raise RoachliftError(
                     f"{seq.table}.{seq.column}: resetting sequence {seq.sequence} failed: {exc}"
@@ -485,7 +494,7 @@ def sequences_step(ctx: RunContext) -> Summary:
     }
 
 
-def verify_changed_step(ctx: RunContext) -> Summary:
+def verify_changed_step(ctx: RunContext) -> VerifyResult:
     """Re-check only what can have changed since the full verify: the rows the change stream wrote
     since it began, plus every table's row count (a table truncated meanwhile is verified whole)."""
     from roachlift.cdc.apply import TargetCatalog
@@ -557,7 +566,7 @@ def done_step(ctx: RunContext) -> dict[str, Any]:
     return {"read_only_seconds": window}
 
 
-def rollback_step(ctx: RunContext) -> Summary:
+def rollback_step(ctx: RunContext) -> RollbackResult:
     """A step after the freeze failed: give the source back to the application; keep the slot so
     the run can be resumed (clear the failed task) or released explicitly."""
     state = cutover_state(ctx)

@@ -226,21 +226,21 @@ def sample_source(spec: MigrationSpec, conninfo: ConnInfo, table: str) -> tuple[
 
 def sample_target(target: ConnInfo, data: bytes, ncols: int) -> float:
     """Seconds to COPY the sample's CSV into a scratch table (dropped again) on the target server."""
-    from roachlift.load import crdb
+    from roachlift.target import statements as st
 
     name = f"roachlift_estimate_probe_{os.getpid()}"
     with psycopg.connect(target.postgres_conninfo(), autocommit=True) as conn:
-        conn.execute(crdb.create_probe_table(name, ncols))
+        conn.execute(st.create_probe_table(name, ncols))
         try:
             started = time.monotonic()
             with (
                 conn.transaction(),
-                conn.cursor().copy(crdb.copy_from_stdin_csv(name, [f"c{i}" for i in range(ncols)])) as cp,
+                conn.cursor().copy(st.copy_from_stdin_csv(name, [f"c{i}" for i in range(ncols)])) as cp,
             ):
                 cp.write(data)
             return time.monotonic() - started
         finally:
-            conn.execute(crdb.drop_table(name))
+            conn.execute(st.drop_table(name))
 
 
 # --- the model ---------------------------------------------------------------------------------------

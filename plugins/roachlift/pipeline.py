@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import psycopg
 
@@ -27,44 +27,43 @@ from roachlift.config.connections import ConnInfo
 from roachlift.config.spec import MigrationSpec, TableHandling
 from roachlift.errors import RoachliftError
 from roachlift.naming import Naming
+from roachlift.results import (
+    AFTER_FREEZE,
+    OPTIONAL_STEPS,
+    SINGLE_STEPS,
+    STEPS,
+    CdcResult,
+    CleanupResult,
+    ConstraintsResult,
+    ConvertResult,
+    CutoverDoneResult,
+    DumpResult,
+    EstimateResult,
+    ExtractResult,
+    LoadTableResult,
+    PhasesResult,
+    ReportResult,
+    ReviewItem,
+    RunResults,
+    StepResult,
+    TableListing,
+    TableToLoad,
+    UploadResult,
+    VerifyResult,
+)
 from roachlift.runreport import RunReport, StepStat, write_report
-from roachlift.sources import Capability, adapter_for
+from roachlift.sources import Capability, PositionReader, adapter_for
+from roachlift.target.targets import Target, target_for
+
+if TYPE_CHECKING:
+    from roachlift.cdc.apply import ChangeSource
+    from roachlift.cdc.model import ApplyStats
 
 log = logging.getLogger(__name__)
 
 WORK_DIR_ENV = "ROACHLIFT_WORK_DIR"
 #: First logical date of every roachlift DAG.
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
-#: Task ids whose XCom the run report reads.
-REPORT_TASKS = (
-    "estimate",
-    "preflight",
-    "schema.extract_ddl",
-    "schema.convert_ddl",
-    "schema.create_tables",
-    "dump",
-    "post_load.indexes",
-    "post_load.foreign_keys",
-    "post_load.views_and_sequences",
-    "cdc_catch_up",
-    "verify",
-    "approve_cutover",
-    "cdc_follow",
-    "freeze_source",
-    "cdc_drain",
-    "reset_sequences",
-    "verify_final",
-    "changefeed",
-    "cutover_done",
-    "cleanup_rehearsals",
-    "cutover_rejected",
-    "rollback",
-)
-#: Tasks that run only on some paths: their missing XCom does not mean the run failed there.
-OPTIONAL_TASKS = frozenset(
-    {"approve_cutover", "cdc_follow", "cleanup_rehearsals", "cutover_done", "cutover_rejected", "rollback"}
-)
-Summary = dict[str, Any]
 
 
 def work_root() -> Path:
@@ -135,6 +134,8 @@ class RunContext:
         if mode not in {"rehearsal", "cutover"}:
             raise RoachliftError(f"mode {mode!r} is not rehearsal or cutover")
         if mode == "rehearsal":
+            if not target_for(spec.target.dialect).rehearsal_databases:
+                raise RoachliftError(f"a {spec.target.dialect} target cannot hold rehearsal databases")
             day = run_date or datetime.now(UTC).strftime("%Y%m%d")
             slot = f"roachlift_{spec.name}_rehearsal"[:63]
             spec = spec.model_copy(
@@ -163,6 +164,11 @@ class RunContext:
     def target_database(self) -> str:
         """The database this run loads into."""
         return self.spec.target.database
+
+    @property
+    def target_kind(self) -> Target:
+        """What the target server can do (``spec.target.dialect``)."""
+        return target_for(self.spec.target.dialect)
 
     @property
     def target(self) -> ConnInfo:
@@ -215,10 +221,11 @@ def _stat(
 
 
 # --- estimate --------------------------------------------------------------------------------------
-def estimate_step(ctx: RunContext) -> Summary:
+def estimate_step(ctx: RunContext, task_overhead_s: float = 0.0) -> EstimateResult:
     """Predict dump, load and verify time from the catalog, a sample on both servers and the
-    history of earlier runs; never fails the run (a failed estimate is reported as such)."""
-    from roachlift.estimate import AIRFLOW_TASK_OVERHEAD_S, estimate_migration
+    history of earlier runs (``task_overhead_s``: what the scheduler adds around each table's load
+    task); never fails the run (a failed estimate is reported as such)."""
+    from roachlift.estimate import estimate_migration
 
     try:
         result = estimate_migration(
@@ -228,16 +235,16 @@ def estimate_step(ctx: RunContext) -> Summary:
             patterns=ctx.patterns(),
             history_dir=ctx.base_dir / "reports",
             verify_passes=2 if ctx.mode == "cutover" else 1,
-            task_overhead_s=AIRFLOW_TASK_OVERHEAD_S,
+            task_overhead_s=task_overhead_s,
         )
     except Exception as exc:  # an estimate must never stop a migration
         log.warning("no estimate: %s", exc)
         return {"summary": f"no estimate: {exc}"}
-    return {"summary": f"estimate {result.summary()}", **result.to_json()}
+    return cast(EstimateResult, {"summary": f"estimate {result.summary()}", **result.to_json()})
 
 
 # --- schema ----------------------------------------------------------------------------------------
-def extract_step(ctx: RunContext) -> Summary:
+def extract_step(ctx: RunContext) -> ExtractResult:
     """Extract the source's DDL into the work folder; list its tables, largest first."""
     from roachlift.extract import extract_schema
 
@@ -245,7 +252,9 @@ def extract_step(ctx: RunContext) -> Summary:
     result = extract_schema(ctx.spec, ctx.source)
     ctx.work_dir.mkdir(parents=True, exist_ok=True)
     ctx.ddl_path.write_text(result.ddl, encoding="utf-8")
-    tables = [{"name": t.qualified_name, "rows_estimate": t.estimated_rows} for t in result.tables]
+    tables: list[TableListing] = [
+        {"name": t.qualified_name, "rows_estimate": t.estimated_rows} for t in result.tables
+    ]
     _write_json(ctx.work_dir / "tables.json", tables)
     seconds = time.monotonic() - started
     return {
@@ -256,7 +265,7 @@ def extract_step(ctx: RunContext) -> Summary:
     }
 
 
-def convert_step(ctx: RunContext) -> Summary:
+def convert_step(ctx: RunContext) -> ConvertResult:
     """Convert the extracted DDL into phase files + report; fail naming every statement in error."""
     from roachlift.convert import ConvertOptions, convert_ddl, write_output
 
@@ -279,7 +288,7 @@ def convert_step(ctx: RunContext) -> Summary:
         ),
     )
     write_output(result, ctx.convert_dir)
-    items = [
+    items: list[ReviewItem] = [
         {
             "severity": r.severity,
             "object": getattr(r, "object", ""),
@@ -289,7 +298,7 @@ def convert_step(ctx: RunContext) -> Summary:
         }
         for r in result.review
     ]
-    manual = [
+    manual: list[ReviewItem] = [
         {
             "severity": "manual",
             "code": "manual",
@@ -333,38 +342,50 @@ def schema_mapping(ctx: RunContext) -> str:
 
 def ensure_database(ctx: RunContext) -> bool:
     """Create the run's target database when missing; True when it was created."""
-    from roachlift.load import crdb
+    from roachlift.target import statements as st
 
     with psycopg.connect(ctx.target_server.postgres_conninfo(), autocommit=True) as conn:
-        exists = conn.execute(crdb.DATABASE_EXISTS, (ctx.target_database,)).fetchone()
+        exists = conn.execute(st.DATABASE_EXISTS, (ctx.target_database,)).fetchone()
         if exists:
             return False
-        conn.execute(crdb.create_database(ctx.target_database))
+        conn.execute(st.create_database(ctx.target_database))
     log.info("created target database %s", ctx.target_database)
     return True
 
 
-def apply_phases_step(ctx: RunContext, phases: list[str]) -> Summary:
-    """Apply converter phases to the target (``01_types``, ``02_tables``, ``03_indexes``, ``05_views``;
-    ``sequences`` sets every sequence past the max of its column)."""
-    from roachlift.load.constraints import drop_foreign_keys
-    from roachlift.load.phases import apply_phases, reset_sequences, sequence_columns, table_exists
+#: The phase groups the DAG applies, each by one step of :mod:`roachlift.load.pipeline`.
+PHASE_GROUPS = (["01_types", "02_tables"], ["03_indexes"], ["05_views", "sequences"], ["05_views"])
 
+
+def apply_phases_step(ctx: RunContext, phases: list[str]) -> PhasesResult:
+    """Apply converter phases to the target: ``01_types`` + ``02_tables`` (creating the database;
+    a rerun's foreign keys dropped first, see :func:`roachlift.load.pipeline.create_tables`),
+    ``03_indexes``, or ``05_views`` (+ ``sequences``: every sequence set past the max of its column)."""
+    from roachlift.load import pipeline as load_steps
+
+    if phases not in PHASE_GROUPS:
+        raise RoachliftError(f"phases {phases} are not one of the DAG's groups {list(PHASE_GROUPS)}")
     started = time.monotonic()
-    names = {"01_types": "types", "02_tables": "tables", "03_indexes": "indexes", "05_views": "views"}
     done: dict[str, int] = {}
     created = ensure_database(ctx) if "01_types" in phases else False
     schema = ctx.spec.target.schema_
     with ctx.connect_target() as conn:
-        if "02_tables" in phases and not created:
-            manifests_tables = _target_tables(ctx)
-            existing = [t for t in manifests_tables if table_exists(conn, t)]
-            dropped = drop_foreign_keys(conn, schema, existing)
-            _write_json(ctx.work_dir / "dropped_foreign_keys.json", [asdict(fk) for fk in dropped])
-        wanted = [names[p] for p in phases if p in names]
-        done.update(apply_phases(conn, ctx.convert_dir, wanted, if_exists_ok=True))
-        if "sequences" in phases:
-            done["sequences"] = len(reset_sequences(conn, sequence_columns(conn, schema)))
+        if "02_tables" in phases:
+            applied, dropped = load_steps.create_tables(
+                conn, ctx.convert_dir, schema, _target_tables(ctx), new_database=created
+            )
+            done.update(applied)
+            if not created:
+                _write_json(ctx.work_dir / "dropped_foreign_keys.json", [asdict(fk) for fk in dropped])
+        elif "03_indexes" in phases:
+            done.update(load_steps.add_indexes(conn, ctx.convert_dir))
+        else:
+            views, sequences = load_steps.add_views_and_sequences(
+                conn, ctx.convert_dir, schema, sequences="sequences" in phases
+            )
+            done.update(views)
+            if "sequences" in phases:
+                done["sequences"] = len(sequences)
     seconds = time.monotonic() - started
     what = ", ".join(f"{k} {v}" for k, v in done.items())
     return {
@@ -388,7 +409,7 @@ def _target_tables(ctx: RunContext) -> list[str]:
 _POSITION_KEYS = {"slot", "lsn", "binlog_file", "binlog_pos", "gtid", "scn"}
 
 
-def dump_step(ctx: RunContext) -> Summary:
+def dump_step(ctx: RunContext) -> DumpResult:
     """Dump every selected table under one snapshot; manifests largest first (for mapped loads)."""
     from roachlift.dump import dump_database
     from roachlift.dump.manifest import table_dir_name
@@ -404,7 +425,7 @@ def dump_step(ctx: RunContext) -> Summary:
     tables = sorted(result.tables, key=lambda m: (m.bytes, m.rows), reverse=True)
     manifests = [str(ctx.dump_dir / table_dir_name(m.table) / "manifest.json") for m in tables]
     # one mapped load task per table, labelled "source → target" (the DAG's map_index_template)
-    loads = [
+    loads: list[TableToLoad] = [
         {"manifest": path, "table_label": Naming.pair(m.table, m.target_table)}
         for path, m in zip(manifests, tables, strict=True)
     ]
@@ -460,15 +481,12 @@ def _check_slot(ctx: RunContext) -> str | None:
 
 
 def _create_sql(ctx: RunContext, table: str) -> str | None:
-    from roachlift.load.phases import create_statement_for
+    from roachlift.load.pipeline import create_sql_for
 
-    if ctx.table_handling != TableHandling.DROP_AND_RECREATE:
-        return None
-    path = ctx.convert_dir / "02_tables.sql"
-    return create_statement_for(path.read_text(encoding="utf-8"), table) if path.is_file() else None
+    return create_sql_for(ctx.convert_dir, table, ctx.table_handling)
 
 
-def copy_table_step(ctx: RunContext, manifest: Path, resume: bool = False) -> Summary:
+def copy_table_step(ctx: RunContext, manifest: Path, resume: bool = False) -> LoadTableResult:
     """COPY one dumped table into the target and check its row count against the manifest;
     ``resume`` continues from this dump's last committed batch (Airflow retries)."""
     from roachlift.load.loader import load_table
@@ -523,7 +541,7 @@ def tables_loaded(ctx: RunContext, table: str) -> tuple[int, int]:
     return done, max(total, done)
 
 
-def upload_table_step(ctx: RunContext, manifest: Path) -> Summary:
+def upload_table_step(ctx: RunContext, manifest: Path) -> UploadResult:
     """Upload one table's files to userfile storage (or name them under the object-storage prefix)."""
     from roachlift.load.loader import stage_files
     from roachlift.load.manifest import Manifest
@@ -543,17 +561,14 @@ def upload_table_step(ctx: RunContext, manifest: Path) -> Summary:
 
 def start_import_step(
     ctx: RunContext, manifest: Path, known_job_id: int | None = None, resume: bool = False
-) -> Summary:
+) -> LoadTableResult:
     """Prepare the table (or, resuming, find where this dump's import stands) and start (or follow)
     the IMPORT job of the next group of files. ``known_job_id`` is accepted for older callers; the
     progress table on the target is what a retry reads."""
     from roachlift.load.loader import import_plan
     from roachlift.load.manifest import Manifest
 
-    if str(ctx.spec.target.dialect) != "cockroachdb":
-        raise RoachliftError(
-            "load.method import needs a CockroachDB target; use load.method copy for postgres"
-        )
+    ctx.target_kind.require_import_into()
     m = Manifest.read(manifest)
     with ctx.connect_target() as conn:
         groups, step = import_plan(
@@ -569,12 +584,17 @@ def start_import_step(
 
 def _import_next(
     ctx: RunContext, conn: psycopg.Connection, m: Any, groups: list[list[int]], step: Any
-) -> Summary:
+) -> LoadTableResult:
     """Start or follow the job of ``step``'s group; ``done`` when every group is imported."""
     from roachlift.load import importgroups
     from roachlift.load.loader import stage_files
 
-    base = {"table": m.target_table, "group": step.group, "groups": len(groups)}
+    base: LoadTableResult = {
+        "summary": "",
+        "table": m.target_table,
+        "group": step.group,
+        "groups": len(groups),
+    }
     if step.action == importgroups.DONE:
         return {**base, "summary": f"{m.target_table}: every file group imported", "done": True}
     if step.action == importgroups.FOLLOW and step.job_id is not None:
@@ -598,7 +618,7 @@ def _import_next(
     }
 
 
-def finish_import_step(ctx: RunContext, manifest: Path, job: Mapping[str, Any]) -> Summary:
+def finish_import_step(ctx: RunContext, manifest: Path, job: Mapping[str, Any]) -> LoadTableResult:
     """A group's job succeeded: record it, then start the next group's job (``job_id`` in the
     result) or, after the last, check the row count against the manifest and clean up userfile."""
     from roachlift.load import importgroups, userfile
@@ -642,18 +662,12 @@ def finish_import_step(ctx: RunContext, manifest: Path, job: Mapping[str, Any]) 
     }
 
 
-def validate_constraints_step(ctx: RunContext) -> Summary:
+def validate_constraints_step(ctx: RunContext) -> ConstraintsResult:
     """Add foreign keys NOT VALID (phase 04, plus any dropped for a rerun), then validate every one."""
-    from roachlift.load.constraints import (
-        ForeignKey,
-        raise_for_failures,
-        restore_foreign_keys,
-        validate_constraints,
-    )
-    from roachlift.load.phases import apply_phases
+    from roachlift.load.constraints import ForeignKey
+    from roachlift.load.pipeline import add_foreign_keys
 
     started = time.monotonic()
-    schema = ctx.spec.target.schema_
     dropped_path = ctx.work_dir / "dropped_foreign_keys.json"
     dropped = (
         [ForeignKey(**fk) for fk in json.loads(dropped_path.read_text(encoding="utf-8"))]
@@ -661,20 +675,14 @@ def validate_constraints_step(ctx: RunContext) -> Summary:
         else []
     )
     with ctx.connect_target() as conn:
-        added = apply_phases(conn, ctx.convert_dir, ["foreign_keys"], if_exists_ok=True)
-        restored = restore_foreign_keys(conn, schema, dropped)
-        results = validate_constraints(conn, schema)  # FKs and CHECKs (IMPORT)
+        done = add_foreign_keys(conn, ctx.convert_dir, ctx.spec.target.schema_, dropped)
     seconds = time.monotonic() - started
-    bad = [r for r in results if not r.ok]
-    for r in results:
-        log.info("%s", r.describe())
-    raise_for_failures(results)
     return {
         "summary": (
-            f"{added.get('foreign_keys', 0)} foreign key(s) added NOT VALID, {restored} restored, "
-            f"{len(results) - len(bad)} validated in {seconds:.1f}s"
+            f"{done.added} foreign key(s) added NOT VALID, {done.restored} restored, "
+            f"{len(done.validations)} validated in {seconds:.1f}s"
         ),
-        "validated": [r.constraint for r in results],
+        "validated": [r.constraint for r in done.validations],
         "stats": [_stat("validate_constraints", seconds=seconds)],
     }
 
@@ -688,11 +696,16 @@ def _snapshot_position(ctx: RunContext) -> dict[str, Any]:
     return data
 
 
-def change_source(ctx: RunContext) -> Any:
+def change_source(ctx: RunContext) -> ChangeSource:
     """The change stream of the run's source, starting where the dump's snapshot ended."""
-    return adapter_for(ctx.spec.source.kind).change_source(
-        ctx.spec, ctx.source, lambda: _snapshot_position(ctx)
-    )
+    return change_source_at(ctx.spec, ctx.source, lambda: _snapshot_position(ctx))
+
+
+def change_source_at(spec: MigrationSpec, source: ConnInfo, position: PositionReader) -> ChangeSource:
+    """The change stream of ``spec``'s source from ``position`` (reads the dump's ``snapshot.json``;
+    a source whose stream needs no position never calls it), with the spec's ``values`` rules: the
+    DAG and ``roachlift cdc`` both start it here, through the source's adapter."""
+    return adapter_for(spec.source.kind).change_source(spec, source, position)
 
 
 def release_change_stream(ctx: RunContext) -> str:
@@ -718,27 +731,51 @@ def release_change_stream(ctx: RunContext) -> str:
     return f"replication slot {slot} dropped" if row else f"replication slot {slot} was already gone"
 
 
+def apply_changes(
+    spec: MigrationSpec,
+    stream: ChangeSource,
+    target: ConnInfo,
+    *,
+    migration: str,
+    max_seconds: float | None,
+    until_caught_up: bool = True,
+    batch_changes: int | None = None,
+    track_keys: bool = False,
+) -> ApplyStats:
+    """Apply ``stream`` to the target database ``target`` as the spec says (dialect, schema, names,
+    batch size, lag threshold), checkpointed under ``migration``; the DAG's CDC tasks and
+    ``roachlift cdc`` both run it."""
+    from roachlift.cdc.apply import run_applier
+
+    return run_applier(
+        stream,
+        target.postgres_conninfo(),
+        migration=migration,
+        until_caught_up=until_caught_up,
+        max_seconds=max_seconds,
+        batch_changes=batch_changes or spec.cdc.batch_changes,
+        dialect=spec.target.dialect,
+        target_schema=spec.target.schema_,
+        lag_threshold_seconds=spec.cdc.lag_threshold_seconds,
+        naming=Naming.from_spec(spec),
+        track_keys=track_keys,
+    )
+
+
 def cdc_step(
     ctx: RunContext, max_seconds: float = 60.0, drain: bool = False, lag_phase: str | None = None
-) -> Summary:
+) -> CdcResult:
     """Apply source changes for up to ``max_seconds``; ``caught_up`` once lag stayed under the
     spec's threshold for ``caught_up_for_seconds`` (``drain``: once nothing is left to apply).
     Each call adds a lag sample to the run's chart (``lag_phase`` names the pass)."""
     if ctx.skip_cdc:
         return {"summary": "CDC skipped (spec or run Params)", "caught_up": True, "lag_samples": []}
-    from roachlift.cdc.apply import run_applier
-
-    stats = run_applier(
+    stats = apply_changes(
+        ctx.spec,
         change_source(ctx),
-        ctx.target.postgres_conninfo(),
+        ctx.target,
         migration=f"{ctx.spec.name}:{ctx.mode}",
-        until_caught_up=True,
         max_seconds=max_seconds,
-        batch_changes=ctx.spec.cdc.batch_changes,
-        dialect=str(ctx.spec.target.dialect),
-        target_schema=ctx.spec.target.schema_,
-        lag_threshold_seconds=ctx.spec.cdc.lag_threshold_seconds,
-        naming=Naming.from_spec(ctx.spec),
         track_keys=ctx.mode == "cutover",
     )
     from roachlift.runreport import append_lag_sample
@@ -811,7 +848,7 @@ class _BackgroundApplier:
             raise RoachliftError(f"the change stream failed during verify: {self.error}") from self.error
 
 
-def verify_step(ctx: RunContext, live: bool = True) -> Summary:
+def verify_step(ctx: RunContext, live: bool = True) -> VerifyResult:
     """Compare every loaded table row by row; fail naming each difference.
 
     With ``live`` (and CDC on), the change stream keeps being applied while the comparison runs,
@@ -872,22 +909,22 @@ def verify_step(ctx: RunContext, live: bool = True) -> Summary:
     }
 
 
-def changefeed_step(ctx: RunContext, brokers: str | None = None) -> Summary:
+def changefeed_step(ctx: RunContext, brokers: str | None = None) -> StepResult:
     """``CREATE CHANGEFEED`` into Kafka (CockroachDB targets with ``cutover.changefeed`` only)."""
     feed = ctx.spec.cutover.changefeed
     if feed is None:
         return {"summary": "no changefeed asked for"}
-    if str(ctx.spec.target.dialect) != "cockroachdb":
+    if not ctx.target_kind.changefeeds:
         return {"summary": "changefeed skipped: the target is not CockroachDB"}
     from roachlift.config.connections import resolve_kafka_brokers
-    from roachlift.load import crdb
+    from roachlift.target import statements as st
 
     tables = _target_tables(ctx)
     broker_list = brokers or resolve_kafka_brokers(feed.kafka_conn_id)
     with ctx.connect_target() as conn:
         enabled = ensure_rangefeeds(conn)
         cursor = changefeed_cursor(conn)
-        stmt = crdb.create_changefeed(
+        stmt = st.create_changefeed(
             tables,
             broker_list,
             avro_registry=feed.schema_registry_url if feed.format == "avro" else None,
@@ -906,17 +943,17 @@ def changefeed_step(ctx: RunContext, brokers: str | None = None) -> Summary:
 def ensure_rangefeeds(conn: psycopg.Connection) -> bool:
     """Make sure ``kv.rangefeed.enabled`` is on (off by default on self-hosted clusters); True when
     this call turned it on. Raises a clear error when it is off and cannot be set."""
-    from roachlift.load import crdb
+    from roachlift.target import statements as st
 
-    row = conn.execute(crdb.SHOW_RANGEFEED).fetchone()
+    row = conn.execute(st.SHOW_RANGEFEED).fetchone()
     if row is not None and str(row[0]).lower() in ("true", "t", "on", "1"):
         return False
     try:
-        conn.execute(crdb.ENABLE_RANGEFEED)
+        conn.execute(st.ENABLE_RANGEFEED)
     except psycopg.Error as exc:
         raise RoachliftError(
             "kv.rangefeed.enabled is off and could not be set (changefeeds need it): run "
-            f"'{crdb.ENABLE_RANGEFEED}' as an admin ({crdb.DOC_CLUSTER_SETTINGS}): {exc}"
+            f"'{st.ENABLE_RANGEFEED}' as an admin ({st.DOC_CLUSTER_SETTINGS}): {exc}"
         ) from exc
     log.info("kv.rangefeed.enabled was off: set to true for the changefeed")
     return True
@@ -925,9 +962,9 @@ def ensure_rangefeeds(conn: psycopg.Connection) -> bool:
 def changefeed_cursor(conn: psycopg.Connection) -> str:
     """The cluster's time now, as the changefeed ``cursor``: the data are already migrated, so the
     feed emits only what changes from here on instead of replaying every row first."""
-    from roachlift.load import crdb
+    from roachlift.target import statements as st
 
-    row = conn.execute(crdb.CLUSTER_TIMESTAMP).fetchone()
+    row = conn.execute(st.CLUSTER_TIMESTAMP).fetchone()
     if row is None:
         raise RoachliftError("cluster_logical_timestamp() returned no row")
     return str(row[0])
@@ -940,7 +977,7 @@ def changefeed_topics(ctx: RunContext) -> list[str]:
     return [prefix + table.rsplit(".", 1)[-1] for table in _target_tables(ctx)]
 
 
-def cutover_done_step(ctx: RunContext) -> Summary:
+def cutover_done_step(ctx: RunContext) -> CutoverDoneResult:
     """End the read-only window, release the change stream, say what to point the application at."""
     from roachlift.cutover_steps import done_step
 
@@ -957,21 +994,18 @@ def cutover_done_step(ctx: RunContext) -> Summary:
     }
 
 
-def cleanup_rehearsals_step(ctx: RunContext) -> Summary:
+def cleanup_rehearsals_step(ctx: RunContext) -> CleanupResult:
     """Release the rehearsal's change stream; drop rehearsal databases beyond the last N."""
-    from roachlift.load import crdb
+    from roachlift.target import statements as st
 
     released = release_change_stream(ctx)
     base = ctx.spec.target.database.rsplit("_rehearsal_", 1)[0]
     with psycopg.connect(ctx.target_server.postgres_conninfo(), autocommit=True) as conn:
-        names = [r[0] for r in conn.execute(crdb.REHEARSAL_DATABASES, (f"{base}_rehearsal_%",)).fetchall()]
+        names = [r[0] for r in conn.execute(st.REHEARSAL_DATABASES, (f"{base}_rehearsal_%",)).fetchall()]
         names.sort(reverse=True)
         drop = names[ctx.spec.rehearsal.keep_last :]
         for name in drop:
-            if str(ctx.spec.target.dialect) == "cockroachdb":
-                conn.execute(crdb.drop_database(name))
-            else:
-                conn.execute(crdb.drop_database_postgres(name))
+            conn.execute(ctx.target_kind.drop_database(name))
     return {
         "summary": f"kept {min(len(names), ctx.spec.rehearsal.keep_last)} rehearsal database(s), dropped "
         f"{len(drop)} ({', '.join(drop) or 'none'}); change stream released: {released}",
@@ -986,58 +1020,51 @@ class _Outcome:
     notes: list[str] = field(default_factory=list)
 
 
-def _outcome(ctx: RunContext, pulled: Mapping[str, Any]) -> _Outcome:
+def _outcome(ctx: RunContext, results: RunResults) -> _Outcome:
     from roachlift.cutover_steps import PREFLIGHT_FILE, cutover_state
 
-    if pulled.get("cutover_done"):
-        return _Outcome("cut over", [pulled["cutover_done"]["summary"]])
+    if results.cutover_done:
+        return _Outcome("cut over", [results.cutover_done["summary"]])
     refused = (ctx.work_dir / PREFLIGHT_FILE).is_file() and json.loads(
         (ctx.work_dir / PREFLIGHT_FILE).read_text(encoding="utf-8")
     ).get("refused")
     if refused:
         return _Outcome("not cut over: a cutover already happened", [str(refused)])
     state = cutover_state(ctx)
-    if pulled.get("cutover_rejected") or state.get("rejected"):
+    if results.cutover_rejected or state.get("rejected"):
         who = state.get("answered_by", "?")
-        note = (pulled.get("cutover_rejected") or {}).get("summary", "the source was left untouched")
+        rejected = results.cutover_rejected
+        note = rejected["summary"] if rejected else "the source was left untouched"
         return _Outcome(f"not cut over: approval rejected by {who}", [note])
     if str(state.get("answer", "")).startswith("no answer"):
         return _Outcome(
             "not cut over: the approval was not answered in time", ["the source was never frozen"]
         )
-    rollback = pulled.get("rollback") or {}
-    after_freeze = (
-        "freeze_source",
-        "cdc_drain",
-        "reset_sequences",
-        "verify_final",
-        "changefeed",
-        "cutover_done",
-    )
-    failed = next((t for t in after_freeze if pulled.get(t) is None), "cutover_done")
-    if rollback.get("rolled_back"):
+    rollback = results.rollback
+    failed = next((s for s in AFTER_FREEZE if results.of(s) is None), "cutover_done")
+    if rollback and rollback.get("rolled_back"):
         return _Outcome(
             "rolled back, source writable",
             [f"{failed} failed after the freeze; see its log", rollback["summary"]],
         )
-    if ctx.mode == "rehearsal" and pulled.get("cleanup_rehearsals"):
-        return _Outcome("rehearsal ok", [pulled["cleanup_rehearsals"]["summary"]])
-    for task_id in REPORT_TASKS:
-        if task_id in OPTIONAL_TASKS or task_id == "estimate":
+    if ctx.mode == "rehearsal" and results.cleanup_rehearsals:
+        return _Outcome("rehearsal ok", [results.cleanup_rehearsals["summary"]])
+    for step in SINGLE_STEPS:
+        if step in OPTIONAL_STEPS or step == "estimate":
             continue
-        if pulled.get(task_id) is None:
-            return _Outcome(f"failed before {task_id} finished", [f"see the log of task {task_id}"])
+        if results.of(step) is None:
+            return _Outcome(f"failed before {step} finished", [f"see the log of task {step}"])
     return _Outcome("not cut over", [])
 
 
-def report_step(ctx: RunContext, pulled: Mapping[str, Any], started_at: float | None = None) -> Summary:
-    """Write the run report from the steps' summaries; return its paths and the run's outcome."""
-    from roachlift.runreport import PHASE_OF_TASK, read_lag_samples
+def report_step(ctx: RunContext, results: RunResults, started_at: float | None = None) -> ReportResult:
+    """Write the run report from the steps' results; return its paths and the run's outcome."""
+    from roachlift.runreport import PHASE_OF_STEP_RESULT, read_lag_samples
 
     report = RunReport(migration=ctx.spec.name, run_id=ctx.run_id, mode=ctx.mode, names=schema_mapping(ctx))
     if started_at is not None:
         report.started_at = started_at
-    outcome = _outcome(ctx, pulled)
+    outcome = _outcome(ctx, results)
     report.outcome = outcome.text
     report.notes.extend(outcome.notes)
     if outcome.text not in {"cut over", "rehearsal ok"} and ctx.mode == "rehearsal":
@@ -1053,25 +1080,22 @@ def report_step(ctx: RunContext, pulled: Mapping[str, Any], started_at: float | 
             "holds, `roachlift release-slot --spec SPEC` frees it"
         )
     items: list[tuple[str, Mapping[str, Any]]] = []
-    for task_id in REPORT_TASKS:  # in the order of the chain, the mapped loads right after the dump
-        value = pulled.get(task_id)
-        if isinstance(value, Mapping):
-            items.append((task_id, value))
-        if task_id == "dump":
-            items += [
-                ("load.load_table", v) for v in pulled.get("load.load_table") or [] if isinstance(v, Mapping)
-            ]
+    for step in STEPS:  # in the order of the chain, the loads right after the dump
+        if step == "load_table":
+            items += [(step, v) for v in results.load_table]
+        elif (value := results.of(step)) is not None:
+            items.append((step, value))
     windows: dict[str, list[float]] = {}
-    for task_id, summary in items:
-        phase = PHASE_OF_TASK.get(task_id, "")
+    for step, summary in items:
+        phase = PHASE_OF_STEP_RESULT.get(step, "")
         for raw in summary.get("stats", []) or []:
             report.steps.append(StepStat(**{**raw, "phase": phase}))
         for key in ("started_at", "finished_at"):
             if isinstance(summary.get(key), int | float):
                 windows.setdefault(phase, []).append(float(summary[key]))
     report.phase_seconds = {p: round(max(w) - min(w), 3) for p, w in windows.items() if len(w) > 1}
-    if isinstance(pulled.get("dump"), Mapping) and pulled["dump"].get("elapsed_s") is not None:
-        report.phase_seconds["dump"] = float(pulled["dump"]["elapsed_s"])
+    if results.dump is not None and results.dump.get("elapsed_s") is not None:
+        report.phase_seconds["dump"] = float(results.dump["elapsed_s"])
     report.lag_samples = read_lag_samples(ctx.work_dir)
     if not report.lag_samples:  # a run from before lag samples were kept in the work folder
         for _, summary in items:
@@ -1079,19 +1103,21 @@ def report_step(ctx: RunContext, pulled: Mapping[str, Any], started_at: float | 
                 report.lag_samples.append((float(sample[0]), float(sample[1]), "cdc_catch_up"))
     report.lag_threshold_seconds = None if ctx.skip_cdc else float(ctx.spec.cdc.lag_threshold_seconds)
     report.dump_compression = str(ctx.spec.dump.compression)
-    convert = pulled.get("schema.convert_ddl") or {}
-    report.review_items = list(convert.get("review_items", [])) + list(convert.get("manual_items", []))
+    convert = results.convert_ddl
+    if convert is not None:
+        report.review_items = [dict(i) for i in (*convert["review_items"], *convert["manual_items"])]
     report.verify_passes = {
-        task_id: list(value.get("tables", []))
-        for task_id in ("verify", "verify_final")
-        if isinstance(value := pulled.get(task_id), Mapping) and value.get("tables") is not None
+        step: list(value["tables"])
+        for step, value in (("verify", results.verify), ("verify_final", results.verify_final))
+        if value is not None and value.get("tables") is not None
     }
-    report.verify = list((pulled.get("verify_final") or pulled.get("verify") or {}).get("tables", []))
-    estimate = pulled.get("estimate")
-    report.estimate = dict(estimate) if isinstance(estimate, Mapping) and estimate.get("phases") else None
-    frozen = (pulled.get("freeze_source") or {}).get("frozen_at")
+    last_verify = results.verify_final or results.verify
+    report.verify = list(last_verify["tables"]) if last_verify else []
+    estimate = results.estimate
+    report.estimate = dict(estimate) if estimate is not None and estimate.get("phases") else None
+    frozen = results.freeze_source.get("frozen_at") if results.freeze_source else None
     if frozen:
-        done = (pulled.get("cutover_done") or {}).get("finished_at") or time.time()
+        done = (results.cutover_done["finished_at"] if results.cutover_done else None) or time.time()
         report.read_only_seconds = round(float(done) - float(frozen), 3)
     if ctx.mode == "cutover":
         from roachlift.cutover_steps import report_sections

@@ -37,17 +37,17 @@ PHASES: dict[str, str] = {
     "verify_final": "Verify, pass 2 (final, source frozen)",
     "finish": "Changefeed, finish, clean-up",
 }
-#: Which phase each task's statistics belong to.
-PHASE_OF_TASK: dict[str, str] = {
+#: Which phase each step's statistics belong to (keys: ``roachlift.results.RunResults`` fields).
+PHASE_OF_STEP_RESULT: dict[str, str] = {
     "estimate": "estimate",
-    "schema.extract_ddl": "schema",
-    "schema.convert_ddl": "schema",
-    "schema.create_tables": "schema",
+    "extract_ddl": "schema",
+    "convert_ddl": "schema",
+    "create_tables": "schema",
     "dump": "dump",
-    "load.load_table": "load",
-    "post_load.indexes": "post_load",
-    "post_load.foreign_keys": "post_load",
-    "post_load.views_and_sequences": "post_load",
+    "load_table": "load",
+    "indexes": "post_load",
+    "foreign_keys": "post_load",
+    "views_and_sequences": "post_load",
     "cdc_catch_up": "cdc_catch_up",
     "verify": "verify",
     "freeze_source": "cutover",

@@ -8,6 +8,7 @@ import psycopg
 from roachlift.cdc.apply import BatchApplier, TargetCatalog
 from roachlift.cdc.model import Change, Commit, Op
 from roachlift.cdc.postgres import PostgresSource
+from roachlift.target.targets import PostgresTarget
 
 from .conftest import execute, rows
 
@@ -44,7 +45,7 @@ def test_coalescing_leaves_the_row_images_untouched(pg_target: str) -> None:
     insert = Change(Op.INSERT, "public.t", new={"id": "1", "a": "x", "big": "large"})
     update = Change(Op.UPDATE, "public.t", new={"id": "1", "a": "y"})  # unchanged TOAST column left out
     with psycopg.connect(pg_target, autocommit=True) as conn:
-        applier = BatchApplier(conn, TargetCatalog(conn, "public"), "postgres")
+        applier = BatchApplier(conn, TargetCatalog(conn, "public"), PostgresTarget())
         with conn.transaction():
             applier.add(insert)
             applier.add(update)

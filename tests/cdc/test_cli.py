@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pymysql
 import pytest
 
 from roachlift.cdc.lag import measure_lag
 from roachlift.cdc.model import CdcError
+from roachlift.cdc.mysql import master_status
 from roachlift.cdc.postgres import PostgresSource
 from roachlift.cli import main
+from roachlift.testing import MariaDBServer
 
 from .conftest import execute, rows
 
@@ -82,3 +85,36 @@ def test_cli_errors_are_one_line(
     assert "snapshot.json: cannot read the dump's snapshot position" in capsys.readouterr().err
     with pytest.raises(CdcError, match="no checkpoint"):
         measure_lag(PostgresSource("postgresql://x", "s"), pg_target, migration="never_ran")
+
+
+def test_cli_applies_the_specs_values_rules(
+    mariadb_server: MariaDBServer,
+    mysql_db: str,
+    pg_target: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``roachlift cdc`` reads a MySQL zero date as the spec's ``values.zero_dates: null`` says (the
+    DAG's change source); without the rule the stream stops naming table, key and column."""
+    monkeypatch.setenv("AIRFLOW_CONN_CDC_SRC", mariadb_server.uri(mysql_db))
+    monkeypatch.setenv("AIRFLOW_CONN_CDC_TGT", pg_target.replace("postgresql://", "postgres://"))
+    execute(pg_target, "CREATE TABLE z (id int PRIMARY KEY, d date)")
+    conn = pymysql.connect(**mariadb_server.connect_kwargs(mysql_db), autocommit=True)  # type: ignore[arg-type]
+    with conn.cursor() as cur:
+        cur.execute("SET SESSION sql_mode = ''")
+        cur.execute("CREATE TABLE z (id INT PRIMARY KEY, d DATE)")
+        start = master_status(mariadb_server.connect_kwargs())
+        cur.execute("INSERT INTO z VALUES (1, '2024-01-02'), (2, '0000-00-00')")
+    conn.close()
+    (tmp_path / "dump").mkdir()
+    (tmp_path / "dump" / "snapshot.json").write_text(json.dumps({"kind": "mysql", **start}))
+    schemas = f"  schemas: [{mysql_db}]\n"
+    strict = _spec(tmp_path, "mysql", pg_target.rsplit("/", 1)[1])
+    strict.write_text(strict.read_text().replace("  conn_id: cdc_src\n", "  conn_id: cdc_src\n" + schemas))
+    assert main(["cdc", "--spec", str(strict), "--until-caught-up"]) == 2
+    assert f"{mysql_db}.z: row {{'id': 2}}: column d: zero date" in capsys.readouterr().err
+    lossy = strict.read_text() + "values:\n  zero_dates: 'null'\n"
+    strict.write_text(lossy.replace("name: cdc_cli", "name: cdc_cli_lossy"))
+    assert main(["cdc", "--spec", str(strict), "--until-caught-up"]) == 0
+    assert rows(pg_target, "SELECT id, d::text FROM z ORDER BY id") == [(1, "2024-01-02"), (2, None)]

@@ -17,7 +17,7 @@ from psycopg import sql
 
 from roachlift.cdc.apply import run_applier
 from roachlift.cdc.postgres import PostgresSource
-from roachlift.load import crdb as st
+from roachlift.config.spec import TargetDialect
 from roachlift.testing import PostgresServer
 from roachlift.verify import TableRef, verify_table
 
@@ -63,7 +63,7 @@ def test_constraint_workloads_on_cockroachdb(pg_server: PostgresServer, crdb_tar
             crdb_target,
             migration="live",
             batch_changes=10_000,
-            dialect=st.COCKROACHDB,
+            dialect=TargetDialect.COCKROACHDB,
         )
         assert stats.caught_up and stats.source_order_flushes >= 1
         for table in workloads.TABLES:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from psycopg import sql
 
 from roachlift.cdc.apply import chunk_sizes
-from roachlift.load import crdb as st
+from roachlift.target import statements as st
+from roachlift.target.targets import CockroachTarget, PostgresTarget
 
 T = sql.Identifier("public", "film actor")
+CRDB, PG = CockroachTarget(), PostgresTarget()
 
 
 def text(stmt: sql.Composable) -> str:
@@ -15,15 +17,21 @@ def text(stmt: sql.Composable) -> str:
 
 
 def test_upsert_forms() -> None:
-    assert text(st.upsert_rows(st.COCKROACHDB, T, ["a", "b", "c"], ["a"], 2)) == (
+    assert text(CRDB.upsert_rows(T, ["a", "b", "c"], ["a"], 2)) == (
         'UPSERT INTO "public"."film actor" ("a", "b", "c") VALUES ($1, $2, $3), ($4, $5, $6)'
     )
-    assert text(st.upsert_rows(st.POSTGRES, T, ["a", "b"], ["a"], 1)) == (
+    assert text(PG.upsert_rows(T, ["a", "b"], ["a"], 1)) == (
         'INSERT INTO "public"."film actor" ("a", "b") VALUES ($1, $2) ON CONFLICT ("a") '
         'DO UPDATE SET "b" = excluded."b"'
     )
-    assert text(st.upsert_rows(st.POSTGRES, T, ["a", "b"], ["a", "b"], 1)).endswith(
-        'ON CONFLICT ("a", "b") DO NOTHING'
+    assert text(PG.upsert_rows(T, ["a", "b"], ["a", "b"], 1)).endswith('ON CONFLICT ("a", "b") DO NOTHING')
+
+
+def test_a_partial_row_image_never_uses_upsert() -> None:
+    """UPSERT would write NULL over the unchanged (TOAST) columns an image lacks: ON CONFLICT sets
+    only the columns given, on CockroachDB too."""
+    assert text(CRDB.upsert_rows(T, ["a", "b"], ["a"], 1, whole_row=False)) == text(
+        PG.upsert_rows(T, ["a", "b"], ["a"], 1)
     )
 
 
@@ -33,8 +41,8 @@ def test_delete_truncate_and_moved_row() -> None:
         'DELETE FROM "public"."film actor" WHERE ("a", "b") IN (($1, $2), ($3, $4))'
     )
     # TRUNCATE is not transactional on CockroachDB: DELETE keeps it inside the batch's transaction
-    assert text(st.cdc_truncate(st.COCKROACHDB, T)) == 'DELETE FROM "public"."film actor"'
-    assert text(st.cdc_truncate(st.POSTGRES, T)) == 'TRUNCATE TABLE "public"."film actor"'
+    assert text(st.delete_all(T)) == 'DELETE FROM "public"."film actor"'
+    assert text(st.truncate_in_transaction([T])) == 'TRUNCATE TABLE "public"."film actor"'
     assert text(st.insert_moved_row(T, ["a", "b"], ["big"], ["a"])) == (
         'INSERT INTO "public"."film actor" ("a", "b", "big") SELECT $1, $2, "big" '
         'FROM "public"."film actor" WHERE "a" = $3'
@@ -46,17 +54,17 @@ def test_ordered_apply_statements() -> None:
         'UPDATE "public"."film actor" SET "a" = $1, "b" = $2 WHERE "a" = $3'
     )
     child, parent = sql.Identifier("s", "child"), sql.Identifier("s", "parent")
-    assert [text(x) for x in st.cdc_truncate_tables(st.POSTGRES, [child, parent], True)] == [
+    assert [text(x) for x in PG.truncate_tables([child, parent], True)] == [
         'TRUNCATE TABLE "s"."child", "s"."parent"'
     ]
     # PostgreSQL refuses to truncate a table referenced from outside the set; CockroachDB's TRUNCATE
     # is not transactional: DELETE, children first
-    for dialect, closed in ((st.POSTGRES, False), (st.COCKROACHDB, True)):
-        assert [text(x) for x in st.cdc_truncate_tables(dialect, [child, parent], closed)] == [
+    for target, closed in ((PG, False), (CRDB, True)):
+        assert [text(x) for x in target.truncate_tables([child, parent], closed)] == [
             'DELETE FROM "s"."child"',
             'DELETE FROM "s"."parent"',
         ]
-    assert st.cdc_truncate_tables(st.POSTGRES, [], True) == []
+    assert PG.truncate_tables([], True) == []
     assert text(st.cdc_delete_where(T, "((at IS NOT NULL) AND (at < '2025-01-01'::date))")) == (
         """DELETE FROM "public"."film actor" WHERE ((at IS NOT NULL) AND (at < '2025-01-01'::date))"""
     )

@@ -10,7 +10,6 @@ import itertools
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 import psycopg
 import pymysql
@@ -22,6 +21,7 @@ from roachlift.config.spec import parse_spec
 from roachlift.errors import RoachliftError
 from roachlift.load import progress
 from roachlift.load.manifest import Manifest
+from roachlift.results import RunResults
 from roachlift.testing import MariaDBServer, PostgresServer
 
 _ids = itertools.count()
@@ -175,33 +175,34 @@ def _target_columns(ctx: pipeline.RunContext) -> dict[str, list[str]]:
     return out
 
 
-def _run_chain(ctx: pipeline.RunContext, src: Source) -> dict[str, Any]:
+def _run_chain(ctx: pipeline.RunContext, src: Source) -> RunResults:
     """Every step of the DAG in order, with source changes between the load and CDC."""
-    pulled: dict[str, Any] = {}
-    pulled["schema.extract_ddl"] = pipeline.extract_step(ctx)
-    pulled["schema.convert_ddl"] = pipeline.convert_step(ctx)
-    pulled["schema.create_tables"] = pipeline.apply_phases_step(ctx, ["01_types", "02_tables"])
-    pulled["dump"] = dumped = pipeline.dump_step(ctx)
+    results = RunResults()
+    results.extract_ddl = pipeline.extract_step(ctx)
+    results.convert_ddl = pipeline.convert_step(ctx)
+    results.create_tables = pipeline.apply_phases_step(ctx, ["01_types", "02_tables"])
+    results.dump = dumped = pipeline.dump_step(ctx)
     src.run(CHANGES)  # after the snapshot: only CDC can bring these over
-    pulled["load.load_table"] = [pipeline.copy_table_step(ctx, Path(x["manifest"])) for x in dumped["loads"]]
-    pulled["post_load.indexes"] = pipeline.apply_phases_step(ctx, ["03_indexes"])
-    pulled["post_load.foreign_keys"] = pipeline.validate_constraints_step(ctx)
-    pulled["post_load.views_and_sequences"] = pipeline.apply_phases_step(ctx, ["05_views", "sequences"])
+    results.load_table = [pipeline.copy_table_step(ctx, Path(x["manifest"])) for x in dumped["loads"]]
+    results.indexes = pipeline.apply_phases_step(ctx, ["03_indexes"])
+    results.foreign_keys = pipeline.validate_constraints_step(ctx)
+    results.views_and_sequences = pipeline.apply_phases_step(ctx, ["05_views", "sequences"])
     for _ in range(10):
         cdc = pipeline.cdc_step(ctx, max_seconds=5.0, drain=True)
         if cdc["caught_up"]:
             break
-    pulled["cdc_catch_up"] = cdc
-    pulled["verify"] = pipeline.verify_step(ctx, live=False)
-    return pulled
+    results.cdc_catch_up = cdc
+    results.verify = pipeline.verify_step(ctx, live=False)
+    return results
 
 
-def _check(ctx: pipeline.RunContext, src: Source, pulled: dict[str, Any], rule: str) -> None:
+def _check(ctx: pipeline.RunContext, src: Source, results: RunResults, rule: str) -> None:
     schema = ctx.spec.target.schema_
     expected = EXPECTED[rule]
     assert _target_columns(ctx) == dict(sorted(expected.items()))
     # the manifests name target tables and columns by the rule; load wrote exactly those
-    for item in pulled["dump"]["loads"]:
+    assert results.dump is not None and results.verify is not None
+    for item in results.dump["loads"]:
         m = Manifest.read(Path(item["manifest"]))
         short = m.target_table.removeprefix(f"{schema}.")
         assert m.columns == expected[short], m.table
@@ -213,11 +214,11 @@ def _check(ctx: pipeline.RunContext, src: Source, pulled: dict[str, Any], rule: 
         title = '"title"' if rule == "lower" else '"Title"'
         rows = conn.execute(f'SELECT {title} FROM "{schema}"."{album}" ORDER BY 1').fetchall()  # type: ignore[arg-type]
     assert ("Jagged Little Pill",) in rows and len(rows) == 4
-    tables = pulled["verify"]["tables"]
+    tables = results.verify["tables"]
     assert len(tables) == 5 and all(t["ok"] for t in tables), tables
     assert {t["target_table"] for t in tables} == {f"{schema}.{t}" for t in expected}
     # the run report states the schema mapping once and every table as source → target
-    report = pipeline.report_step(ctx, pulled)
+    report = pipeline.report_step(ctx, results)
     data = json.loads(Path(report["json"]).read_text(encoding="utf-8"))
     source_schema = src.db if src.kind == "mysql" else "public"
     assert data["names"] == f"{source_schema} → {schema} (naming: {rule})"

@@ -20,6 +20,7 @@ from roachlift.extract.oracle import build_result
 from roachlift.load.loader import load_table
 from roachlift.load.phases import apply_phases
 from roachlift.naming import Naming
+from roachlift.target.targets import PostgresTarget
 
 RECORDED_TABLES = [("CORE", "CLIENTS", 3, 65536), ("CORE", "ACCOUNTS", 3, 65536)]
 RECORDED_COLUMNS = [
@@ -174,7 +175,7 @@ def test_oracle_upper_case_names_follow_one_rule_from_dictionary_to_cdc(
                 ("ACCOUNT_ID",),
             ),
         }
-        applier = BatchApplier(conn, TargetCatalog(conn, "public", naming), "postgres")
+        applier = BatchApplier(conn, TargetCatalog(conn, "public", naming), PostgresTarget())
         with conn.transaction():
             for change in staged_changes(STAGED, tables):
                 applier.add(change)

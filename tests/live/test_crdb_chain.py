@@ -1,7 +1,7 @@
 """The whole chain against a real CockroachDB cluster, one test per step (see conftest.py).
 
 Skipped, saying why, unless ``ROACHLIFT_TEST_CRDB_URL`` is set. Every statement these steps send
-comes from ``roachlift.load.crdb``; nothing here fakes a result: each step asserts what the
+comes from ``roachlift.target.statements``; nothing here fakes a result: each step asserts what the
 cluster answered. The MariaDB source of the CDC, verify and geometry steps is the test harness's.
 """
 
@@ -24,10 +24,11 @@ from live_env import CRDB_URL, SKIP_REASON
 from roachlift.config.connections import parse_uri
 from roachlift.config.spec import parse_spec
 from roachlift.dump.manifest import table_dir_name
-from roachlift.load import crdb, jobs, userfile
+from roachlift.load import jobs, userfile
 from roachlift.load.constraints import ForeignKeyValidationError, check_constraints
 from roachlift.load.loader import load_table
 from roachlift.load.pipeline import run_load
+from roachlift.target import statements as st
 from roachlift.testing import MariaDBServer
 
 pytestmark = [pytest.mark.crdb, pytest.mark.skipif(not CRDB_URL, reason=SKIP_REASON)]
@@ -106,14 +107,14 @@ def test_userfile_upload_retry_after_a_failed_import(crdb_db: str, tmp_path: Pat
     with _connect(crdb_db) as conn:
         conn.execute("CREATE TABLE up (id INT8 PRIMARY KEY, v STRING)")
         bad_uri = userfile.upload_file(conn, bad, dest)
-        job = conn.execute(crdb.import_into("up", ["id", "v"], [bad_uri], gzip=False)).fetchone()
+        job = conn.execute(st.import_into("up", ["id", "v"], [bad_uri], gzip=False)).fetchone()
         assert job is not None
         with pytest.raises(jobs.JobError, match="failed"):
             jobs.wait_for_job(conn, int(job[0]), poll_seconds=0.5, timeout=300)
         # the retry: same destination; the server refuses an existing file, so the stale one goes first
         uri = userfile.upload_file(conn, good, dest)
         assert uri == bad_uri
-        job = conn.execute(crdb.import_into("up", ["id", "v"], [uri], gzip=False)).fetchone()
+        job = conn.execute(st.import_into("up", ["id", "v"], [uri], gzip=False)).fetchone()
         assert job is not None
         state = jobs.wait_for_job(conn, int(job[0]), poll_seconds=0.5, timeout=300)
         assert conn.execute("SELECT count(*) FROM up").fetchone() == (2,)
@@ -134,15 +135,15 @@ def test_paused_import_is_found_before_a_second_one_starts(crdb_db: str, tmp_pat
     with _connect(crdb_db) as conn:
         conn.execute("CREATE TABLE big (id INT8 PRIMARY KEY, v STRING)")
         uri = userfile.upload_file(conn, f, "userfile:///roachlift/live/big/part-00001.csv")
-        (job_id,) = conn.execute(crdb.import_into("big", ["id", "v"], [uri], gzip=False)).fetchone()  # type: ignore[misc]
+        (job_id,) = conn.execute(st.import_into("big", ["id", "v"], [uri], gzip=False)).fetchone()  # type: ignore[misc]
         with contextlib.suppress(psycopg.Error):  # already finished: nothing to find
-            conn.execute(crdb.PAUSE_JOB, (job_id,))
+            conn.execute(st.PAUSE_JOB, (job_id,))
         state = jobs.interpret_job_row(jobs.fetch_job_row(conn, int(job_id)), int(job_id))
         found = jobs.find_unfinished_import(conn, [userfile.run_path("live", "big", "part-00001.csv")])
         if state.phase.value == "succeeded":
             pytest.skip(f"IMPORT job {job_id} finished before it could be paused")
         assert found == int(job_id), state.describe()
-        conn.execute(crdb.CANCEL_JOB, (job_id,))
+        conn.execute(st.CANCEL_JOB, (job_id,))
     step(f"IMPORT job {job_id} paused, found by its file path in crdb_internal.jobs, canceled")
 
 
@@ -158,7 +159,7 @@ def test_import_then_fk_and_check_validation_and_setval(
             for folder in ("parent", "item"):
                 part = dump / folder / "part-00001.csv.gz"
                 dest = f"{location}/{folder}/part-00001.csv.gz"
-                with conn.transaction(), conn.cursor().copy(crdb.nodelocal_upload(dest)) as copy:
+                with conn.transaction(), conn.cursor().copy(st.nodelocal_upload(dest)) as copy:
                     copy.write(userfile.escape_copy_text(part.read_bytes()) + b"\n")
         report = run_load(
             conn,
@@ -242,14 +243,14 @@ def test_cdc_apply_upsert_delete_truncate_then_verify(
 def test_rehearsal_database_life_cycle(crdb_db: str, step: Step) -> None:
     name = f"roachlift_live_rehearsal_{os.getpid()}"
     with _connect(CRDB_URL) as conn:
-        conn.execute(crdb.drop_database(name))
-        assert conn.execute(crdb.DATABASE_EXISTS, (name,)).fetchone() is None
-        conn.execute(crdb.create_database(name))
-        assert conn.execute(crdb.DATABASE_EXISTS, (name,)).fetchone() == (1,)
-        listed = [r[0] for r in conn.execute(crdb.REHEARSAL_DATABASES, ("roachlift_live_rehearsal_%",))]
+        conn.execute(st.drop_database(name))
+        assert conn.execute(st.DATABASE_EXISTS, (name,)).fetchone() is None
+        conn.execute(st.create_database(name))
+        assert conn.execute(st.DATABASE_EXISTS, (name,)).fetchone() == (1,)
+        listed = [r[0] for r in conn.execute(st.REHEARSAL_DATABASES, ("roachlift_live_rehearsal_%",))]
         assert name in listed
-        conn.execute(crdb.drop_database(name))
-        assert conn.execute(crdb.DATABASE_EXISTS, (name,)).fetchone() is None
+        conn.execute(st.drop_database(name))
+        assert conn.execute(st.DATABASE_EXISTS, (name,)).fetchone() is None
     step(f"{name}: created, listed by pattern, dropped with CASCADE")
 
 
@@ -262,15 +263,15 @@ def test_changefeed_into_a_null_sink_from_a_cursor(crdb_db: str, step: Step) -> 
             turned_on = ensure_rangefeeds(conn)
         except Exception as exc:  # a tenant that may not set it says so
             pytest.skip(f"kv.rangefeed.enabled cannot be checked or set here: {exc}")
-        assert conn.execute(crdb.SHOW_RANGEFEED).fetchone() == (True,)
+        assert conn.execute(st.SHOW_RANGEFEED).fetchone() == (True,)
         cursor = changefeed_cursor(conn)
-        stmt = crdb.create_changefeed(["public.feed"], "", sink="null://", cursor=cursor)
+        stmt = st.create_changefeed(["public.feed"], "", sink="null://", cursor=cursor)
         try:
             row = conn.execute(stmt).fetchone()
         except psycopg.Error as exc:
             pytest.skip(f"the cluster refused a changefeed into null:// ({exc.diag.message_primary})")
         assert row is not None
-        conn.execute(crdb.CANCEL_JOB, (row[0],))
+        conn.execute(st.CANCEL_JOB, (row[0],))
     step(f"changefeed job {row[0]} from cursor {cursor} (rangefeeds turned on: {turned_on}), canceled")
 
 

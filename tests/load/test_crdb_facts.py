@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from roachlift.load import crdb, userfile
+from roachlift.load import userfile
 from roachlift.load.constraints import (
     ForeignKeyValidationError,
     check_constraints,
@@ -25,6 +25,7 @@ from roachlift.load.constraints import (
 )
 from roachlift.load.jobs import JobPhase, JobState, find_unfinished_import
 from roachlift.load.phases import SequenceColumn, reset_sequences, sequence_columns
+from roachlift.target import statements as st
 from roachlift.testing import PostgresServer
 
 
@@ -41,7 +42,7 @@ def test_setval_casts_the_name_to_regclass(conn: psycopg.Connection) -> None:
     #   {Name: builtinconstants.SequenceNameArg, Typ: types.RegClass}, {Name: "value", Typ: types.Int},
     #   {Name: "is_called", Typ: types.Bool}
     # an untyped placeholder matches both, so the name is cast to REGCLASS.
-    assert crdb.SETVAL == "SELECT setval(%s::REGCLASS, %s, true)"
+    assert st.SETVAL == "SELECT setval(%s::REGCLASS, %s, true)"
     conn.execute('CREATE SEQUENCE "Mixed Seq"')
     conn.execute('CREATE TABLE "T" (id INT8 PRIMARY KEY DEFAULT nextval(\'"Mixed Seq"\'), v TEXT)')
     conn.execute("CREATE TABLE plain (id SERIAL PRIMARY KEY)")
@@ -145,7 +146,7 @@ def test_hostless_uris_are_resolved_before_deleting(defaultdb: psycopg.Connectio
     # the rendered DELETE names the resolved table, never a bare "_upload_payload"
     resolved = userfile.resolve_uri(conn, hostless)
     assert resolved.startswith(f"userfile://defaultdb.public.{prefix}/roachlift/")
-    stmt = crdb.userfile_delete_payload(resolved.split("/")[2]).as_string(conn)
+    stmt = st.userfile_delete_payload(resolved.split("/")[2]).as_string(conn)
     assert f'"defaultdb"."public"."{prefix}_upload_payload"' in stmt
 
 
@@ -153,7 +154,7 @@ def test_hostless_uris_are_resolved_before_deleting(defaultdb: psycopg.Connectio
 def test_job_lookup_statements_pinned(conn: psycopg.Connection) -> None:
     # pkg/jobs/jobs.go: func (s Status) Terminal() bool {
     #   return s == StatusFailed || s == StatusSucceeded || s == StatusCanceled || s == StatusRevertFailed
-    text = crdb.unfinished_import_jobs().as_string(conn)
+    text = st.unfinished_import_jobs().as_string(conn)
     assert "FROM crdb_internal.jobs" in text and "job_type = 'IMPORT'" in text
     assert "status NOT IN ('succeeded', 'failed', 'canceled', 'revert-failed')" in text
     # pkg/sql/importer/import_planning.go, importJobDescription:
@@ -238,26 +239,26 @@ def test_import_trigger_times_out_and_turns_errors_into_events(
 def test_changefeed_statements_pinned(conn: psycopg.Connection) -> None:
     # pkg/kv/kvserver/replica_rangefeed.go: RangefeedEnabled = settings.RegisterBoolSetting(
     #     settings.SystemVisible, "kv.rangefeed.enabled", "if set, rangefeed registration is enabled", false,
-    assert crdb.SHOW_RANGEFEED == "SHOW CLUSTER SETTING kv.rangefeed.enabled"
-    assert crdb.ENABLE_RANGEFEED == "SET CLUSTER SETTING kv.rangefeed.enabled = true"
+    assert st.SHOW_RANGEFEED == "SHOW CLUSTER SETTING kv.rangefeed.enabled"
+    assert st.ENABLE_RANGEFEED == "SET CLUSTER SETTING kv.rangefeed.enabled = true"
     # changefeedbase/options.go: OptCursor = `cursor`; docs create-changefeed: "If cursor is not
     # specified, the changefeed starts by doing ... a scan of all the watched rows"
     cursor = "1536242855577149065.0000000000"
-    stmt = crdb.create_changefeed(["public.t"], "kafka:9092", cursor=cursor).as_string(conn)
+    stmt = st.create_changefeed(["public.t"], "kafka:9092", cursor=cursor).as_string(conn)
     assert stmt == (
         'CREATE CHANGEFEED FOR TABLE "public"."t" INTO \'kafka://kafka:9092\' WITH updated, '
         f"resolved = '10s', cursor = '{cursor}'"
     )
     # changefeedbase/options.go: SinkSchemeNull = `null`
-    null = crdb.create_changefeed(["t"], "", sink="null://").as_string(conn)
+    null = st.create_changefeed(["t"], "", sink="null://").as_string(conn)
     assert "INTO 'null://' WITH updated" in null and "cursor" not in null
     # the cursor text: cluster_logical_timestamp() returns types.Decimal (builtins.go)
-    assert crdb.CLUSTER_TIMESTAMP == "SELECT cluster_logical_timestamp()::STRING"
+    assert st.CLUSTER_TIMESTAMP == "SELECT cluster_logical_timestamp()::STRING"
 
 
 def test_nodelocal_upload_statement_pinned(conn: psycopg.Connection) -> None:
     # pkg/sql/copy_file_upload.go: NodelocalFileUploadTable = "nodelocal_file_upload"
     dest = "nodelocal://1/dumps/t/part-00001.csv.gz"
-    assert crdb.nodelocal_upload(dest).as_string(conn) == (
+    assert st.nodelocal_upload(dest).as_string(conn) == (
         f'COPY "crdb_internal"."nodelocal_file_upload" FROM STDIN WITH destination = \'{dest}\''
     )

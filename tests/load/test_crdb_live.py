@@ -171,11 +171,11 @@ def test_estimate_load_sample_on_cockroachdb(crdb_db: str) -> None:
 
 def test_cutover_sequence_statements_on_cockroachdb(crdb_db: str) -> None:
     """The cutover's reset after the drain: ``pg_sequence_last_value`` and ``setval(...::REGCLASS)``."""
-    from roachlift.load import crdb
+    from roachlift.target import statements as st
 
     with psycopg.connect(crdb_db, autocommit=True) as conn:
         conn.execute("CREATE SEQUENCE cut_seq")
         conn.execute("SELECT nextval('cut_seq')")
-        assert conn.execute(crdb.SEQUENCE_LAST_VALUE, ("cut_seq",)).fetchone() == (1,)
-        conn.execute(crdb.SETVAL_REGCLASS, ("cut_seq", 41))
+        assert conn.execute(st.SEQUENCE_LAST_VALUE, ("cut_seq",)).fetchone() == (1,)
+        conn.execute(st.SETVAL_REGCLASS, ("cut_seq", 41))
         assert conn.execute("SELECT nextval('cut_seq')").fetchone() == (42,)

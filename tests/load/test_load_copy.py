@@ -233,7 +233,7 @@ def test_pipeline_rerun_with_truncate_keeps_counts(
         run_load(
             conn, sakila_dump, sakila_phase_dir, method="copy", batch_rows=500, target_dialect="postgres"
         )
-        # second run: FKs exist, so tables are truncated together in one statement
+        # second run: FKs exist; they are dropped, each table truncated, then re-added (as the DAG does)
         report = run_load(
             conn,
             sakila_dump,

@@ -13,7 +13,7 @@ import pytest
 from load_helpers import write_dump
 
 from roachlift.errors import RoachliftError
-from roachlift.load import crdb, userfile
+from roachlift.load import userfile
 from roachlift.load.jobs import (
     JobError,
     JobPhase,
@@ -25,6 +25,7 @@ from roachlift.load.jobs import (
 )
 from roachlift.load.loader import load_table, object_storage_urls
 from roachlift.load.manifest import Manifest
+from roachlift.target import statements as st
 from roachlift.testing import PostgresServer
 
 
@@ -38,7 +39,7 @@ URL = "userfile://defaultdb.public.userfiles_root/roachlift/run-1/actor/part-000
 
 
 def test_import_into_statement_pinned(conn: psycopg.Connection) -> None:
-    stmt = crdb.import_into(
+    stmt = st.import_into(
         "public.actor", ["actor_id", "first_name"], [URL, URL.replace("00001", "00002")], gzip=True
     )
     assert stmt.as_string(conn) == (
@@ -47,9 +48,7 @@ def test_import_into_statement_pinned(conn: psycopg.Connection) -> None:
         "'userfile://defaultdb.public.userfiles_root/roachlift/run-1/actor/part-00002.csv.gz') "
         "WITH nullif = '', decompress = 'gzip', DETACHED"
     )
-    plain = crdb.import_into(
-        "t", ["a"], ["s3://b/t/part-00001.csv?AUTH=implicit"], gzip=False, detached=False
-    )
+    plain = st.import_into("t", ["a"], ["s3://b/t/part-00001.csv?AUTH=implicit"], gzip=False, detached=False)
     assert plain.as_string(conn) == (
         'IMPORT INTO "t" ("a") CSV DATA (\'s3://b/t/part-00001.csv?AUTH=implicit\') '
         "WITH nullif = '', decompress = 'none'"
@@ -64,47 +63,47 @@ def test_userfile_statements_pinned(conn: psycopg.Connection) -> None:
     #   `COPY %s.%s FROM STDIN WITH destination = %s` (CopyInFileStmt)
     # pkg/sql/conn_executor.go, isCopyToExternalStorage:
     #   stmt.Table.Table() == UserFileUploadTable) && stmt.Table.SchemaName == CrdbInternalName
-    assert crdb.USER_FILE_UPLOAD_TABLE == "user_file_upload"
-    assert crdb.userfile_upload(dest).as_string(conn) == (
+    assert st.USER_FILE_UPLOAD_TABLE == "user_file_upload"
+    assert st.userfile_upload(dest).as_string(conn) == (
         f'COPY "crdb_internal"."user_file_upload" FROM STDIN WITH destination = \'{dest}\''
     )
     # the server reads the name back as schema crdb_internal, table user_file_upload
     parsed = conn.execute(
-        "SELECT parse_ident(%s)", (crdb.userfile_upload(dest).as_string(conn).split()[1],)
+        "SELECT parse_ident(%s)", (st.userfile_upload(dest).as_string(conn).split()[1],)
     ).fetchone()
     assert parsed == (["crdb_internal", "user_file_upload"],)
     assert (
-        crdb.userfile_upload("userfile:///it's").as_string(conn).endswith("destination = 'userfile:///it''s'")
+        st.userfile_upload("userfile:///it's").as_string(conn).endswith("destination = 'userfile:///it''s'")
     )
     prefix = "defaultdb.public.userfiles_root"
-    assert crdb.userfile_rename(prefix).as_string(conn) == (
+    assert st.userfile_rename(prefix).as_string(conn) == (
         'UPDATE "defaultdb"."public"."userfiles_root_upload_files" SET filename = %s WHERE filename = %s'
     )
-    assert crdb.userfile_delete_payload(prefix).as_string(conn) == (
+    assert st.userfile_delete_payload(prefix).as_string(conn) == (
         'DELETE FROM "defaultdb"."public"."userfiles_root_upload_payload" WHERE file_id IN '
         '(SELECT file_id FROM "defaultdb"."public"."userfiles_root_upload_files" WHERE filename = %s)'
     )
-    assert crdb.userfile_delete_file(prefix).as_string(conn) == (
+    assert st.userfile_delete_file(prefix).as_string(conn) == (
         'DELETE FROM "defaultdb"."public"."userfiles_root_upload_files" WHERE filename = %s'
     )
 
 
 def test_other_statements_pinned(conn: psycopg.Connection) -> None:
-    assert crdb.copy_from_stdin_csv("public.t", ["a", "B"]).as_string(conn) == (
+    assert st.copy_from_stdin_csv("public.t", ["a", "B"]).as_string(conn) == (
         'COPY "public"."t" ("a", "B") FROM STDIN WITH CSV'
     )
-    assert crdb.validate_constraint("public.c", "c_fk").as_string(conn) == (
+    assert st.validate_constraint("public.c", "c_fk").as_string(conn) == (
         'ALTER TABLE "public"."c" VALIDATE CONSTRAINT "c_fk"'
     )
-    assert crdb.truncate("public.a", "public.b").as_string(conn) == 'TRUNCATE "public"."a", "public"."b"'
-    assert crdb.drop_table("t").as_string(conn) == 'DROP TABLE IF EXISTS "t" CASCADE'
+    assert st.truncate("public.a", "public.b").as_string(conn) == 'TRUNCATE "public"."a", "public"."b"'
+    assert st.drop_table("t").as_string(conn) == 'DROP TABLE IF EXISTS "t" CASCADE'
     # docs show-jobs: "For jobs older than 12 hours, query the crdb_internal.jobs table."
     # pkg/sql/crdb_internal.go: CREATE TABLE crdb_internal.jobs ( job_id INT, job_type STRING, ...
-    status = crdb.job_status().as_string(conn)
+    status = st.job_status().as_string(conn)
     assert "FROM crdb_internal.jobs" in status and "WHERE job_id = %s" in status
     code = [line for line in status.splitlines() if not line.lstrip().startswith("--")]
     assert not any("SHOW JOBS" in line for line in code)
-    assert crdb.orphan_sample("public.c", ["x"], "public.p", ["id"], 5).as_string(conn) == (
+    assert st.orphan_sample("public.c", ["x"], "public.p", ["id"], 5).as_string(conn) == (
         'SELECT DISTINCT "c"."x" FROM "public"."c" AS "c" WHERE "c"."x" IS NOT NULL AND NOT EXISTS '
         '(SELECT 1 FROM "public"."p" AS "p" WHERE "p"."id" = "c"."x") LIMIT 5'
     )

@@ -50,9 +50,11 @@ from roachlift.airflow.operators import (
     run_context,
 )
 from roachlift.airflow.sensors import CdcDrainSensor, CdcFollowSensor, CdcSyncSensor
+from roachlift.airflow.xcom import RETURN_VALUE_KEY, pull_results
 from roachlift.config.spec import LoadMethod, MigrationSpec, TableHandling, load_spec, spec_files
 from roachlift.errors import SpecError
 from roachlift.sources import check_spec
+from roachlift.target.targets import target_for
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +72,22 @@ def _default_args(spec: MigrationSpec) -> dict[str, Any]:
     }
 
 
+def check_target(spec: MigrationSpec, spec_path: Path) -> None:
+    """Refuse, when the DAG is parsed, a spec asking its target for what it cannot do."""
+    target = target_for(spec.target.dialect)
+    if spec.load.method == LoadMethod.IMPORT and not target.import_into:
+        raise SpecError(
+            str(spec_path),
+            [f"load.method: import needs IMPORT INTO, which a {target.label} target lacks; use copy"],
+        )
+
+
 def build_dag(spec: MigrationSpec, spec_path: Path) -> DAG:
-    """The migration DAG for one spec; :class:`SpecError` when the spec asks for what its source
-    cannot do (``cdc.enabled`` without a change source, a freeze without one: its adapter's
-    capabilities, :func:`roachlift.sources.check_spec`), so it fails when parsed, not mid-run."""
+    """The migration DAG for one spec; :class:`SpecError` when the spec asks for what its source or
+    target cannot do (``cdc.enabled`` without a change source, a freeze without one: the source
+    adapter's capabilities, :func:`roachlift.sources.check_spec`; IMPORT INTO on a target without
+    it: :func:`check_target`), so it fails when parsed, not mid-run."""
+    check_target(spec, spec_path)
     path = str(spec_path)
     check_spec(spec, path)
     with DAG(
@@ -133,7 +147,7 @@ def build_dag(spec: MigrationSpec, spec_path: Path) -> DAG:
 
             again = bool((context.get("params") or {}).get("cut_over_again"))
             try:
-                return cutover_steps.preflight_step(run_context(path, context), again=again)
+                return dict(cutover_steps.preflight_step(run_context(path, context), again=again))
             except RoachliftError as exc:
                 raise AirflowFailException(str(exc)) from None
 
@@ -258,41 +272,32 @@ def build_dag(spec: MigrationSpec, spec_path: Path) -> DAG:
             @task(task_id="cutover_done", **window)
             def cutover_done(**context: Any) -> dict[str, Any]:
                 """Finish the cutover and say what to point the application at."""
-                return pipeline.cutover_done_step(run_context(path, context))
+                return dict(pipeline.cutover_done_step(run_context(path, context)))
 
             done = cutover_done()
 
         @task(task_id="cleanup_rehearsals")
         def cleanup_rehearsals(**context: Any) -> dict[str, Any]:
             """Drop rehearsal databases beyond the last N and the rehearsal's replication slot."""
-            return pipeline.cleanup_rehearsals_step(run_context(path, context))
+            return dict(pipeline.cleanup_rehearsals_step(run_context(path, context)))
 
         @task(task_id="report", trigger_rule="all_done", retries=0)
         def report(**context: Any) -> dict[str, Any]:
             """Write report.html / report.json; fail the run if it did not finish as intended."""
             ti = context["ti"]
             ctx = run_context(path, context)
-            pulled = {tid: ti.xcom_pull(task_ids=tid) for tid in pipeline.REPORT_TASKS}
-            if pulled.get("approve_cutover") is None and ti.xcom_pull(
-                task_ids="approve_cutover", key="skipmixin_key"
-            ):  # a rejection pushes only the tasks it skipped
-                pulled["approve_cutover"] = {"chosen_options": ["Reject"]}
-            loaded = ti.xcom_pull(task_ids="load.load_table")  # every map index
-            pulled["load.load_table"] = (
-                [loaded] if isinstance(loaded, dict) else [x for x in loaded or [] if x]
-            )
             start = getattr(context.get("dag_run"), "start_date", None)
-            result = pipeline.report_step(ctx, pulled, start.timestamp() if start else None)
-            for note in result.get("notes", []):
+            result = pipeline.report_step(ctx, pull_results(ti), start.timestamp() if start else None)
+            for note in result["notes"]:
                 log.info("%s", note)
             line = f"roachlift: {result['outcome']} (report: {result['html']})"
             if result["outcome"] not in {"cut over", "rehearsal ok"}:
                 # SystemExit is logged by the task runner as one line ("Task exited"), not as a
                 # traceback: a rejection or a rollback is an outcome, not a crash
-                ti.xcom_push(key="return_value", value=result)
+                ti.xcom_push(key=RETURN_VALUE_KEY, value=result)
                 raise SystemExit(line)
             log.info("%s", line)
-            return result
+            return dict(result)
 
         cleanup = cleanup_rehearsals()
         report_task = report()

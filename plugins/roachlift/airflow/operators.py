@@ -9,7 +9,7 @@ serialization conflict) are re-raised so Airflow retries them; data errors fail 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +21,12 @@ import roachlift.pipeline as pipeline
 from roachlift import logonce
 from roachlift.airflow.hooks import conninfo
 from roachlift.airflow.triggers import ImportJobTrigger
+from roachlift.airflow.xcom import CHECKLIST_STEPS, pull_results
 from roachlift.config.spec import load_spec
 from roachlift.errors import RoachliftError, is_transient
 
-Summary = dict[str, Any]
+#: A step's result as the task returns it (its XCom): a JSON object (roachlift.results).
+Summary = Mapping[str, Any]
 
 
 def run_context(spec_path: str, context: Any) -> pipeline.RunContext:
@@ -91,6 +93,11 @@ class EstimateOperator(RoachliftStepOperator):
 
     step_name = "estimate_step"
     ui_color = "#f3f0ff"
+
+    def step_kwargs(self) -> dict[str, Any]:
+        from roachlift.estimate import AIRFLOW_TASK_OVERHEAD_S
+
+        return {"task_overhead_s": AIRFLOW_TASK_OVERHEAD_S}
 
 
 class ExtractDdlOperator(RoachliftStepOperator):
@@ -260,7 +267,7 @@ class CreateChangefeedOperator(RoachliftStepOperator):
         if feed is not None:
             extra = BaseHook.get_connection(feed.kafka_conn_id).extra_dejson or {}
             brokers = extra.get("bootstrap.servers")
-            if feed.create_topics and str(ctx.spec.target.dialect) == "cockroachdb":
+            if feed.create_topics and ctx.target_kind.changefeeds:
                 from airflow.providers.apache.kafka.hooks.client import KafkaAdminClientHook
 
                 topics = pipeline.changefeed_topics(ctx)
@@ -290,14 +297,6 @@ class CutoverStepOperator(RoachliftStepOperator):
         summary = call_step(getattr(cutover_steps, self.step_name), ctx, **self.step_kwargs())
         self.log.info("%s", summary.get("summary", summary))
         return summary
-
-
-def _pull_for_checklist(context: Any) -> dict[str, Any]:
-    ti = context["ti"]
-    pulled = {t: ti.xcom_pull(task_ids=t) for t in ("verify", "cdc_catch_up", "schema.convert_ddl")}
-    loaded = ti.xcom_pull(task_ids="load.load_table")
-    pulled["load.load_table"] = [loaded] if isinstance(loaded, dict) else [x for x in loaded or [] if x]
-    return pulled
 
 
 class CutoverApprovalOperator(HITLBranchOperator):
@@ -339,7 +338,7 @@ class CutoverApprovalOperator(HITLBranchOperator):
         from roachlift.cutover_steps import approval_checklist
 
         ctx = run_context(self.spec_path, context)
-        self.body = approval_checklist(ctx, _pull_for_checklist(context))
+        self.body = approval_checklist(ctx, pull_results(context["ti"], CHECKLIST_STEPS))
         return super().execute(context)
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:

@@ -95,7 +95,7 @@ class CdcFollowSensor(CdcSyncSensor):
                 return PokeReturnValue(is_done=True, xcom_value=result)
             if time.monotonic() - started >= self.poke_seconds:
                 return PokeReturnValue(is_done=False)
-            result = call_step(pipeline.cdc_step, ctx, max_seconds=self.slice_seconds)
+            result = dict(call_step(pipeline.cdc_step, ctx, max_seconds=self.slice_seconds))
             samples.extend(result.get("lag_samples") or [])
             if "stats" not in result:  # the applier logged its own summary line; say it only once
                 self.log.info("while the approval waits: %s", result["summary"])

@@ -7,6 +7,6 @@
   batch_changes, dialect, target_schema, lag_threshold_seconds) -> ApplyStats``;
 - :mod:`.checkpoint` — the checkpoint table, written in the batch's own transaction;
 - :mod:`.lag` — ``measure_lag(source, target_dsn, *, migration) -> Lag``;
-- :mod:`roachlift.load.crdb` — every statement sent to the target, with its CockroachDB doc page;
+- :mod:`roachlift.target.statements` — every statement sent to the target, with its CockroachDB doc page;
 - :mod:`.cli` — ``roachlift cdc --spec SPEC [--until-caught-up] [--max-seconds N] [--lag]``.
 """

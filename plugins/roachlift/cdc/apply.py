@@ -46,8 +46,10 @@ from roachlift.cdc.model import (
     SchemaChangedError,
 )
 from roachlift.cdc.order import FkGraph
-from roachlift.load import crdb as st
+from roachlift.config.spec import TargetDialect
 from roachlift.naming import Naming
+from roachlift.target import statements as st
+from roachlift.target.targets import Target, target_for
 
 log = logging.getLogger(__name__)
 
@@ -193,12 +195,12 @@ class BatchApplier:
         self,
         conn: psycopg.Connection,
         catalog: TargetCatalog,
-        dialect: str,
+        target: Target,
         touched: dict[str, set[tuple[str | None, ...]] | None] | None = None,
     ) -> None:
         self.conn = conn
         self.catalog = catalog
-        self.dialect = dialect
+        self.target = target
         #: target table -> primary keys written (``None``: the whole table, after a TRUNCATE);
         #: only kept when asked for (the cutover's final verify re-reads just these rows)
         self.touched = touched
@@ -394,8 +396,7 @@ class BatchApplier:
         closed = all(
             child in names for child, parents in graph.parents.items() for p in parents if p in names
         )
-        statements = st.cdc_truncate_tables(
-            self.dialect,
+        statements = self.target.truncate_tables(
             [self.catalog.by_name(n).ident for n in reversed(graph.parents_first(whole))],
             closed,
         )
@@ -599,15 +600,15 @@ class BatchApplier:
                 group.append(row)
         for cols, rows in groups.items():
             values = itemgetter(*cols)
-            dialect = self.dialect if len(cols) == len(table.columns) else st.POSTGRES
+            whole_row = len(cols) == len(table.columns)
             step = max(1, min(MAX_ROWS_PER_STATEMENT, MAX_PARAMS // len(cols)))
             i = 0
             for size in chunk_sizes(len(rows), step):
                 chunk = rows[i : i + size]
                 i += size
                 query = self._sql(
-                    ("U", dialect, table.name, cols, size),
-                    partial(st.upsert_rows, dialect, table.ident, cols, table.key, size),
+                    ("U", whole_row, table.name, cols, size),
+                    partial(self.target.upsert_rows, table.ident, cols, table.key, size, whole_row=whole_row),
                 )
                 params = (
                     list(chain.from_iterable(map(values, chunk)))
@@ -638,7 +639,7 @@ def run_applier(
     until_caught_up: bool = True,
     max_seconds: float | None = None,
     batch_changes: int = 5_000,
-    dialect: str = st.POSTGRES,
+    dialect: TargetDialect | str = TargetDialect.POSTGRES,
     target_schema: str = "public",
     lag_threshold_seconds: float | None = None,
     naming: Naming | None = None,
@@ -653,6 +654,7 @@ def run_applier(
     ``track_keys`` keeps the primary keys written per target table in ``ApplyStats.touched``.
     """
     started = time.monotonic()
+    target = target_for(dialect)
     stats = ApplyStats()
     if track_keys:
         stats.touched = {}
@@ -681,14 +683,14 @@ def run_applier(
                 batch_start = time.monotonic()
                 try:
                     n_changes, n_txns, last, exhausted = _apply_batch_retrying(
-                        conn, catalog, stream, dialect, batch_changes, migration, stats
+                        conn, catalog, stream, target, batch_changes, migration, stats
                     )
                 except SchemaChangedError as exc:
                     stream.reset()
                     # apply the whole transactions before the one that shows the change, then stop
                     if exc.txns_before:
                         _, _, last, _ = _apply_batch(
-                            conn, catalog, stream, dialect, batch_changes, migration, stats, exc.txns_before
+                            conn, catalog, stream, target, batch_changes, migration, stats, exc.txns_before
                         )
                         if last is not None:
                             source.release(last.position)
@@ -784,7 +786,7 @@ def _apply_batch_retrying(
     conn: psycopg.Connection,
     catalog: TargetCatalog,
     stream: _Stream,
-    dialect: str,
+    target: Target,
     batch_changes: int,
     migration: str,
     stats: ApplyStats,
@@ -794,7 +796,7 @@ def _apply_batch_retrying(
     re-reads the same source transactions."""
     for attempt in range(MAX_RETRIES):
         try:
-            return _apply_batch(conn, catalog, stream, dialect, batch_changes, migration, stats)
+            return _apply_batch(conn, catalog, stream, target, batch_changes, migration, stats)
         except psycopg.errors.SerializationFailure as exc:
             stream.reset()
             if attempt == MAX_RETRIES - 1:
@@ -809,7 +811,7 @@ def _apply_batch(
     conn: psycopg.Connection,
     catalog: TargetCatalog,
     stream: _Stream,
-    dialect: str,
+    target: Target,
     batch_changes: int,
     migration: str,
     stats: ApplyStats,
@@ -820,7 +822,7 @@ def _apply_batch(
     n_changes = n_txns = in_txn = 0
     last: Commit | None = None
     exhausted = True
-    applier = BatchApplier(conn, catalog, dialect, stats.touched)
+    applier = BatchApplier(conn, catalog, target, stats.touched)
     source = stream.source
     with conn.transaction():
         try:

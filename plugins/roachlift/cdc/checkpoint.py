@@ -15,7 +15,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from roachlift.cdc.model import Position
-from roachlift.load import crdb as st
+from roachlift.target import statements as st
 
 TABLE_NAME = "roachlift_cdc_checkpoint"
 

@@ -8,13 +8,10 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from roachlift.cdc.apply import ChangeSource, run_applier
 from roachlift.cdc.lag import measure_lag
 from roachlift.cdc.model import CdcError
-from roachlift.config.connections import resolve_connection
-from roachlift.config.spec import MigrationSpec, load_spec
-from roachlift.naming import Naming
-from roachlift.sources import adapter_for
+from roachlift.config.connections import ConnInfo, resolve_connection
+from roachlift.config.spec import MigrationSpec, SourceKind, load_spec
 
 log = logging.getLogger(__name__)
 
@@ -31,44 +28,47 @@ def snapshot_position(spec: MigrationSpec, path: str | None = None) -> dict[str,
     return data
 
 
-def source_for_spec(spec: MigrationSpec, snapshot: str | None = None) -> ChangeSource:
-    """The change source of ``spec``, starting where the dump's snapshot ended."""
-    conn = resolve_connection(spec.source.conn_id)
-    return adapter_for(spec.source.kind).change_source(spec, conn, lambda: snapshot_position(spec, snapshot))
-
-
-def _target(spec: MigrationSpec) -> str:
-    return resolve_connection(spec.target.conn_id).with_database(spec.target.database).postgres_conninfo()
-
-
 def _cdc(args: argparse.Namespace) -> int:
+    """The DAG's CDC step on the spec's own database (no rehearsal copy), checkpointed under the
+    migration's name: the change source, values rules and applier settings of
+    :func:`roachlift.pipeline.change_source_at` and :func:`roachlift.pipeline.apply_changes`."""
     spec = load_spec(args.spec)
-    source = source_for_spec(spec, args.snapshot)
+    source = resolve_connection(spec.source.conn_id)
     if args.oracle_setup_sql:
-        from roachlift.cdc.oracle import OracleSource, capture_sql
+        return _print_oracle_setup(spec, source)
+    from roachlift import pipeline
 
-        if not isinstance(source, OracleSource):
-            raise CdcError("--oracle-setup-sql is for Oracle sources only")
-        for statement in capture_sql(source.owner, list(source.tables.values())):
-            print(statement + "\n/")
-        return 0
+    stream = pipeline.change_source_at(spec, source, lambda: snapshot_position(spec, args.snapshot))
+    target = resolve_connection(spec.target.conn_id).with_database(spec.target.database)
     if args.lag:
-        lag = measure_lag(source, _target(spec), migration=spec.name, target_schema=spec.target.schema_)
+        lag = measure_lag(
+            stream, target.postgres_conninfo(), migration=spec.name, target_schema=spec.target.schema_
+        )
         print(lag.summary())
         return 0
-    stats = run_applier(
-        source,
-        _target(spec),
+    stats = pipeline.apply_changes(
+        spec,
+        stream,
+        target,
         migration=spec.name,
-        until_caught_up=args.until_caught_up,
         max_seconds=args.max_seconds,
-        batch_changes=args.batch_changes or spec.cdc.batch_changes,
-        dialect=str(spec.target.dialect),
-        target_schema=spec.target.schema_,
-        lag_threshold_seconds=spec.cdc.lag_threshold_seconds,
-        naming=Naming.from_spec(spec),
+        until_caught_up=args.until_caught_up,
+        batch_changes=args.batch_changes,
     )
     print(stats.summary())
+    return 0
+
+
+def _print_oracle_setup(spec: MigrationSpec, source: ConnInfo) -> int:
+    """Print the staging table, sequence and triggers the dump installs on an Oracle source."""
+    if spec.source.kind != SourceKind.ORACLE:
+        raise CdcError("--oracle-setup-sql is for Oracle sources only")
+    from roachlift.cdc import oracle_setup
+    from roachlift.cdc.oracle import capture_sql
+
+    stream = oracle_setup.change_source(spec, source)
+    for statement in capture_sql(stream.owner, list(stream.tables.values())):
+        print(statement + "\n/")
     return 0
 
 

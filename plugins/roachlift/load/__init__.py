@@ -10,5 +10,5 @@ Public API (import from the sub-modules; this package imports nothing, to stay c
 - :func:`roachlift.load.constraints.validate_foreign_keys` → ``list[ValidationResult]``;
 - :func:`roachlift.load.userfile.upload_file`, ``delete_files``;
 - :mod:`roachlift.load.jobs`: ``interpret_job_row``, ``wait_for_job``, ``poll_job``, ``wait_for_job_async``;
-- :mod:`roachlift.load.crdb`: every statement sent to CockroachDB, with its documentation.
+- the statements it sends: :mod:`roachlift.target.statements` (shared with CDC and the pipeline).
 """

@@ -2,7 +2,7 @@
 CONSTRAINT`` each, and every CHECK constraint left unvalidated.
 
 IMPORT INTO leaves the foreign keys AND the CHECK constraints of the tables it loads unvalidated
-(crdb.SRC_IMPORT_JOB), so validation works from the catalog (every unvalidated constraint of the
+(statements.SRC_IMPORT_JOB), so validation works from the catalog (every unvalidated constraint of the
 schema), not only from phase 04. When a validation fails, a query fetches a sample of the orphan
 keys (or of the rows a CHECK rejects), so the report names the constraint, the table and the values
 to fix, not just the server's error.
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import psycopg
 
 from roachlift.errors import RoachliftError
-from roachlift.load import crdb
+from roachlift.target import statements as st
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ def _fmt_key(key: tuple[object, ...]) -> str:
 def foreign_keys(conn: psycopg.Connection, schema: str) -> list[ForeignKey]:
     """Every foreign key of ``schema`` with its validation state."""
     with conn.transaction():
-        rows = conn.execute(crdb.foreign_keys_query(), {"schema": schema}).fetchall()
+        rows = conn.execute(st.foreign_keys_query(), {"schema": schema}).fetchall()
     return [
         ForeignKey(
             name=r[0],
@@ -114,7 +114,7 @@ def orphan_keys(
     """Up to ``limit`` distinct child key values of ``fk`` that have no parent row."""
     with conn.transaction():
         rows = conn.execute(
-            crdb.orphan_sample(fk.table, fk.columns, fk.ref_table, fk.ref_columns, limit)
+            st.orphan_sample(fk.table, fk.columns, fk.ref_table, fk.ref_columns, limit)
         ).fetchall()
     return [tuple(r) for r in rows]
 
@@ -129,7 +129,7 @@ def _validate(
     from ``sample``, the rows it rejects (a failing sample query is logged, the result kept)."""
     try:
         with conn.transaction():
-            conn.execute(crdb.validate_constraint(result.table, result.constraint))
+            conn.execute(st.validate_constraint(result.table, result.constraint))
     except psycopg.Error as exc:
         result.ok = False
         result.error = exc.diag.message_primary or str(exc)
@@ -174,7 +174,7 @@ _CHECK_DEF = re.compile(r"^\s*CHECK\s*(.*?)(\s+NOT\s+VALID)?\s*$", re.IGNORECASE
 def check_constraints(conn: psycopg.Connection, schema: str) -> list[CheckConstraint]:
     """Every CHECK constraint of ``schema`` with its validation state."""
     with conn.transaction():
-        rows = conn.execute(crdb.check_constraints_query(), {"schema": schema}).fetchall()
+        rows = conn.execute(st.check_constraints_query(), {"schema": schema}).fetchall()
     out = []
     for name, nsp, table, validated, definition in rows:
         m = _CHECK_DEF.match(str(definition or ""))
@@ -190,9 +190,7 @@ def validate_check(conn: psycopg.Connection, check: CheckConstraint) -> Validati
 
     def rejected() -> list[tuple[object, ...]]:
         with conn.transaction():
-            rows = conn.execute(
-                crdb.check_violations(check.table, check.expression, ORPHAN_SAMPLE)
-            ).fetchall()
+            rows = conn.execute(st.check_violations(check.table, check.expression, ORPHAN_SAMPLE)).fetchall()
         return [tuple(r) for r in rows]
 
     return _validate(conn, result, "rejected-row", rejected if check.expression else None)
@@ -216,7 +214,7 @@ def drop_foreign_keys(conn: psycopg.Connection, schema: str, tables: Sequence[st
     for fk in dropped:
         try:
             with conn.transaction():
-                conn.execute(crdb.drop_constraint(fk.table, fk.name))
+                conn.execute(st.drop_constraint(fk.table, fk.name))
         except psycopg.Error as exc:
             raise RoachliftError(
                 f"{fk.table}: dropping foreign key {fk.name} before reload failed: {exc}"
@@ -235,7 +233,7 @@ def restore_foreign_keys(conn: psycopg.Connection, schema: str, dropped: Sequenc
         definition = _NOT_VALID_TAIL.sub("", fk.definition)
         try:
             with conn.transaction():
-                conn.execute(crdb.add_constraint_not_valid(fk.table, fk.name, definition))
+                conn.execute(st.add_constraint_not_valid(fk.table, fk.name, definition))
         except psycopg.Error as exc:
             raise RoachliftError(f"{fk.table}: re-adding foreign key {fk.name} failed: {exc}") from exc
         added += 1

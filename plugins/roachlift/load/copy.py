@@ -20,8 +20,8 @@ from typing import IO
 import psycopg
 
 from roachlift.errors import RoachliftError
-from roachlift.load import crdb
 from roachlift.progress import PROGRESS_EVERY_S, progress_line
+from roachlift.target import statements as st
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +188,7 @@ def copy_files(
     if batch_rows <= 0:
         raise RoachliftError(f"{table}: batch_rows must be positive, got {batch_rows}")
     begin = start or CopyPosition()
-    stmt = crdb.copy_from_stdin_csv(table, columns)
+    stmt = st.copy_from_stdin_csv(table, columns)
     cutter = RowCutter()
     src = _Chunks(iter_chunks(paths, chunk_bytes, begin), begin)
     started = time.monotonic()

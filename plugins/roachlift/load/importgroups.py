@@ -18,9 +18,10 @@ from dataclasses import dataclass
 import psycopg
 
 from roachlift.errors import RoachliftError
-from roachlift.load import crdb, jobs, progress
+from roachlift.load import jobs, progress
 from roachlift.load.manifest import Manifest
 from roachlift.load.phases import count_rows
+from roachlift.target import statements as st
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ def start_group(
     """
     table = manifest.target_table
     group = groups[number - 1]
-    stmt = crdb.import_into(table, manifest.columns, list(urls), gzip=manifest.gzip)
+    stmt = st.import_into(table, manifest.columns, list(urls), gzip=manifest.gzip)
     try:
         with conn.transaction():
             row = conn.execute(stmt).fetchone()

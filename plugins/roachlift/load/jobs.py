@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import psycopg
 
 from roachlift.errors import RoachliftError
-from roachlift.load import crdb
+from roachlift.target import statements as st
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ JobRow = Sequence[Any] | Mapping[str, Any] | None
 
 
 class JobPhase(StrEnum):
-    """Where a job is, reduced from CockroachDB's statuses (docs: crdb.DOC_SHOW_JOBS)."""
+    """Where a job is, reduced from CockroachDB's statuses (docs: st.DOC_SHOW_JOBS)."""
 
     RUNNING = "running"
     SUCCEEDED = "succeeded"
@@ -186,14 +186,14 @@ def find_unfinished_import(conn: psycopg.Connection, urls: Sequence[str]) -> int
     if not path or path == "/":
         return None
     with conn.transaction():
-        row = conn.execute(crdb.unfinished_import_jobs(), {"path": path}).fetchone()
+        row = conn.execute(st.unfinished_import_jobs(), {"path": path}).fetchone()
     return int(row[0]) if row else None
 
 
 def fetch_job_row(conn: psycopg.Connection, job_id: int) -> JobRow:
     """The job's row from ``crdb_internal.jobs`` (None when absent)."""
     with conn.transaction():
-        return conn.execute(crdb.job_status(), (job_id,)).fetchone()
+        return conn.execute(st.job_status(), (job_id,)).fetchone()
 
 
 def wait_for_job(
@@ -249,7 +249,7 @@ async def follow_job_async(
 async def fetch_job_row_async(aconn: psycopg.AsyncConnection, job_id: int) -> JobRow:
     """The job's row from ``crdb_internal.jobs`` over an async connection (None when absent)."""
     async with aconn.transaction():
-        cur = await aconn.execute(crdb.job_status(), (job_id,))
+        cur = await aconn.execute(st.job_status(), (job_id,))
         return await cur.fetchone()
 
 

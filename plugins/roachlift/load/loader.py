@@ -22,10 +22,12 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 
 from roachlift.errors import RoachliftError
-from roachlift.load import crdb, importgroups, jobs, progress, userfile
+from roachlift.load import importgroups, jobs, progress, userfile
 from roachlift.load.copy import CopyPosition, CopyStats, copy_files
 from roachlift.load.manifest import Manifest
 from roachlift.load.phases import RESUME, count_rows, ensure_autocommit, prepare_table
+from roachlift.target import statements as st
+from roachlift.target.targets import target_for
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +113,7 @@ def stage_files(
 
 def start_import(conn: psycopg.Connection, manifest: Manifest, urls: list[str]) -> int:
     """Run ``IMPORT INTO ... DETACHED``; return the job id."""
-    stmt = crdb.import_into(manifest.target_table, manifest.columns, urls, gzip=manifest.gzip)
+    stmt = st.import_into(manifest.target_table, manifest.columns, urls, gzip=manifest.gzip)
     try:
         with conn.transaction():
             row = conn.execute(stmt).fetchone()
@@ -321,10 +323,7 @@ def load_table(
         )
     if method != "import":
         raise RoachliftError(f"{table}: unknown load method {method!r}; use 'copy' or 'import'")
-    if target_dialect != "cockroachdb":
-        raise RoachliftError(
-            f"{table}: IMPORT INTO needs a CockroachDB target; use load.method copy for {target_dialect}"
-        )
+    target_for(target_dialect).require_import_into(f"{table}: IMPORT INTO")
     groups, step = import_plan(
         conn, manifest, table_handling, group_files, create_sql=create_sql, resume=resume
     )

@@ -21,7 +21,7 @@ from psycopg import sql
 from roachlift.config.spec import TableHandling
 from roachlift.convert.splitting import split_statements
 from roachlift.errors import RoachliftError
-from roachlift.load import crdb
+from roachlift.target import statements as st
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ def _read(sql_file_or_text: str | Path) -> tuple[str, str]:
 
 def not_valid(statement: str) -> str:
     """``ALTER TABLE ... FOREIGN KEY ...`` with ``NOT VALID`` appended (unchanged if present or
-    if the statement is not such an ALTER). Docs: crdb.DOC_ADD_CONSTRAINT, crdb.SRC_FK_NOT_VALID."""
+    if the statement is not such an ALTER). Docs: st.DOC_ADD_CONSTRAINT, st.SRC_FK_NOT_VALID."""
     if _ALTER_FK.match(statement) and not _ENDS_NOT_VALID.search(statement):
         return f"{statement} NOT VALID"
     return statement
@@ -159,7 +159,7 @@ def table_exists(conn: psycopg.Connection, table: str) -> bool:
     """True when ``table`` exists (information_schema, shared by both targets)."""
     schema, _, name = table.rpartition(".")
     with conn.transaction():
-        row = conn.execute(crdb.TABLE_EXISTS, {"schema": schema or None, "name": name}).fetchone()
+        row = conn.execute(st.TABLE_EXISTS, {"schema": schema or None, "name": name}).fetchone()
     return row is not None
 
 
@@ -182,7 +182,7 @@ def prepare_table(
             if not create_sql:
                 raise RoachliftError(f"{table}: drop-and-recreate needs the table's CREATE TABLE (phase 02)")
             with conn.transaction():
-                conn.execute(crdb.drop_table(table))
+                conn.execute(st.drop_table(table))
             with conn.transaction():
                 conn.execute(sql.SQL(create_sql))  # phase text is trusted DDL
             log.info("%s: dropped and recreated", table)
@@ -191,11 +191,11 @@ def prepare_table(
             raise RoachliftError(f"{table}: target table does not exist; apply phase 02 (tables) first")
         if table_handling == "truncate":
             with conn.transaction():
-                conn.execute(crdb.truncate(table))
+                conn.execute(st.truncate(table))
             log.info("%s: truncated", table)
             return
         with conn.transaction():
-            row = conn.execute(crdb.has_rows(table)).fetchone()
+            row = conn.execute(st.has_rows(table)).fetchone()
         if row and row[0]:
             count = count_rows(conn, table)
             raise RoachliftError(
@@ -219,7 +219,7 @@ def ensure_autocommit(conn: psycopg.Connection) -> None:
 def count_rows(conn: psycopg.Connection, table: str) -> int:
     """``count(*)`` of ``table``."""
     with conn.transaction():
-        row = conn.execute(crdb.count_rows(table)).fetchone()
+        row = conn.execute(st.count_rows(table)).fetchone()
     return int(row[0]) if row else 0
 
 
@@ -236,7 +236,7 @@ class SequenceColumn:
 def sequence_columns(conn: psycopg.Connection, schema: str) -> list[SequenceColumn]:
     """Every column of ``schema`` whose default is ``nextval(...)`` or which is an identity."""
     with conn.transaction():
-        rows = conn.execute(crdb.sequence_columns_query(), {"schema": schema}).fetchall()
+        rows = conn.execute(st.sequence_columns_query(), {"schema": schema}).fetchall()
     return [
         SequenceColumn(table=f"{r[0]}.{r[1]}", column=r[2], sequence=r[3].replace("''", "'"))
         for r in rows
@@ -251,13 +251,13 @@ def reset_sequences(conn: psycopg.Connection, sequences: Iterable[SequenceColumn
     for seq in sequences:
         try:
             with conn.transaction():
-                row = conn.execute(crdb.max_of(seq.table, seq.column)).fetchone()
+                row = conn.execute(st.max_of(seq.table, seq.column)).fetchone()
                 if row is None or row[0] is None:
                     continue
                 top = int(row[0])
                 if seq.sequence in done:
                     top = max(top, done[seq.sequence])
-                conn.execute(crdb.SETVAL, (seq.sequence, top))
+                conn.execute(st.SETVAL, (seq.sequence, top))
         except psycopg.Error as exc:
             raise RoachliftError(
                 f"{seq.table}.{seq.column}: setting sequence {seq.sequence} past max failed: {exc}"

@@ -3,20 +3,24 @@
 types → tables (PK only) → load each table (COPY or IMPORT INTO) → indexes → foreign keys
 ``NOT VALID`` → ``VALIDATE CONSTRAINT`` (every unvalidated foreign key of the schema) → views →
 sequences set past the max of their column. Phase statements that hit "already exists" are
-skipped, so a rerun goes through; table data follow ``table_handling``.
+skipped, so a rerun goes through; table data follow ``table_handling``, table by table.
+
+Each step is one function here, called by the DAG's tasks (:mod:`roachlift.pipeline`) and, in the
+same order on one connection, by :func:`run_load` (``roachlift load``).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
 
 from roachlift.errors import RoachliftError
-from roachlift.load import crdb
 from roachlift.load.constraints import (
+    ForeignKey,
     ValidationResult,
     drop_foreign_keys,
     raise_for_failures,
@@ -59,6 +63,72 @@ class LoadReport:
         return "\n".join(lines)
 
 
+def create_tables(
+    conn: psycopg.Connection,
+    phase_dir: Path,
+    schema: str,
+    tables: Sequence[str],
+    *,
+    new_database: bool = False,
+) -> tuple[dict[str, int], list[ForeignKey]]:
+    """Drop the foreign keys from or to ``tables`` that a rerun finds (phase 04 and
+    :func:`add_foreign_keys` put them back after the load), then apply phases 01 and 02 (statements
+    hitting "already exists" are skipped). Returns the statements applied and the keys dropped."""
+    existing = [] if new_database else [t for t in tables if table_exists(conn, t)]
+    dropped = drop_foreign_keys(conn, schema, existing) if existing else []
+    return apply_phases(conn, phase_dir, ["types", "tables"], if_exists_ok=True), dropped
+
+
+def create_sql_for(phase_dir: Path, table: str, table_handling: str) -> str | None:
+    """The table's CREATE TABLE from phase 02, which ``drop-and-recreate`` needs (else None)."""
+    if table_handling != "drop-and-recreate":
+        return None
+    path = phase_dir / PHASE_FILES["tables"]
+    return create_statement_for(path.read_text(encoding="utf-8"), table) if path.is_file() else None
+
+
+def add_indexes(conn: psycopg.Connection, phase_dir: Path) -> dict[str, int]:
+    """Phase 03, after the data: building an index over loaded rows beats updating it per row."""
+    return apply_phases(conn, phase_dir, ["indexes"], if_exists_ok=True)
+
+
+@dataclass
+class ConstraintsDone:
+    """What :func:`add_foreign_keys` did."""
+
+    phases: dict[str, int]
+    restored: int
+    validations: list[ValidationResult]
+
+    @property
+    def added(self) -> int:
+        """Foreign keys phase 04 added."""
+        return self.phases.get("foreign_keys", 0)
+
+
+def add_foreign_keys(
+    conn: psycopg.Connection, phase_dir: Path, schema: str, dropped: Sequence[ForeignKey]
+) -> ConstraintsDone:
+    """Add phase 04's foreign keys ``NOT VALID`` and restore those :func:`create_tables` dropped,
+    then ``VALIDATE CONSTRAINT`` every unvalidated foreign key and CHECK of the schema (IMPORT INTO
+    leaves both); raise naming each one that fails, with sample orphan keys."""
+    added = apply_phases(conn, phase_dir, ["foreign_keys"], if_exists_ok=True)
+    restored = restore_foreign_keys(conn, schema, dropped)
+    results = validate_constraints(conn, schema)
+    for r in results:
+        log.info("%s", r.describe())
+    raise_for_failures(results)
+    return ConstraintsDone(added, restored, results)
+
+
+def add_views_and_sequences(
+    conn: psycopg.Connection, phase_dir: Path, schema: str, *, sequences: bool = True
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Phase 05 (views), then every sequence of the schema set past the max of its column."""
+    views = apply_phases(conn, phase_dir, ["views"], if_exists_ok=True)
+    return views, reset_sequences(conn, sequence_columns(conn, schema)) if sequences else {}
+
+
 def run_load(
     conn: psycopg.Connection,
     dump_dir: Path,
@@ -74,48 +144,36 @@ def run_load(
     keep_uploaded_files: bool = False,
     group_files: int = 8,
 ) -> LoadReport:
-    """Apply phases and load every table of ``dump_dir``; raise at the end if a foreign key failed."""
+    """The DAG's load steps in its order, on one connection: :func:`create_tables`, each table of
+    ``dump_dir``, :func:`add_indexes`, :func:`add_foreign_keys`
+    (raises when one fails, as the DAG's task does), :func:`add_views_and_sequences`."""
     ensure_autocommit(conn)
     report = LoadReport()
     manifests = [Manifest.read(p) for p in find_manifests(dump_dir)]
     if not manifests:
         raise RoachliftError(f"{dump_dir}: no <table>/manifest.json found; run the dump first")
-    tables_path = phase_dir / PHASE_FILES["tables"]
-    tables_sql = tables_path.read_text(encoding="utf-8") if tables_path.is_file() else ""
-    handling = table_handling
-    # Foreign keys come after the load: drop those a rerun finds (phase 04 re-adds them).
     qualified = [m.target_table if "." in m.target_table else f"{schema}.{m.target_table}" for m in manifests]
-    dropped = drop_foreign_keys(conn, schema, qualified)
-    if table_handling == "truncate":
-        existing = [m.target_table for m in manifests if table_exists(conn, m.target_table)]
-        if existing:  # one statement: tables referencing each other empty together
-            with conn.transaction():
-                conn.execute(crdb.truncate(*existing))
-            log.info("truncated %d table(s)", len(existing))
-        handling = "fail-if-not-empty"
-    report.phases.update(apply_phases(conn, phase_dir, ["types", "tables"], if_exists_ok=True))
+    phases, dropped = create_tables(conn, phase_dir, schema, qualified)
+    report.phases.update(phases)
     for m in manifests:
-        create_sql = (
-            create_statement_for(tables_sql, m.target_table) if handling == "drop-and-recreate" else None
-        )
         report.tables[m.target_table] = load_table(
             conn,
             m.path,
             method,
-            handling,
+            table_handling,
             batch_rows,
             target_dialect,
-            create_sql=create_sql,
+            create_sql=create_sql_for(phase_dir, m.target_table, table_handling),
             storage=storage,
             run_id=run_id,
             keep_uploaded_files=keep_uploaded_files,
             group_files=group_files,
         )
-    report.phases.update(apply_phases(conn, phase_dir, ["indexes", "foreign_keys"], if_exists_ok=True))
-    restore_foreign_keys(conn, schema, dropped)
-    report.validations = validate_constraints(conn, schema)  # FKs and CHECKs
-    report.phases.update(apply_phases(conn, phase_dir, ["views"], if_exists_ok=True))
-    report.sequences = reset_sequences(conn, sequence_columns(conn, schema))
+    report.phases.update(add_indexes(conn, phase_dir))
+    constraints = add_foreign_keys(conn, phase_dir, schema, dropped)
+    report.phases.update(constraints.phases)
+    report.validations = constraints.validations
+    views, report.sequences = add_views_and_sequences(conn, phase_dir, schema)
+    report.phases.update(views)
     log.info("load finished:\n%s", report.summary())
-    raise_for_failures(report.validations)
     return report

@@ -20,7 +20,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from roachlift.load import crdb
+from roachlift.target import statements as st
 
 TABLE_NAME = "roachlift_load_progress"
 COPY_UNIT = 0
@@ -57,13 +57,13 @@ class Position:
 def ensure_table(conn: psycopg.Connection, target_table: str) -> None:
     """Create the progress table if missing, in a transaction of its own."""
     with conn.transaction():
-        conn.execute(crdb.progress_table_ddl(table_ident(target_table)))
+        conn.execute(st.progress_table_ddl(table_ident(target_table)))
 
 
 def read(conn: psycopg.Connection, dump_id: str, target_table: str) -> dict[int, Position]:
     """This dump's progress rows for ``target_table``, by unit (empty before its first batch)."""
     with conn.transaction():
-        rows = conn.execute(crdb.progress_read(table_ident(target_table)), (dump_id, target_table)).fetchall()
+        rows = conn.execute(st.progress_read(table_ident(target_table)), (dump_id, target_table)).fetchall()
     return {
         int(r[0]): Position(
             int(r[0]), int(r[1]), str(r[2]), int(r[3]), int(r[4]), int(r[5]), r[6], bool(r[7])
@@ -76,14 +76,14 @@ def forget(conn: psycopg.Connection, target_table: str) -> int:
     """Delete what any load recorded for ``target_table`` (a load starting from its first row);
     returns rows deleted."""
     with conn.transaction():
-        cur = conn.execute(crdb.progress_forget(table_ident(target_table)), (target_table,))
+        cur = conn.execute(st.progress_forget(table_ident(target_table)), (target_table,))
     return cur.rowcount
 
 
 def write(conn: psycopg.Connection, dump_id: str, target_table: str, pos: Position) -> None:
     """Upsert one progress row; call inside the transaction of the work it describes."""
     conn.execute(
-        crdb.progress_write(table_ident(target_table)),
+        st.progress_write(table_ident(target_table)),
         {
             "dump_id": dump_id,
             "table": target_table,

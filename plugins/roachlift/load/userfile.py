@@ -11,8 +11,8 @@ Airflow worker. Userfile is meant for small files (the docs suggest about 15 MB)
 tables point ``load.storage`` at object storage the cluster can read.
 
 The server refuses to upload over an existing file ("destination file already exists",
-crdb.SRC_COPY_FILE_UPLOAD), and the file table's ``filename`` is its primary key
-(``fileTableSchema``, crdb.SRC_FILETABLE), so a retry first deletes what an earlier try left at
+st.SRC_COPY_FILE_UPLOAD), and the file table's ``filename`` is its primary key
+(``fileTableSchema``, st.SRC_FILETABLE), so a retry first deletes what an earlier try left at
 ``<path>`` and ``<path>.tmp``: an upload is idempotent. URIs without a host (``userfile:///...``)
 are resolved to the current user's default table prefix before any statement names a table.
 """
@@ -30,7 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 
 from roachlift.errors import MissingBinaryError, RoachliftError
-from roachlift.load import crdb
+from roachlift.target import statements as st
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ UPLOAD_CHUNK = 1 << 20
 TMP_SUFFIX = ".tmp"
 DEFAULT_PREFIX = "defaultdb.public.userfiles_"
 DEFAULT_HEX_PREFIX = "defaultdb.public.userfilesx_"
-#: Above this, log a hint that userfile is the slow path (docs: crdb.DOC_USERFILE_UPLOAD).
+#: Above this, log a hint that userfile is the slow path (docs: st.DOC_USERFILE_UPLOAD).
 LARGE_TABLE_BYTES = 256 << 20
 _BARE = re.compile(r"^[a-z_][a-z0-9_$]*$")
 _SAFE = re.compile(r"[^A-Za-z0-9_.\-]+")
@@ -67,7 +67,7 @@ def resolve_uri(conn: psycopg.Connection, dest_uri: str) -> str:
     if parts.netloc:
         return dest_uri
     with conn.transaction():
-        row = conn.execute(crdb.CURRENT_USER).fetchone()
+        row = conn.execute(st.CURRENT_USER).fetchone()
     user = str(row[0]) if row else "root"
     return urlunsplit(("userfile", default_prefix(user), parts.path, "", ""))
 
@@ -97,13 +97,13 @@ def upload_file(
         with (
             local_path.open("rb") as fh,
             conn.transaction(),
-            conn.cursor().copy(crdb.userfile_upload(uri + TMP_SUFFIX)) as copy,
+            conn.cursor().copy(st.userfile_upload(uri + TMP_SUFFIX)) as copy,
         ):
             while chunk := fh.read(chunk_bytes):
                 copy.write(escape_copy_text(chunk) + b"\n")
                 sent += len(chunk)
         with conn.transaction():
-            conn.execute(crdb.userfile_rename(parts.netloc), (parts.path, parts.path + TMP_SUFFIX))
+            conn.execute(st.userfile_rename(parts.netloc), (parts.path, parts.path + TMP_SUFFIX))
     except OSError as exc:
         raise RoachliftError(f"{local_path}: cannot read for upload: {exc}") from exc
     except psycopg.Error as exc:
@@ -122,8 +122,8 @@ def delete_files(conn: psycopg.Connection, uris: Sequence[str]) -> int:
         parts = urlsplit(uri)
         try:
             with conn.transaction():
-                conn.execute(crdb.userfile_delete_payload(parts.netloc), (parts.path,))
-                cur = conn.execute(crdb.userfile_delete_file(parts.netloc), (parts.path,))
+                conn.execute(st.userfile_delete_payload(parts.netloc), (parts.path,))
+                cur = conn.execute(st.userfile_delete_file(parts.netloc), (parts.path,))
                 deleted += max(cur.rowcount, 0)
         except psycopg.errors.UndefinedTable:
             continue  # the user's file tables do not exist before the first upload: nothing to delete
@@ -135,7 +135,7 @@ def delete_files(conn: psycopg.Connection, uris: Sequence[str]) -> int:
 def upload_file_cli(target_url: str, local_path: Path, dest_uri: str, binary: str = "cockroach") -> str:
     """Upload with the ``cockroach userfile upload <src> <dest> --url <url>`` command instead of
     over SQL (for sites that prefer the official client); returns ``dest_uri``.
-    Docs: crdb.DOC_USERFILE_UPLOAD."""
+    Docs: st.DOC_USERFILE_UPLOAD."""
     exe = shutil.which(binary)
     if exe is None:
         raise MissingBinaryError(

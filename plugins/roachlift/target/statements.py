@@ -452,9 +452,6 @@ DOC_SCHEMA_CHANGES_IN_TXN = "https://www.cockroachlabs.com/docs/v1.0/known-limit
 #: "Retry on 40001 error codes", exponential backoff, raise after max_retries.
 DOC_TXN_RETRY = "https://www.cockroachlabs.com/docs/v24.3/transaction-retry-error-example"
 
-COCKROACHDB = "cockroachdb"
-POSTGRES = "postgres"
-
 
 def _cdc_cols(columns: Sequence[str]) -> sql.Composed:
     return sql.SQL(", ").join(sql.Identifier(c) for c in columns)
@@ -473,23 +470,23 @@ def _cdc_values(n_rows: int, n_cols: int) -> sql.Composed:
     return sql.SQL(", ").join(rows)
 
 
-def upsert_rows(
-    dialect: str, table: sql.Identifier, columns: Sequence[str], key: Sequence[str], n_rows: int
-) -> sql.Composed:
-    """A multi-row upsert of ``n_rows`` rows of ``columns``, conflicts on the primary key ``key``.
+def upsert_into(table: sql.Identifier, columns: Sequence[str], n_rows: int) -> sql.Composed:
+    """CockroachDB's multi-row ``UPSERT INTO t (cols) VALUES ...`` of ``n_rows`` rows, every column
+    given: "UPSERT considers uniqueness only for primary key columns" and, with target columns named,
+    "the values of columns that do not have new values will not be updated" (DOC_UPSERT); it writes
+    without reading. Parameters (``$n``) are text of unknown type, parsed with the column's type."""
+    # Docs: DOC_UPSERT ("UPSERT INTO t (a, b, c) VALUES (1, 2, 3)"; multi-row UPSERT is faster).
+    return sql.SQL("UPSERT INTO {} ({}) VALUES {}").format(
+        table, _cdc_cols(columns), _cdc_values(n_rows, len(columns))
+    )
 
-    CockroachDB with every column given: ``UPSERT INTO t (cols) VALUES ...`` — "UPSERT considers
-    uniqueness only for primary key columns" and, with target columns named, "the values of columns
-    that do not have new values will not be updated" (DOC_UPSERT); it writes without reading.
-    Otherwise (PostgreSQL, or a row image missing unchanged TOAST columns): ``INSERT ... ON CONFLICT
-    (key) DO UPDATE SET c = excluded.c`` for the columns given only (DOC_INSERT_ON_CONFLICT; the
-    equivalence of both forms is stated on DOC_UPSERT). Parameters (``$n``) are text of unknown type,
-    so each server parses them with the column's type.
-    """
-    values = _cdc_values(n_rows, len(columns))
-    if dialect == COCKROACHDB:
-        # Docs: DOC_UPSERT ("UPSERT INTO t (a, b, c) VALUES (1, 2, 3)"; multi-row UPSERT is faster).
-        return sql.SQL("UPSERT INTO {} ({}) VALUES {}").format(table, _cdc_cols(columns), values)
+
+def insert_on_conflict(
+    table: sql.Identifier, columns: Sequence[str], key: Sequence[str], n_rows: int
+) -> sql.Composed:
+    """``INSERT ... ON CONFLICT (key) DO UPDATE SET c = excluded.c`` for the columns given only (both
+    servers; a row image missing unchanged TOAST columns uses it on CockroachDB too). The equivalence
+    with UPSERT is stated on DOC_UPSERT; DOC_INSERT_ON_CONFLICT."""
     rest = [c for c in columns if c not in key]
     action: sql.Composable
     if rest:
@@ -500,7 +497,7 @@ def upsert_rows(
         action = sql.SQL("DO NOTHING")
     # Docs: DOC_INSERT_ON_CONFLICT; PostgreSQL: INSERT ... ON CONFLICT (conflict_target) DO UPDATE.
     return sql.SQL("INSERT INTO {} ({}) VALUES {} ON CONFLICT ({}) {}").format(
-        table, _cdc_cols(columns), values, _cdc_cols(key), action
+        table, _cdc_cols(columns), _cdc_values(n_rows, len(columns)), _cdc_cols(key), action
     )
 
 
@@ -551,30 +548,18 @@ def update_row(table: sql.Identifier, columns: Sequence[str], key: Sequence[str]
     )
 
 
-def cdc_truncate(dialect: str, table: sql.Identifier) -> sql.Composed:
-    """Empty a table inside the batch's transaction.
-
-    CockroachDB: "TRUNCATE is a schema change, and as such is not transactional" (DOC_TRUNCATE), so it
-    cannot share the transaction with the checkpoint: use ``DELETE FROM t`` there (DOC_DELETE).
-    PostgreSQL: TRUNCATE is transactional.
-    """
-    if dialect == COCKROACHDB:
-        return sql.SQL("DELETE FROM {}").format(table)
-    return sql.SQL("TRUNCATE TABLE {}").format(table)
+def delete_all(table: sql.Identifier) -> sql.Composed:
+    """``DELETE FROM t``: empties a table inside the batch's transaction on CockroachDB, where
+    "TRUNCATE is a schema change, and as such is not transactional" (DOC_TRUNCATE) and so cannot
+    share the transaction with the checkpoint (DOC_DELETE). Given children first, the target's FK
+    checks accept it whenever the source's state was legal."""
+    return sql.SQL("DELETE FROM {}").format(table)
 
 
-def cdc_truncate_tables(dialect: str, tables: Sequence[sql.Identifier], closed: bool) -> list[sql.Composed]:
-    """Empty several tables at once (a source ``TRUNCATE a, b``, or consecutive truncates), given
-    children first. PostgreSQL: one ``TRUNCATE TABLE a, b`` when no table outside the set references
-    one inside it (``closed``): PostgreSQL refuses to truncate a referenced table alone, whether the
-    referencing rows exist or not. Otherwise (and on CockroachDB, see :func:`cdc_truncate`) one
-    ``DELETE FROM t`` per table, children first, which the target's FK checks accept whenever the
-    source's state was legal (DOC_DELETE)."""
-    if not tables:
-        return []
-    if dialect != COCKROACHDB and closed:
-        return [sql.SQL("TRUNCATE TABLE {}").format(sql.SQL(", ").join(tables))]
-    return [sql.SQL("DELETE FROM {}").format(t) for t in tables]
+def truncate_in_transaction(tables: Sequence[sql.Identifier]) -> sql.Composed:
+    """``TRUNCATE TABLE a, b``: PostgreSQL's TRUNCATE is transactional; it refuses to truncate a
+    table referenced from outside the set, whether the referencing rows exist or not."""
+    return sql.SQL("TRUNCATE TABLE {}").format(sql.SQL(", ").join(tables))
 
 
 def cdc_delete_where(table: sql.Identifier, condition: str) -> sql.Composed:
