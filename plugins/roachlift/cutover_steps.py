@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 
 from roachlift import runstate
+from roachlift.config.spec import RunMode
 from roachlift.cutover import FREEZE_FILE, FreezeRecord, freeze_source_writes, freezer, unfreeze_source_writes
 from roachlift.errors import RoachliftError
 from roachlift.paths import sql_text
@@ -160,7 +161,7 @@ def cdc_totals(ctx: RunContext) -> dict[str, Any]:
 def preflight_step(ctx: RunContext, again: bool = False) -> PreflightResult:
     """Refuse a cutover run when the migration already cut over or its source is frozen, unless the
     trigger form's "Cut over again" box is ticked."""
-    if ctx.mode != "cutover":
+    if ctx.mode is not RunMode.CUTOVER:
         return {"summary": "rehearsal: never cuts over"}
     problems = []
     done = runstate.completed_cutovers(ctx.base_dir / "reports")

@@ -31,10 +31,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 NamingRule = Literal["lower", "preserve"]
-NAMING_RULES: tuple[str, ...] = ("lower", "preserve")
+NAMING_RULES: tuple[str, ...] = get_args(NamingRule)
 
 #: The longest identifier PostgreSQL keeps (NAMEDATALEN - 1 bytes); it truncates longer ones.
 MAX_IDENTIFIER = 63

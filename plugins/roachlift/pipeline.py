@@ -24,7 +24,7 @@ import psycopg
 
 from roachlift import runstate
 from roachlift.config.connections import ConnInfo
-from roachlift.config.spec import MigrationSpec, TableHandling
+from roachlift.config.spec import LoadMethod, MigrationSpec, RunMode, TableHandling
 from roachlift.errors import RoachliftError
 from roachlift.naming import Naming
 from roachlift.results import (
@@ -58,6 +58,7 @@ from roachlift.target.targets import Target, target_for
 if TYPE_CHECKING:
     from roachlift.cdc.apply import ChangeSource
     from roachlift.cdc.model import ApplyStats
+    from roachlift.dump import DumpResult as SourceDump
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,12 @@ def private_dir(path: Path, *, fix_mode: bool) -> Path:
     return path
 
 
+def migration_dir(spec: MigrationSpec) -> Path:
+    """``<work>/<migration>``: what every run of the migration shares, DAG or CLI (slot ledger,
+    freeze record, reports history)."""
+    return work_root() / spec.name
+
+
 def _safe(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text)[:120]
 
@@ -109,7 +116,7 @@ class RunContext:
 
     spec: MigrationSpec
     run_id: str
-    mode: str
+    mode: RunMode
     source: ConnInfo
     target_server: ConnInfo
     tables: str = "*"
@@ -122,18 +129,20 @@ class RunContext:
         *,
         spec: MigrationSpec,
         run_id: str,
-        mode: str,
+        mode: RunMode | str,
         source: ConnInfo,
         target: ConnInfo,
         tables: str = "*",
-        table_handling: str | None = None,
+        table_handling: TableHandling | str | None = None,
         skip_cdc: bool = False,
         run_date: str | None = None,
     ) -> RunContext:
         """Apply the mode: a rehearsal loads into ``<db>_rehearsal_<date>`` with its own slot."""
-        if mode not in {"rehearsal", "cutover"}:
-            raise RoachliftError(f"mode {mode!r} is not rehearsal or cutover")
-        if mode == "rehearsal":
+        try:
+            mode = RunMode(mode)
+        except ValueError:
+            raise RoachliftError(f"mode {mode!r} is not one of {', '.join(RunMode)}") from None
+        if mode is RunMode.REHEARSAL:
             if not target_for(spec.target.dialect).rehearsal_databases:
                 raise RoachliftError(f"a {spec.target.dialect} target cannot hold rehearsal databases")
             day = run_date or datetime.now(UTC).strftime("%Y%m%d")
@@ -178,7 +187,7 @@ class RunContext:
     @property
     def base_dir(self) -> Path:
         """``<work>/<migration>``: shared by every run of the migration (reports history)."""
-        return work_root() / self.spec.name
+        return migration_dir(self.spec)
 
     @property
     def work_dir(self) -> Path:
@@ -234,7 +243,7 @@ def estimate_step(ctx: RunContext, task_overhead_s: float = 0.0) -> EstimateResu
             ctx.target_server,
             patterns=ctx.patterns(),
             history_dir=ctx.base_dir / "reports",
-            verify_passes=2 if ctx.mode == "cutover" else 1,
+            verify_passes=2 if ctx.mode is RunMode.CUTOVER else 1,
             task_overhead_s=task_overhead_s,
         )
     except Exception as exc:  # an estimate must never stop a migration
@@ -272,18 +281,15 @@ def convert_step(ctx: RunContext) -> ConvertResult:
     started = time.monotonic()
     if not ctx.ddl_path.is_file():
         raise RoachliftError(f"{ctx.ddl_path}: no extracted DDL; run the extract step first")
-    opts = ctx.spec.convert
     result = convert_ddl(
         ctx.ddl_path.read_text(encoding="utf-8"),
         ctx.spec.source.kind,
-        str(ctx.spec.target.dialect),
-        ConvertOptions(
-            tinyint1_as_bool=opts.tinyint1_as_bool,
-            bare_number_as=opts.bare_number_as,
-            serial_as=opts.serial_as,
-            naming=ctx.spec.naming,
+        ctx.spec.target.dialect,
+        ConvertOptions.from_spec(
+            ctx.spec.convert,
             # objects land in the spec's target schema, the one every later step addresses
             target_schema=ctx.spec.target.schema_ if ctx.spec.target.schema_ != "public" else None,
+            naming=ctx.spec.naming,
             target_version=ctx.spec.target.version,
         ),
     )
@@ -410,18 +416,19 @@ _POSITION_KEYS = {"slot", "lsn", "binlog_file", "binlog_pos", "gtid", "scn"}
 
 
 def dump_step(ctx: RunContext) -> DumpResult:
-    """Dump every selected table under one snapshot; manifests largest first (for mapped loads)."""
-    from roachlift.dump import dump_database
+    """Dump every selected table under one snapshot (:func:`dump_source`); manifests largest first
+    (for mapped loads)."""
     from roachlift.dump.manifest import table_dir_name
 
-    if not ctx.skip_cdc:  # before the snapshot: Oracle's capture triggers (see cdc.oracle_setup)
-        prepared = adapter_for(ctx.spec.source.kind).prepare_change_capture(ctx.spec, ctx.source)
-        if prepared:
-            log.info("%s", prepared)
-    slot = _check_slot(ctx)
-    if slot:  # before the slot exists: a retry of this dump after a crash finds it is its own
-        runstate.register_slot(ctx.base_dir, slot, ctx.run_id, ctx.mode)
-    result = dump_database(ctx.spec, ctx.source, ctx.dump_dir, ctx.patterns())
+    result = dump_source(
+        ctx.spec,
+        ctx.source,
+        ctx.dump_dir,
+        ctx.patterns(),
+        ledger=ctx.base_dir,
+        run_id=ctx.run_id,
+        mode=ctx.mode,
+    )
     tables = sorted(result.tables, key=lambda m: (m.bytes, m.rows), reverse=True)
     manifests = [str(ctx.dump_dir / table_dir_name(m.table) / "manifest.json") for m in tables]
     # one mapped load task per table, labelled "source → target" (the DAG's map_index_template)
@@ -467,16 +474,44 @@ def dump_step(ctx: RunContext) -> DumpResult:
     }
 
 
-def _check_slot(ctx: RunContext) -> str | None:
+def dump_source(
+    spec: MigrationSpec,
+    source: ConnInfo,
+    out_dir: Path,
+    patterns: list[str] | None,
+    *,
+    ledger: Path,
+    run_id: str,
+    mode: RunMode,
+) -> SourceDump:
+    """The dump as the DAG's dump task and ``roachlift dump`` both run it. With CDC on: first what
+    the change stream needs in place before the snapshot (Oracle's capture triggers, see
+    cdc.oracle_setup), then the replication slot checked against the slot ledger in ``ledger``
+    (refused when another run owns it) and recorded there as ``run_id``'s before it exists (a
+    retry after a crash finds it is its own); then every table under one snapshot, its position
+    in ``<out_dir>/snapshot.json``."""
+    from roachlift.dump import dump_database
+
+    if spec.cdc.enabled:
+        prepared = adapter_for(spec.source.kind).prepare_change_capture(spec, source)
+        if prepared:
+            log.info("%s", prepared)
+    slot = _check_slot(spec, source, ledger, run_id)
+    if slot:
+        runstate.register_slot(ledger, slot, run_id, mode)
+    return dump_database(spec, source, out_dir, patterns)
+
+
+def _check_slot(spec: MigrationSpec, source: ConnInfo, ledger: Path, run_id: str) -> str | None:
     """The replication slot the dump will create (PostgreSQL with CDC on); refuses when a slot of
     that name exists and belongs to another run."""
-    adapter = adapter_for(ctx.spec.source.kind)
-    if not adapter.supports(Capability.REPLICATION_SLOT) or not ctx.spec.cdc.enabled:
+    adapter = adapter_for(spec.source.kind)
+    if not adapter.supports(Capability.REPLICATION_SLOT) or not spec.cdc.enabled:
         return None
-    slot = adapter.replication_slot(ctx.spec)
-    with psycopg.connect(ctx.source.postgres_conninfo(), autocommit=True) as conn:
+    slot = adapter.replication_slot(spec)
+    with psycopg.connect(source.postgres_conninfo(), autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_replication_slots WHERE slot_name = %s", (slot,)).fetchone()
-    runstate.check_slot_free(ctx.base_dir, slot, exists is not None, ctx.run_id)
+    runstate.check_slot_free(ledger, slot, exists is not None, run_id)
     return slot
 
 
@@ -497,10 +532,10 @@ def copy_table_step(ctx: RunContext, manifest: Path, resume: bool = False) -> Lo
         res = load_table(
             conn,
             manifest,
-            "copy",
+            LoadMethod.COPY,
             ctx.table_handling,
             ctx.spec.load.copy_batch_rows,
-            str(ctx.spec.target.dialect),
+            ctx.spec.target.dialect,
             create_sql=_create_sql(ctx, m.target_table),
             resume=resume,
         )
@@ -776,7 +811,7 @@ def cdc_step(
         ctx.target,
         migration=f"{ctx.spec.name}:{ctx.mode}",
         max_seconds=max_seconds,
-        track_keys=ctx.mode == "cutover",
+        track_keys=ctx.mode is RunMode.CUTOVER,
     )
     from roachlift.runreport import append_lag_sample
 
@@ -809,7 +844,7 @@ def _last_rehearsal(ctx: RunContext) -> str:
     if not path.is_file():
         return "none recorded"
     runs = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
-    runs = [r for r in runs if r.get("mode") == "rehearsal"]
+    runs = [r for r in runs if r.get("mode") == RunMode.REHEARSAL]
     if not runs:
         return "none recorded"
     last = runs[-1]
@@ -1047,7 +1082,7 @@ def _outcome(ctx: RunContext, results: RunResults) -> _Outcome:
             "rolled back, source writable",
             [f"{failed} failed after the freeze; see its log", rollback["summary"]],
         )
-    if ctx.mode == "rehearsal" and results.cleanup_rehearsals:
+    if ctx.mode is RunMode.REHEARSAL and results.cleanup_rehearsals:
         return _Outcome("rehearsal ok", [results.cleanup_rehearsals["summary"]])
     for step in SINGLE_STEPS:
         if step in OPTIONAL_STEPS or step == "estimate":
@@ -1067,7 +1102,7 @@ def report_step(ctx: RunContext, results: RunResults, started_at: float | None =
     outcome = _outcome(ctx, results)
     report.outcome = outcome.text
     report.notes.extend(outcome.notes)
-    if outcome.text not in {"cut over", "rehearsal ok"} and ctx.mode == "rehearsal":
+    if outcome.text not in {"cut over", "rehearsal ok"} and ctx.mode is RunMode.REHEARSAL:
         # The rehearsal is over: nothing will read its change stream any more.
         try:
             report.notes.append(f"change stream: {release_change_stream(ctx)}")
@@ -1102,7 +1137,7 @@ def report_step(ctx: RunContext, results: RunResults, started_at: float | None =
             for sample in summary.get("lag_samples", []) or []:
                 report.lag_samples.append((float(sample[0]), float(sample[1]), "cdc_catch_up"))
     report.lag_threshold_seconds = None if ctx.skip_cdc else float(ctx.spec.cdc.lag_threshold_seconds)
-    report.dump_compression = str(ctx.spec.dump.compression)
+    report.dump_compression = ctx.spec.dump.compression
     convert = results.convert_ddl
     if convert is not None:
         report.review_items = [dict(i) for i in (*convert["review_items"], *convert["manual_items"])]
@@ -1119,7 +1154,7 @@ def report_step(ctx: RunContext, results: RunResults, started_at: float | None =
     if frozen:
         done = (results.cutover_done["finished_at"] if results.cutover_done else None) or time.time()
         report.read_only_seconds = round(float(done) - float(frozen), 3)
-    if ctx.mode == "cutover":
+    if ctx.mode is RunMode.CUTOVER:
         from roachlift.cutover_steps import report_sections
 
         report.cutover, report.cdc = report_sections(ctx)

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from roachlift.config.spec import RunMode
 from roachlift.errors import RoachliftError
 
 SLOTS_FILE = "slots.json"
@@ -39,7 +40,7 @@ def slot_owner(base_dir: Path, slot: str) -> dict[str, Any] | None:
     return dict(owner) if owner else None
 
 
-def register_slot(base_dir: Path, slot: str, run_id: str, mode: str) -> None:
+def register_slot(base_dir: Path, slot: str, run_id: str, mode: RunMode) -> None:
     """Record that ``run_id`` created (owns) ``slot``."""
     data = _read(base_dir / SLOTS_FILE)
     data[slot] = {"run_id": run_id, "mode": mode, "created_at": time.time()}
@@ -85,4 +86,6 @@ def history(reports_dir: Path) -> list[dict[str, Any]]:
 
 def completed_cutovers(reports_dir: Path) -> list[dict[str, Any]]:
     """Runs that cut over (mode cutover, outcome "cut over")."""
-    return [h for h in history(reports_dir) if h.get("mode") == "cutover" and h.get("outcome") == "cut over"]
+    return [
+        h for h in history(reports_dir) if h.get("mode") == RunMode.CUTOVER and h.get("outcome") == "cut over"
+    ]

@@ -57,8 +57,10 @@ def test_a_slot_of_another_run_is_never_replaced_nor_dropped(
     runstate.register_slot(a.base_dir, f"roachlift_{name}", "run-A", "cutover")
     b = _ctx(spec_path, pg_server, "run-B", dbname)
     with pytest.raises(RoachliftError, match=f"roachlift_{name}.*belongs to run run-A"):
-        pipeline._check_slot(b)
-    assert pipeline._check_slot(a) == f"roachlift_{name}"  # a retry of run A's own dump
+        pipeline._check_slot(b.spec, b.source, b.base_dir, b.run_id)
+    assert (
+        pipeline._check_slot(a.spec, a.source, a.base_dir, a.run_id) == f"roachlift_{name}"
+    )  # a retry of run A's own dump
     # run B's end never drops run A's slot
     b.dump_dir.mkdir(parents=True)
     (b.dump_dir / "snapshot.json").write_text(f'{{"kind": "postgres", "slot": "roachlift_{name}"}}')
@@ -76,7 +78,7 @@ def test_a_slot_of_another_run_is_never_replaced_nor_dropped(
             "SELECT count(*) FROM pg_replication_slots WHERE slot_name = %s", (f"roachlift_{name}",)
         ).fetchone() == (0,)
     assert runstate.slot_owner(a.base_dir, f"roachlift_{name}") is None
-    pipeline._check_slot(b)  # free now
+    pipeline._check_slot(b.spec, b.source, b.base_dir, b.run_id)  # free now
 
 
 def test_unfreeze_command_restores_a_recorded_freeze(

@@ -139,3 +139,62 @@ def test_cli_errors_are_one_line_messages(
     err = capsys.readouterr().err
     assert err.startswith("roachlift dump: error:") and "nothing_like_this" in err
     assert not (tmp_path / "x" / "snapshot.json").exists()
+
+
+def test_cli_dump_is_the_dag_dump_step(
+    shop: str, pg_db: str, pg_server: PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``roachlift dump`` and the DAG's dump task run one function (pipeline.dump_source): the same
+    manifests and snapshot.json, and one slot ledger, so neither replaces the other's slot."""
+    from roachlift import pipeline, runstate
+    from roachlift.config.connections import parse_uri
+    from roachlift.config.spec import load_spec
+    from roachlift.errors import RoachliftError
+
+    name = f"cli_{pg_db.rsplit('/', 1)[1]}"
+    spec_path = _spec(tmp_path, name, cdc=True)
+    monkeypatch.setenv(f"AIRFLOW_CONN_{name.upper()}_SRC", shop)
+    monkeypatch.setenv("ROACHLIFT_WORK_DIR", str(tmp_path / "work"))
+    cli_out = tmp_path / "cli"
+    ctx = pipeline.RunContext.create(
+        spec=load_spec(spec_path),
+        run_id="dag-run",
+        mode="cutover",
+        source=parse_uri(shop),
+        target=parse_uri(shop),
+    )
+    slot = f"roachlift_{name}"
+    try:
+        assert main(["dump", "--spec", str(spec_path), "--out", str(cli_out), "--run-id", "cli-run"]) == 0
+        owner = runstate.slot_owner(ctx.base_dir, slot)
+        assert owner is not None and (owner["run_id"], owner["mode"]) == ("cli-run", "cutover")
+        with pytest.raises(RoachliftError, match=f"{slot}.*belongs to run cli-run"):
+            pipeline.dump_step(ctx)  # the DAG's run never replaces the CLI run's slot
+        assert not ctx.dump_dir.exists()
+        assert main(["release-slot", "--spec", str(spec_path)]) == 0
+        result = pipeline.dump_step(ctx)
+        owner = runstate.slot_owner(ctx.base_dir, slot)
+        assert owner is not None and owner["run_id"] == "dag-run"
+    finally:
+        drop_slots(pg_db)
+
+    def listing(out: Path) -> list[str]:
+        return sorted(p.name for p in out.iterdir())
+
+    assert listing(cli_out) == listing(ctx.dump_dir)
+    assert len(result["manifests"]) == 3
+    cli_snap = json.loads((cli_out / "snapshot.json").read_text())
+    dag_snap = json.loads((ctx.dump_dir / "snapshot.json").read_text())
+    assert sorted(cli_snap) == sorted(dag_snap) and cli_snap["slot"] == dag_snap["slot"] == slot
+    assert cli_snap["kind"] == dag_snap["kind"] == "postgres"
+    for table in ("shop.orders", "shop.order_lines", "shop.customers"):
+        cli_m, dag_m = (json.loads((out / table_dir_name(table) / "manifest.json").read_text())
+                        for out in (cli_out, ctx.dump_dir))  # fmt: skip
+        assert sorted(cli_m) == sorted(dag_m), table
+        for key in ("table", "target_table", "columns", "target_columns", "rows", "compression", "rejected"):
+            assert cli_m[key] == dag_m[key], (table, key)
+        assert [f["rows"] for f in cli_m["files"]] == [f["rows"] for f in dag_m["files"]], table
+        for cli_f, dag_f in zip(cli_m["files"], dag_m["files"], strict=True):
+            data = [gzip.decompress((out / table_dir_name(table) / f["path"]).read_bytes())
+                    for out, f in ((cli_out, cli_f), (ctx.dump_dir, dag_f))]  # fmt: skip
+            assert data[0] == data[1], (table, cli_f["path"])

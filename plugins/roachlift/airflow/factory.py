@@ -51,7 +51,7 @@ from roachlift.airflow.operators import (
 )
 from roachlift.airflow.sensors import CdcDrainSensor, CdcFollowSensor, CdcSyncSensor
 from roachlift.airflow.xcom import RETURN_VALUE_KEY, pull_results
-from roachlift.config.spec import LoadMethod, MigrationSpec, TableHandling, load_spec, spec_files
+from roachlift.config.spec import LoadMethod, MigrationSpec, RunMode, TableHandling, load_spec, spec_files
 from roachlift.errors import SpecError
 from roachlift.sources import check_spec
 from roachlift.target.targets import target_for
@@ -102,8 +102,8 @@ def build_dag(spec: MigrationSpec, spec_path: Path) -> DAG:
         doc_md=dag_doc_md(spec, spec_path),
         params={
             "mode": Param(
-                "rehearsal",
-                enum=["rehearsal", "cutover"],
+                RunMode.REHEARSAL.value,
+                enum=[m.value for m in RunMode],
                 title="Mode",
                 description="rehearsal: into a scratch database, never cuts over. cutover: the real move.",
             ),
@@ -229,7 +229,7 @@ def build_dag(spec: MigrationSpec, spec_path: Path) -> DAG:
             def choose_mode(**context: Any) -> list[str]:
                 """Rehearsals never cut over: scheduled runs are always rehearsals."""
                 ctx = run_context(path, context)
-                return go if ctx.mode == "cutover" else ["cleanup_rehearsals"]
+                return go if ctx.mode is RunMode.CUTOVER else ["cleanup_rehearsals"]
 
             branch = choose_mode()
             asked = _approval_tasks(spec, path) if spec.cutover.approval_required else None

@@ -22,7 +22,7 @@ from roachlift import logonce
 from roachlift.airflow.hooks import conninfo
 from roachlift.airflow.triggers import ImportJobTrigger
 from roachlift.airflow.xcom import CHECKLIST_STEPS, pull_results
-from roachlift.config.spec import load_spec
+from roachlift.config.spec import RunMode, load_spec
 from roachlift.errors import RoachliftError, is_transient
 
 #: A step's result as the task returns it (its XCom): a JSON object (roachlift.results).
@@ -35,7 +35,7 @@ def run_context(spec_path: str, context: Any) -> pipeline.RunContext:
     params = dict(context.get("params") or {})
     dag_run = context.get("dag_run")
     run_type = str(getattr(dag_run, "run_type", "") or "")
-    mode = "rehearsal" if "scheduled" in run_type else str(params.get("mode") or "rehearsal")
+    mode = RunMode.REHEARSAL if "scheduled" in run_type else (params.get("mode") or RunMode.REHEARSAL)
     logical = context.get("logical_date") or context.get("data_interval_start")
     ctx = pipeline.RunContext.create(
         spec=spec,

@@ -64,6 +64,20 @@ class Compression(StrEnum):
     GZIP = "gzip"
 
 
+class RunMode(StrEnum):
+    """What one DAG run does: a rehearsal loads into a scratch database and ends there; a cutover
+    loads the real target and goes on to freeze the source and switch over."""
+
+    REHEARSAL = "rehearsal"
+    CUTOVER = "cutover"
+
+
+#: How a bare Oracle ``NUMBER`` converts (``convert.bare_number_as``).
+BareNumberAs = Literal["decimal", "float8"]
+#: What becomes of serial / auto-increment columns (``convert.serial_as``).
+SerialAs = Literal["keep", "unique_rowid", "uuid"]
+
+
 class SourceSpec(_Model):
     """Where the data comes from."""
 
@@ -190,8 +204,8 @@ class ConvertSpec(_Model):
     """Options of the DDL converter."""
 
     tinyint1_as_bool: bool = True
-    bare_number_as: Literal["decimal", "float8"] = "decimal"
-    serial_as: Literal["keep", "unique_rowid", "uuid"] = "keep"
+    bare_number_as: BareNumberAs = "decimal"
+    serial_as: SerialAs = "keep"
 
 
 class ValuesSpec(_Model):

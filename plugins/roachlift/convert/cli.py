@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import get_args
 
-from roachlift.config.spec import TargetDialect
+from roachlift.config.spec import BareNumberAs, SerialAs, SourceKind, TargetDialect
 from roachlift.convert import convert_ddl, write_output
 from roachlift.convert.model import SOURCES, TARGETS, ConvertOptions
 from roachlift.errors import RoachliftError
@@ -34,8 +35,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--schema", default=None, help="target schema for every object (default: none)")
     p.add_argument("--no-tinyint1-bool", action="store_true", help="MySQL TINYINT(1) stays SMALLINT")
-    p.add_argument("--bare-number-as", choices=("decimal", "float8"), default="decimal")
-    p.add_argument("--serial-as", choices=("keep", "unique_rowid", "uuid"), default="keep")
+    p.add_argument("--bare-number-as", choices=get_args(BareNumberAs), default="decimal")
+    p.add_argument("--serial-as", choices=get_args(SerialAs), default="keep")
     p.add_argument(
         "--naming",
         choices=NAMING_RULES,
@@ -63,7 +64,7 @@ def _convert(args: argparse.Namespace) -> int:
         naming=args.naming,
         target_version=args.target_version,
     )
-    result = convert_ddl(text, args.source, args.target, options)
+    result = convert_ddl(text, SourceKind(args.source), TargetDialect(args.target), options)
     write_output(result, args.out)
     s = result.report.summary
     print(

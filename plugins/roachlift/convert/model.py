@@ -7,7 +7,8 @@ from typing import Any, Literal
 
 from sqlglot import exp
 
-from roachlift.config.spec import SourceKind, TargetDialect
+from roachlift.config.spec import BareNumberAs, ConvertSpec, SerialAs, SourceKind, TargetDialect
+from roachlift.naming import NamingRule
 
 Severity = Literal["info", "warning", "error"]
 PHASES = ("01_types", "02_tables", "03_indexes", "04_foreign_keys", "05_views")
@@ -24,24 +25,31 @@ class ConvertOptions:
     """Converter options; mirrors ``spec.convert`` (plus the optional target schema)."""
 
     tinyint1_as_bool: bool = True
-    bare_number_as: Literal["decimal", "float8"] = "decimal"
-    serial_as: Literal["keep", "unique_rowid", "uuid"] = "keep"
+    bare_number_as: BareNumberAs = "decimal"
+    serial_as: SerialAs = "keep"
     target_schema: str | None = None
     #: the spec's naming rule (roachlift.naming): "lower" or "preserve"
-    naming: str = "lower"
+    naming: NamingRule = "lower"
     #: CockroachDB release written for (``target.version``), e.g. "25.3"; None: the current stable
     target_version: str | None = None
 
     @classmethod
-    def from_spec(cls, spec: Any, target_schema: str | None = None) -> ConvertOptions:
-        """Build from a ``ConvertSpec`` (or any object with the same attributes)."""
+    def from_spec(
+        cls,
+        spec: ConvertSpec,
+        target_schema: str | None = None,
+        *,
+        naming: NamingRule = "lower",
+        target_version: str | None = None,
+    ) -> ConvertOptions:
+        """Build from a spec's ``convert`` section plus the spec's naming rule and target release."""
         return cls(
             tinyint1_as_bool=spec.tinyint1_as_bool,
             bare_number_as=spec.bare_number_as,
             serial_as=spec.serial_as,
             target_schema=target_schema,
-            naming=getattr(spec, "naming", "lower"),
-            target_version=getattr(spec, "target_version", None),
+            naming=naming,
+            target_version=target_version,
         )
 
 

@@ -6,16 +6,26 @@ import argparse
 from pathlib import Path
 
 from roachlift.config.connections import resolve_connection
-from roachlift.config.spec import load_spec
+from roachlift.config.spec import RunMode, load_spec
 
 
 def _dump(args: argparse.Namespace) -> int:
-    from roachlift.dump import dump_database
+    """The DAG's dump (:func:`roachlift.pipeline.dump_source`: change capture, slot ledger,
+    snapshot) into ``--out``, as run ``--run-id`` with the spec's own slot and database."""
+    from roachlift.pipeline import dump_source, migration_dir
 
     spec = load_spec(args.spec)
     out = Path(args.out or spec.dump.out_dir or f"./dump-{spec.name}")
     patterns = [p for arg in args.tables or [] for p in arg.split(",") if p]
-    result = dump_database(spec, resolve_connection(spec.source.conn_id), out, patterns or None)
+    result = dump_source(
+        spec,
+        resolve_connection(spec.source.conn_id),
+        out,
+        patterns or None,
+        ledger=migration_dir(spec),
+        run_id=args.run_id,
+        mode=RunMode.CUTOVER,
+    )
     for m in result.tables:
         size = f"{len(m.files)} file(s), {m.bytes / 1e6:.1f} MB"
         extra = f", {m.rejected} row(s) rejected (see its rejects.csv)" if m.rejected else ""
@@ -37,4 +47,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="only tables matching (glob, comma-separated, repeatable)",
     )
     p.add_argument("--out", help="output folder (default: dump.out_dir of the spec)")
+    p.add_argument(
+        "--run-id",
+        default="manual",
+        help="the run that owns the replication slot this dump creates, in the slot ledger (default manual)",
+    )
     p.set_defaults(handler=_dump)

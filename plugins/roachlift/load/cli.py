@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -37,43 +39,51 @@ def _connect(args: argparse.Namespace) -> psycopg.Connection:
         raise RoachliftError(f"cannot connect to the target: {exc}") from exc
 
 
-#: ``roachlift load`` options and their defaults when neither the command line nor a spec sets them
-_LOAD_DEFAULTS: dict[str, object] = {
-    "method": "import",
-    "table_handling": "fail-if-not-empty",
-    "batch_rows": 100_000,
-    "dialect": "cockroachdb",
-    "schema": "public",
-    "storage": "userfile",
-    "keep_uploaded_files": False,
-    "group_files": 8,
-}
+@dataclass(frozen=True)
+class LoadOptions:
+    """``roachlift load``'s options; the defaults are those used when neither the command line
+    nor a spec sets one."""
+
+    method: LoadMethod = LoadMethod.IMPORT
+    table_handling: TableHandling = TableHandling.FAIL_IF_NOT_EMPTY
+    batch_rows: int = 100_000
+    dialect: TargetDialect = TargetDialect.COCKROACHDB
+    schema: str = "public"
+    storage: str = "userfile"
+    keep_uploaded_files: bool = False
+    group_files: int = 8
 
 
-def load_options(args: argparse.Namespace) -> dict[str, object]:
+#: each option's command-line text as its spec enum (argparse gives the choice's value)
+_ENUM_OPTIONS = {"method": LoadMethod, "table_handling": TableHandling, "dialect": TargetDialect}
+
+
+def load_options(args: argparse.Namespace) -> LoadOptions:
     """The load options: each from the command line when given, else from ``--spec`` (load.method,
     load.table_handling, load.copy_batch_rows, load.storage, load.keep_uploaded_files,
     load.import_group_files, target.dialect, target.schema), else the default."""
-    from_spec: dict[str, object] = {}
+    opts = LoadOptions()
     if getattr(args, "spec", None):
         from roachlift.config.spec import load_spec
 
         spec = load_spec(args.spec)
-        from_spec = {
-            "method": str(spec.load.method),
-            "table_handling": str(spec.load.table_handling),
-            "batch_rows": spec.load.copy_batch_rows,
-            "dialect": str(spec.target.dialect),
-            "schema": spec.target.schema_,
-            "storage": spec.load.storage,
-            "keep_uploaded_files": spec.load.keep_uploaded_files,
-            "group_files": spec.load.import_group_files,
-        }
-    out: dict[str, object] = {}
-    for key, default in _LOAD_DEFAULTS.items():
-        given = getattr(args, key, None)
-        out[key] = given if given not in (None, False) else from_spec.get(key, default)
-    return out
+        opts = LoadOptions(
+            method=spec.load.method,
+            table_handling=spec.load.table_handling,
+            batch_rows=spec.load.copy_batch_rows,
+            dialect=spec.target.dialect,
+            schema=spec.target.schema_,
+            storage=spec.load.storage,
+            keep_uploaded_files=spec.load.keep_uploaded_files,
+            group_files=spec.load.import_group_files,
+        )
+    given: dict[str, Any] = {f.name: getattr(args, f.name, None) for f in fields(LoadOptions)}
+    given = {k: _ENUM_OPTIONS.get(k, _same)(v) for k, v in given.items() if v not in (None, False)}
+    return replace(opts, **given)
+
+
+def _same(value: object) -> object:
+    return value
 
 
 def _load(args: argparse.Namespace) -> int:
@@ -81,23 +91,23 @@ def _load(args: argparse.Namespace) -> int:
 
     opts = load_options(args)
     print(
-        f"load: method {opts['method']}, dialect {opts['dialect']}, table handling {opts['table_handling']}, "
-        f"schema {opts['schema']}"
+        f"load: method {opts.method}, dialect {opts.dialect}, table handling {opts.table_handling}, "
+        f"schema {opts.schema}"
     )
     with _connect(args) as conn:
         report = run_load(
             conn,
             Path(args.dump_dir),
             Path(args.phase_dir),
-            method=opts["method"],  # type: ignore[arg-type]
-            table_handling=str(opts["table_handling"]),
-            batch_rows=int(opts["batch_rows"]),  # type: ignore[call-overload]
-            target_dialect=str(opts["dialect"]),
-            schema=str(opts["schema"]),
-            storage=str(opts["storage"]),
+            method=opts.method,
+            table_handling=opts.table_handling,
+            batch_rows=opts.batch_rows,
+            target_dialect=opts.dialect,
+            schema=opts.schema,
+            storage=opts.storage,
             run_id=args.run_id,
-            keep_uploaded_files=bool(opts["keep_uploaded_files"]),
-            group_files=int(opts["group_files"]),  # type: ignore[call-overload]
+            keep_uploaded_files=opts.keep_uploaded_files,
+            group_files=opts.group_files,
         )
     print(report.summary())
     return 0

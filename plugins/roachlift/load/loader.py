@@ -16,22 +16,20 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
+from roachlift.config.spec import LoadMethod, TableHandling, TargetDialect
 from roachlift.errors import RoachliftError
 from roachlift.load import importgroups, jobs, progress, userfile
 from roachlift.load.copy import CopyPosition, CopyStats, copy_files
 from roachlift.load.manifest import Manifest
-from roachlift.load.phases import RESUME, count_rows, ensure_autocommit, prepare_table
+from roachlift.load.phases import count_rows, ensure_autocommit, prepare_table
 from roachlift.target import statements as st
 from roachlift.target.targets import target_for
 
 log = logging.getLogger(__name__)
-
-Method = Literal["copy", "import"]
 
 
 @dataclass(frozen=True)
@@ -136,20 +134,20 @@ def finish_import(
     return rows
 
 
-def fallback_handling(table_handling: str) -> str:
+def fallback_handling(table_handling: TableHandling) -> TableHandling:
     """The handling used when there is nothing to resume (``resume`` alone: fail-if-not-empty)."""
-    return "fail-if-not-empty" if table_handling == RESUME else table_handling
+    return TableHandling.FAIL_IF_NOT_EMPTY if table_handling == TableHandling.RESUME else table_handling
 
 
 def resume_point(
-    conn: psycopg.Connection, manifest: Manifest, table_handling: str, *, resume: bool = False
+    conn: psycopg.Connection, manifest: Manifest, table_handling: TableHandling, *, resume: bool = False
 ) -> CopyPosition | None:
     """The position this dump's COPY load of the table reached before, when resuming; ``None``
     to start from the first row. Checks that the table holds exactly the recorded rows (nothing
     else touched it since), so continuing can neither lose nor duplicate a row."""
     table = manifest.target_table
     progress.ensure_table(conn, table)
-    if not (resume or table_handling == RESUME):
+    if not (resume or table_handling == TableHandling.RESUME):
         return None
     pos = progress.read(conn, manifest.identity, table).get(progress.COPY_UNIT)
     if pos is None:
@@ -172,7 +170,7 @@ def resume_point(
 def import_plan(
     conn: psycopg.Connection,
     manifest: Manifest,
-    table_handling: str,
+    table_handling: TableHandling,
     group_files: int,
     *,
     create_sql: str | None = None,
@@ -184,7 +182,7 @@ def import_plan(
     table = manifest.target_table
     progress.ensure_table(conn, table)
     groups = importgroups.plan_groups(manifest, group_files)
-    if (resume or table_handling == RESUME) and progress.read(conn, manifest.identity, table):
+    if (resume or table_handling == TableHandling.RESUME) and progress.read(conn, manifest.identity, table):
         step = importgroups.next_step(conn, manifest, groups, lookup or importgroups.job_lookup(conn))
         log.info(
             "%s: resuming the import at group %d of %d (%s)", table, step.group, len(groups), step.action
@@ -224,7 +222,7 @@ def run_import_groups(
 def copy_load(
     conn: psycopg.Connection,
     manifest: Manifest,
-    table_handling: str,
+    table_handling: TableHandling,
     batch_rows: int,
     *,
     create_sql: str | None = None,
@@ -280,10 +278,10 @@ def copy_load(
 def load_table(
     conn: psycopg.Connection,
     manifest_path: Path,
-    method: Method = "copy",
-    table_handling: str = "fail-if-not-empty",
+    method: LoadMethod = LoadMethod.COPY,
+    table_handling: TableHandling = TableHandling.FAIL_IF_NOT_EMPTY,
     batch_rows: int = 100_000,
-    target_dialect: str = "cockroachdb",
+    target_dialect: TargetDialect = TargetDialect.COCKROACHDB,
     *,
     create_sql: str | None = None,
     storage: str = "userfile",
@@ -307,7 +305,7 @@ def load_table(
     manifest = Manifest.read(manifest_path)
     table = manifest.target_table
     started = time.monotonic()
-    if method == "copy":
+    if method == LoadMethod.COPY:
         stats = copy_load(conn, manifest, table_handling, batch_rows, create_sql=create_sql, resume=resume)
         rows = check_row_count(conn, table, manifest.rows)
         log.info(
@@ -321,7 +319,7 @@ def load_table(
         return LoadResult(
             rows=rows, bytes=stats.bytes, seconds=time.monotonic() - started, resumed_rows=stats.resumed_rows
         )
-    if method != "import":
+    if method != LoadMethod.IMPORT:
         raise RoachliftError(f"{table}: unknown load method {method!r}; use 'copy' or 'import'")
     target_for(target_dialect).require_import_into(f"{table}: IMPORT INTO")
     groups, step = import_plan(

@@ -32,9 +32,8 @@ PHASE_FILES: dict[str, str] = {
     "foreign_keys": "04_foreign_keys.sql",
     "views": "05_views.sql",
 }
+#: What :func:`prepare_table` does (``resume`` is decided before it, by the loader).
 TABLE_HANDLING = tuple(h.value for h in TableHandling if h is not TableHandling.RESUME)
-#: Continue a table's load from this dump's recorded progress (see :mod:`roachlift.load.progress`).
-RESUME = TableHandling.RESUME.value
 
 _ALTER_FK = re.compile(r"^\s*ALTER\s+TABLE\b.*\bFOREIGN\s+KEY\b", re.IGNORECASE | re.DOTALL)
 _ENDS_NOT_VALID = re.compile(r"\bNOT\s+VALID\s*$", re.IGNORECASE)
@@ -164,7 +163,7 @@ def table_exists(conn: psycopg.Connection, table: str) -> bool:
 
 
 def prepare_table(
-    conn: psycopg.Connection, table: str, table_handling: str, create_sql: str | None = None
+    conn: psycopg.Connection, table: str, table_handling: TableHandling, create_sql: str | None = None
 ) -> None:
     """Make ``table`` ready for a load according to the spec's ``table_handling``.
 
@@ -178,7 +177,7 @@ def prepare_table(
             f"{table}: unknown table_handling {table_handling!r}; use one of {TABLE_HANDLING}"
         )
     try:
-        if table_handling == "drop-and-recreate":
+        if table_handling == TableHandling.DROP_AND_RECREATE:
             if not create_sql:
                 raise RoachliftError(f"{table}: drop-and-recreate needs the table's CREATE TABLE (phase 02)")
             with conn.transaction():
@@ -189,7 +188,7 @@ def prepare_table(
             return
         if not table_exists(conn, table):
             raise RoachliftError(f"{table}: target table does not exist; apply phase 02 (tables) first")
-        if table_handling == "truncate":
+        if table_handling == TableHandling.TRUNCATE:
             with conn.transaction():
                 conn.execute(st.truncate(table))
             log.info("%s: truncated", table)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import psycopg
 
+from roachlift.config.spec import LoadMethod, TableHandling, TargetDialect
 from roachlift.errors import RoachliftError
 from roachlift.load.constraints import (
     ForeignKey,
@@ -27,7 +28,7 @@ from roachlift.load.constraints import (
     restore_foreign_keys,
     validate_constraints,
 )
-from roachlift.load.loader import LoadResult, Method, load_table
+from roachlift.load.loader import LoadResult, load_table
 from roachlift.load.manifest import Manifest, find_manifests
 from roachlift.load.phases import (
     PHASE_FILES,
@@ -79,9 +80,9 @@ def create_tables(
     return apply_phases(conn, phase_dir, ["types", "tables"], if_exists_ok=True), dropped
 
 
-def create_sql_for(phase_dir: Path, table: str, table_handling: str) -> str | None:
+def create_sql_for(phase_dir: Path, table: str, table_handling: TableHandling) -> str | None:
     """The table's CREATE TABLE from phase 02, which ``drop-and-recreate`` needs (else None)."""
-    if table_handling != "drop-and-recreate":
+    if table_handling != TableHandling.DROP_AND_RECREATE:
         return None
     path = phase_dir / PHASE_FILES["tables"]
     return create_statement_for(path.read_text(encoding="utf-8"), table) if path.is_file() else None
@@ -134,10 +135,10 @@ def run_load(
     dump_dir: Path,
     phase_dir: Path,
     *,
-    method: Method = "copy",
-    table_handling: str = "fail-if-not-empty",
+    method: LoadMethod = LoadMethod.COPY,
+    table_handling: TableHandling = TableHandling.FAIL_IF_NOT_EMPTY,
     batch_rows: int = 100_000,
-    target_dialect: str = "cockroachdb",
+    target_dialect: TargetDialect = TargetDialect.COCKROACHDB,
     schema: str = "public",
     storage: str = "userfile",
     run_id: str = "manual",
