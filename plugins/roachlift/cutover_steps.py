@@ -500,9 +500,8 @@ def verify_changed_step(ctx: RunContext) -> VerifyResult:
     since it began, plus every table's row count (a table truncated meanwhile is verified whole)."""
     from roachlift.cdc.apply import TargetCatalog
     from roachlift.naming import Naming
-    from roachlift.verify import verify_tables
-    from roachlift.verify.cli import select_tables
     from roachlift.verify.compare import verify_rows
+    from roachlift.verify.spec_run import select_tables, verify_spec_tables
 
     started, started_at = time.monotonic(), time.time()
     tables = select_tables(ctx.spec, ctx.tables, source=ctx.source)
@@ -513,7 +512,8 @@ def verify_changed_step(ctx: RunContext) -> VerifyResult:
         name = (ref.target_table or ref.source_table).lower()
         keys = touched.get(name, set())
         if keys is None:
-            return dict(json.loads(verify_tables(ctx.source, ctx.target, [ref]).to_json())["tables"][0])
+            whole = verify_spec_tables(ctx.spec, ctx.source, ctx.target, [ref], dump_dir=ctx.dump_dir)
+            return dict(json.loads(whole.to_json())["tables"][0])
         key_cols: list[str] = []
         if keys:
             with ctx.connect_target() as conn:

@@ -141,7 +141,7 @@ class RunContext:
         try:
             mode = RunMode(mode)
         except ValueError:
-            raise RoachliftError(f"mode {mode!r} is not one of {', '.join(RunMode)}") from None
+            raise RoachliftError(f"mode {mode!r} is not {' or '.join(RunMode)}") from None
         if mode is RunMode.REHEARSAL:
             if not target_for(spec.target.dialect).rehearsal_databases:
                 raise RoachliftError(f"a {spec.target.dialect} target cannot hold rehearsal databases")
@@ -889,9 +889,7 @@ def verify_step(ctx: RunContext, live: bool = True) -> VerifyResult:
     With ``live`` (and CDC on), the change stream keeps being applied while the comparison runs,
     and rows that differ are re-checked after twice the lag threshold before being reported.
     """
-    from roachlift.values import ValueRules, read_rejects
-    from roachlift.verify import verify_tables
-    from roachlift.verify.cli import select_tables
+    from roachlift.verify.spec_run import default_recheck_delay, select_tables, verify_spec_tables
 
     tables = select_tables(ctx.spec, ctx.tables, source=ctx.source)
     live = live and not ctx.skip_cdc
@@ -899,16 +897,18 @@ def verify_step(ctx: RunContext, live: bool = True) -> VerifyResult:
         from roachlift.cutover_steps import reset_touched
 
         reset_touched(ctx)
-    recheck = 2 * ctx.spec.cdc.lag_threshold_seconds if live else None
-    rules = ValueRules.from_spec(ctx.spec)
-    rejects = read_rejects(ctx.dump_dir) if ctx.dump_dir.is_dir() else {}
     if live:
         with _BackgroundApplier(ctx):
-            result = verify_tables(
-                ctx.source, ctx.target, tables, recheck_delay_s=recheck, rules=rules, rejects=rejects
+            result = verify_spec_tables(
+                ctx.spec,
+                ctx.source,
+                ctx.target,
+                tables,
+                dump_dir=ctx.dump_dir,
+                recheck_delay_s=default_recheck_delay(ctx.spec),
             )
     else:
-        result = verify_tables(ctx.source, ctx.target, tables, rules=rules, rejects=rejects)
+        result = verify_spec_tables(ctx.spec, ctx.source, ctx.target, tables, dump_dir=ctx.dump_dir)
     data = json.loads(result.to_json())
     bad = [t for t in data["tables"] if not t.get("ok")]
     resolved = sum(int(t.get("resolved_on_recheck") or 0) for t in data["tables"])

@@ -22,6 +22,8 @@ from roachlift.convert.rules import (
     close_paren,
     coerce_comparisons,
     dtype,
+    plain_type,
+    same_type,
     sub_outside_quotes,
     type_params,
     with_params,
@@ -44,22 +46,6 @@ def _unsigned(base: str, wider: str):  # type: ignore[no-untyped-def]
         ctx.check_non_negative()
         ctx.rule(f"{base} UNSIGNED -> {wider} + CHECK (>= 0)")
         return dtype(wider)
-
-    return rule
-
-
-def _same(name: str):  # type: ignore[no-untyped-def]
-    def rule(dt: exp.DataType, ctx: ColumnContext) -> exp.DataType:
-        return with_params(name, dt)
-
-    return rule
-
-
-def _plain(name: str, note: str | None = None):  # type: ignore[no-untyped-def]
-    def rule(dt: exp.DataType, ctx: ColumnContext) -> exp.DataType:
-        if note:
-            ctx.rule(note)
-        return dtype(name)
 
     return rule
 
@@ -157,45 +143,45 @@ class MySQLRules(SourceRules):
     TYPES = {
         DT.TINYINT: _tinyint,
         DT.UTINYINT: _unsigned("TINYINT", "SMALLINT"),
-        DT.SMALLINT: _plain("SMALLINT"),
+        DT.SMALLINT: plain_type("SMALLINT"),
         DT.USMALLINT: _unsigned("SMALLINT", "INT"),
-        DT.MEDIUMINT: _plain("INT", "MEDIUMINT -> INT"),
+        DT.MEDIUMINT: plain_type("INT", "MEDIUMINT -> INT"),
         DT.UMEDIUMINT: _unsigned("MEDIUMINT", "INT"),
-        DT.INT: _plain("INT"),
+        DT.INT: plain_type("INT"),
         DT.UINT: _unsigned("INT", "BIGINT"),
-        DT.BIGINT: _plain("BIGINT"),
+        DT.BIGINT: plain_type("BIGINT"),
         DT.UBIGINT: _ubigint,
-        DT.DECIMAL: _same("DECIMAL"),
+        DT.DECIMAL: same_type("DECIMAL"),
         DT.UDECIMAL: _udecimal,
-        DT.FLOAT: _plain("REAL"),
-        DT.DOUBLE: _plain("DOUBLE PRECISION"),
+        DT.FLOAT: plain_type("REAL"),
+        DT.DOUBLE: plain_type("DOUBLE PRECISION"),
         DT.UDOUBLE: _unsigned("DOUBLE", "DOUBLE PRECISION"),
         DT.BIT: _bit,
-        DT.BOOLEAN: _plain("BOOLEAN"),
-        DT.CHAR: _same("CHAR"),
-        DT.VARCHAR: _same("VARCHAR"),
-        DT.NCHAR: _same("CHAR"),
-        DT.NVARCHAR: _same("VARCHAR"),
-        DT.TEXT: _plain("TEXT"),
-        DT.TINYTEXT: _plain("TEXT", "TINYTEXT -> TEXT"),
-        DT.MEDIUMTEXT: _plain("TEXT", "MEDIUMTEXT -> TEXT"),
-        DT.LONGTEXT: _plain("TEXT", "LONGTEXT -> TEXT"),
-        DT.BLOB: _plain("BYTEA", "BLOB -> BYTEA"),
-        DT.TINYBLOB: _plain("BYTEA", "TINYBLOB -> BYTEA"),
-        DT.MEDIUMBLOB: _plain("BYTEA", "MEDIUMBLOB -> BYTEA"),
-        DT.LONGBLOB: _plain("BYTEA", "LONGBLOB -> BYTEA"),
-        DT.BINARY: _plain("BYTEA", "BINARY -> BYTEA"),
-        DT.VARBINARY: _plain("BYTEA", "VARBINARY -> BYTEA"),
-        DT.DATE: _plain("DATE"),
+        DT.BOOLEAN: plain_type("BOOLEAN"),
+        DT.CHAR: same_type("CHAR"),
+        DT.VARCHAR: same_type("VARCHAR"),
+        DT.NCHAR: same_type("CHAR"),
+        DT.NVARCHAR: same_type("VARCHAR"),
+        DT.TEXT: plain_type("TEXT"),
+        DT.TINYTEXT: plain_type("TEXT", "TINYTEXT -> TEXT"),
+        DT.MEDIUMTEXT: plain_type("TEXT", "MEDIUMTEXT -> TEXT"),
+        DT.LONGTEXT: plain_type("TEXT", "LONGTEXT -> TEXT"),
+        DT.BLOB: plain_type("BYTEA", "BLOB -> BYTEA"),
+        DT.TINYBLOB: plain_type("BYTEA", "TINYBLOB -> BYTEA"),
+        DT.MEDIUMBLOB: plain_type("BYTEA", "MEDIUMBLOB -> BYTEA"),
+        DT.LONGBLOB: plain_type("BYTEA", "LONGBLOB -> BYTEA"),
+        DT.BINARY: plain_type("BYTEA", "BINARY -> BYTEA"),
+        DT.VARBINARY: plain_type("BYTEA", "VARBINARY -> BYTEA"),
+        DT.DATE: plain_type("DATE"),
         DT.DATETIME: _datetime,
         DT.TIMESTAMPTZ: _timestamp,
         DT.TIMESTAMP: _datetime,
         DT.TIME: _time,
-        DT.YEAR: _plain("SMALLINT", "YEAR -> SMALLINT"),
-        DT.JSON: _plain("JSONB", "JSON -> JSONB"),
+        DT.YEAR: plain_type("SMALLINT", "YEAR -> SMALLINT"),
+        DT.JSON: plain_type("JSONB", "JSON -> JSONB"),
         DT.ENUM: _enum,
         DT.SET: _set,
-        DT.GEOMETRY: _plain("GEOMETRY", "spatial type -> GEOMETRY"),
+        DT.GEOMETRY: plain_type("GEOMETRY", "spatial type -> GEOMETRY"),
     }
 
     def preprocess(self, kind: str, text: str, record: StatementRecord) -> str:

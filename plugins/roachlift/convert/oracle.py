@@ -34,6 +34,8 @@ from roachlift.convert.rules import (
     close_paren,
     coerce_comparisons,
     dtype,
+    plain_type,
+    same_type,
     sub_outside_quotes,
     type_params,
     with_params,
@@ -155,24 +157,6 @@ def _inferred(ctx: ColumnContext) -> exp.DataType:
     return result
 
 
-def _plain(name: str, note: str | None = None):  # type: ignore[no-untyped-def]
-    def rule(dt: exp.DataType, ctx: ColumnContext) -> exp.DataType:
-        if note:
-            ctx.rule(note)
-        return dtype(name)
-
-    return rule
-
-
-def _same(name: str, note: str | None = None):  # type: ignore[no-untyped-def]
-    def rule(dt: exp.DataType, ctx: ColumnContext) -> exp.DataType:
-        if note:
-            ctx.rule(note)
-        return with_params(name, dt)
-
-    return rule
-
-
 def _timestamp(name: str, note: str | None = None):  # type: ignore[no-untyped-def]
     """TIMESTAMP[(p)] [WITH [LOCAL] TIME ZONE]; Oracle allows p up to 9, CockroachDB up to 6
     (https://www.cockroachlabs.com/docs/stable/timestamp#precision): p > 6 -> 6, flagged."""
@@ -280,24 +264,24 @@ class OracleRules(SourceRules):
     ]
     TYPES = {
         DT.DECIMAL: _number,
-        DT.INT: _plain("INT"),
-        DT.SMALLINT: _plain("SMALLINT"),
-        DT.BIGINT: _plain("BIGINT"),
-        DT.FLOAT: _plain("DOUBLE PRECISION", "FLOAT / BINARY_FLOAT -> DOUBLE PRECISION"),
-        DT.DOUBLE: _plain("DOUBLE PRECISION", "BINARY_DOUBLE -> DOUBLE PRECISION"),
-        DT.VARCHAR: _same("VARCHAR", "VARCHAR2 -> VARCHAR"),
-        DT.NVARCHAR: _same("VARCHAR", "NVARCHAR2 -> VARCHAR"),
-        DT.CHAR: _same("CHAR"),
-        DT.NCHAR: _same("CHAR", "NCHAR -> CHAR"),
-        DT.DATE: _plain("TIMESTAMP", "DATE -> TIMESTAMP (Oracle dates carry a time)"),
+        DT.INT: plain_type("INT"),
+        DT.SMALLINT: plain_type("SMALLINT"),
+        DT.BIGINT: plain_type("BIGINT"),
+        DT.FLOAT: plain_type("DOUBLE PRECISION", "FLOAT / BINARY_FLOAT -> DOUBLE PRECISION"),
+        DT.DOUBLE: plain_type("DOUBLE PRECISION", "BINARY_DOUBLE -> DOUBLE PRECISION"),
+        DT.VARCHAR: same_type("VARCHAR", "VARCHAR2 -> VARCHAR"),
+        DT.NVARCHAR: same_type("VARCHAR", "NVARCHAR2 -> VARCHAR"),
+        DT.CHAR: same_type("CHAR"),
+        DT.NCHAR: same_type("CHAR", "NCHAR -> CHAR"),
+        DT.DATE: plain_type("TIMESTAMP", "DATE -> TIMESTAMP (Oracle dates carry a time)"),
         DT.TIMESTAMP: _timestamp("TIMESTAMP"),
         DT.TIMESTAMPTZ: _timestamp("TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE -> TIMESTAMPTZ"),
         DT.TIMESTAMPLTZ: _timestamp("TIMESTAMPTZ", "TIMESTAMP WITH LOCAL TIME ZONE -> TIMESTAMPTZ"),
-        DT.TEXT: _plain("TEXT", "CLOB -> TEXT"),
-        DT.VARBINARY: _plain("BYTEA", "BLOB -> BYTEA"),
-        DT.INTERVAL: _plain("INTERVAL"),
-        DT.JSON: _plain("JSONB", "JSON -> JSONB"),
-        DT.BOOLEAN: _plain("BOOLEAN"),
+        DT.TEXT: plain_type("TEXT", "CLOB -> TEXT"),
+        DT.VARBINARY: plain_type("BYTEA", "BLOB -> BYTEA"),
+        DT.INTERVAL: plain_type("INTERVAL"),
+        DT.JSON: plain_type("JSONB", "JSON -> JSONB"),
+        DT.BOOLEAN: plain_type("BOOLEAN"),
         DT.USERDEFINED: _userdefined,
     }
 

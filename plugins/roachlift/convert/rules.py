@@ -135,6 +135,28 @@ class ColumnContext:
 TypeRule = Callable[[exp.DataType, ColumnContext], exp.DataType]
 
 
+def plain_type(name: str, note: str | None = None) -> TypeRule:
+    """A type rule giving ``name`` without the source type's parameters (``note``: a rule noted)."""
+
+    def rule(dt: exp.DataType, ctx: ColumnContext) -> exp.DataType:
+        if note:
+            ctx.rule(note)
+        return dtype(name)
+
+    return rule
+
+
+def same_type(name: str, note: str | None = None) -> TypeRule:
+    """A type rule giving ``name`` with the source type's parameters (``note``: a rule noted)."""
+
+    def rule(dt: exp.DataType, ctx: ColumnContext) -> exp.DataType:
+        if note:
+            ctx.rule(note)
+        return with_params(name, dt)
+
+    return rule
+
+
 class SourceRules:
     """Base class of the per-source rules; subclasses fill in the tables and hooks."""
 

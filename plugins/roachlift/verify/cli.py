@@ -3,38 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import fnmatch
 import sys
 from pathlib import Path
 
-from roachlift.config.connections import ConnInfo, resolve_connection
-from roachlift.config.spec import MigrationSpec, load_spec
+from roachlift.config.connections import resolve_connection
+from roachlift.config.spec import load_spec
 from roachlift.errors import RoachliftError
-from roachlift.naming import Naming
-from roachlift.values import ValueRules, read_rejects
-from roachlift.verify.compare import TableRef, list_source_tables, verify_tables
 from roachlift.verify.report import render
-
-
-def _matches(ref: TableRef, patterns: list[str]) -> bool:
-    names = {ref.source_table.lower(), str(ref).lower()}
-    return any(fnmatch.fnmatchcase(n, p.lower()) for p in patterns for n in names)
-
-
-def select_tables(spec: MigrationSpec, pattern: str | None, source: ConnInfo | None = None) -> list[TableRef]:
-    """The source tables the spec includes, narrowed by ``pattern`` (comma-separated globs);
-    ``source`` defaults to the spec's connection from ``AIRFLOW_CONN_<ID>``."""
-    source = source or resolve_connection(spec.source.conn_id)
-    refs = list_source_tables(source, spec.source.schemas)
-    refs = [r for r in refs if spec.source.wants(str(r))]
-    if pattern:
-        patterns = [p.strip() for p in pattern.split(",") if p.strip()]
-        refs = [r for r in refs if _matches(r, patterns)]
-    naming = Naming.from_spec(spec)
-    return [
-        TableRef(r.source_table, r.source_schema, naming.name(r.source_table), spec.target.schema_, naming)
-        for r in refs
-    ]
+from roachlift.verify.spec_run import default_recheck_delay, select_tables, verify_spec_tables
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -48,20 +24,20 @@ def _verify(args: argparse.Namespace) -> int:
     delay: float | None = args.recheck_delay
     if args.no_recheck:
         delay = None
-    elif delay is None and spec.cdc.enabled:
-        delay = 2 * spec.cdc.lag_threshold_seconds
+    elif delay is None:
+        delay = default_recheck_delay(spec)
     dump_dir = args.dump_dir or spec.dump.out_dir
-    result = verify_tables(
+    result = verify_spec_tables(
+        spec,
         source,
         target,
         tables,
+        dump_dir=Path(dump_dir) if dump_dir else None,
+        recheck_delay_s=delay,
         chunk_rows=args.chunk_rows,
         sample_size=args.sample_size,
-        recheck_delay_s=delay,
         parallel_tables=args.parallel,
         workers=args.workers,
-        rules=ValueRules.from_spec(spec),
-        rejects=read_rejects(Path(dump_dir)) if dump_dir else None,
     )
     print(render(result))
     out = Path(args.json or f"verify-{spec.name}.json")
