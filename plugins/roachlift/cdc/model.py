@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -127,8 +127,3 @@ class ApplyStats:
             + (f", behind {', '.join(behind)}" if behind else "")
             + (f"; caught up for {self.caught_up_for_seconds:.0f}s" if self.caught_up else "")
         )
-
-
-def count_changes(events: Iterator[Event]) -> int:
-    """How many row changes an event stream holds (tests, benchmarks)."""
-    return sum(1 for e in events if isinstance(e, Change))

@@ -451,10 +451,6 @@ class ChunkedWriter:
             self._close()
         self.progress.add(rows, size)
 
-    def log_progress(self, now: float | None = None) -> None:
-        """Log the table's rows, MB and rows/s so far."""
-        self.progress.log(now)
-
     def finish(self) -> list[PartFile]:
         """Close the open part; an empty table still gets one (empty) part file."""
         if self._skip:

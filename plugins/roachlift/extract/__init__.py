@@ -8,12 +8,10 @@ objects a person must review (triggers, functions, procedures). No client binary
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 from roachlift.config.connections import ConnInfo
 from roachlift.config.spec import MigrationSpec, SourceSpec
-from roachlift.errors import RoachliftError
 from roachlift.sources import adapter_for
 
 
@@ -92,12 +90,3 @@ def list_tables(spec_source: MigrationSpec | SourceSpec, conninfo: ConnInfo) -> 
     """Only the tables (cheaper than :func:`extract_schema`), largest first."""
     source = _source(spec_source)
     return adapter_for(source.kind).list_tables(source, conninfo)
-
-
-def read_ddl_file(path: Path, kind: str) -> ExtractResult:
-    """An existing DDL file (e.g. ``pg_dump -s`` output, a DBMS_METADATA export) as an extract result."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RoachliftError(f"{path}: cannot read DDL file: {exc.strerror}") from None
-    return ExtractResult(kind=kind, ddl=text)

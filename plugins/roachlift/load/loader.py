@@ -74,15 +74,6 @@ def object_storage_urls(storage: str, manifest: Manifest, files: Sequence[int] |
     ]
 
 
-def planned_urls(manifest: Manifest, storage: str = "userfile", run_id: str = "manual") -> list[str]:
-    """The URLs :func:`stage_files` will hand to IMPORT INTO, before any upload (userfile ones
-    without a host): what :func:`jobs.find_unfinished_import` looks for."""
-    if storage != "userfile":
-        return object_storage_urls(storage, manifest)
-    folder = manifest.path.parent.name
-    return [userfile.run_path(run_id, folder, f.path.name) for f in manifest.files]
-
-
 def stage_files(
     conn: psycopg.Connection,
     manifest: Manifest,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -264,9 +264,3 @@ def reset_sequences(conn: psycopg.Connection, sequences: Iterable[SequenceColumn
         done[seq.sequence] = top
         log.info("sequence %s set to %d (max of %s.%s)", seq.sequence, top, seq.table, seq.column)
     return done
-
-
-def iter_phase_statements(path: Path) -> Iterator[str]:
-    """Statements of one phase file (for reports and dry runs)."""
-    _, text = _read(path)
-    yield from phase_statements(text)
