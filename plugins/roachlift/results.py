@@ -260,11 +260,4 @@ OPTIONAL_STEPS = frozenset(
     {"approve_cutover", "cdc_follow", "cleanup_rehearsals", "cutover_done", "cutover_rejected", "rollback"}
 )
 #: Steps of the read-only window, in order: the first without a result is the one that failed.
-AFTER_FREEZE: tuple[str, ...] = (
-    "freeze_source",
-    "cdc_drain",
-    "reset_sequences",
-    "verify_final",
-    "changefeed",
-    "cutover_done",
-)
+AFTER_FREEZE: tuple[str, ...] = STEPS[STEPS.index("freeze_source") : STEPS.index("cutover_done") + 1]

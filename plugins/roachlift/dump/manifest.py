@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from roachlift.config.spec import Compression
 from roachlift.errors import RoachliftError
 from roachlift.progress import PROGRESS_EVERY_S, progress_line
 
@@ -306,7 +307,7 @@ class ChunkedWriter:
         table: str,
         chunk_rows: int,
         chunk_mb: int,
-        compression: str = "none",
+        compression: Compression = Compression.NONE,
         *,
         prefix: str = "part",
         clean: bool = True,
@@ -317,7 +318,7 @@ class ChunkedWriter:
         self.table = table
         self.chunk_rows = chunk_rows
         self.chunk_bytes = chunk_mb * 1024 * 1024
-        self.gzip = compression == "gzip"
+        self.gzip = compression == Compression.GZIP
         self.prefix = prefix
         self.progress = progress or Progress(table)
         self.files: list[PartFile] = []

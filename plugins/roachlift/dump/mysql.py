@@ -52,6 +52,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from roachlift import csvfmt, geometry, values
+from roachlift.config.spec import Compression
 from roachlift.dump.manifest import ChunkedWriter, TableManifest, finish_table, start_table
 from roachlift.dump.runner import Connections, PartSettings, dump_error, resume_plan, run_ranges
 from roachlift.dump.snapshot import Snapshot
@@ -647,7 +648,7 @@ def dump_table(
     target_table: str,
     chunk_rows: int,
     chunk_mb: int,
-    compression: str,
+    compression: Compression,
     split: int = 1,
     rules: ValueRules | None = None,
 ) -> TableManifest:

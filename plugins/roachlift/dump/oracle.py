@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from roachlift import csvfmt
+from roachlift.config.spec import Compression
 from roachlift.dump.manifest import ChunkedWriter, TableManifest, finish_table, start_table
 from roachlift.dump.runner import Connections, PartSettings, dump_error, run_ranges
 from roachlift.dump.snapshot import Snapshot
@@ -191,7 +192,7 @@ def dump_table(
     target_table: str,
     chunk_rows: int,
     chunk_mb: int,
-    compression: str,
+    compression: Compression,
 ) -> TableManifest:
     """Stream one Oracle table (``OWNER.NAME``) as of the snapshot SCN into part files."""
     started = time.monotonic()

@@ -26,6 +26,7 @@ from psycopg import pq, sql
 from psycopg.conninfo import make_conninfo
 
 from roachlift.config.connections import ConnInfo
+from roachlift.config.spec import Compression
 from roachlift.dump.manifest import ChunkedWriter, TableManifest, finish_table, start_table
 from roachlift.dump.runner import Connections, PartSettings, dump_error, resume_plan, run_ranges
 from roachlift.dump.snapshot import Snapshot
@@ -274,7 +275,7 @@ def dump_table(
     target_table: str,
     chunk_rows: int,
     chunk_mb: int,
-    compression: str,
+    compression: Compression,
     split: int = 1,
 ) -> TableManifest:
     """Stream one table into part files on ``conn`` (already inside the snapshot).

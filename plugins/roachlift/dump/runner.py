@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from roachlift.config.spec import Compression
 from roachlift.dump.manifest import (
     ChunkedWriter,
     PartFile,
@@ -70,7 +71,7 @@ class PartSettings:
 
     chunk_rows: int
     chunk_mb: int
-    compression: str
+    compression: Compression
 
 
 @dataclass
