@@ -142,7 +142,11 @@ def test_cli_errors_are_one_line_messages(
 
 
 def test_cli_dump_is_the_dag_dump_step(
-    shop: str, pg_db: str, pg_server: PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    shop: str,
+    pg_db: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """``roachlift dump`` and the DAG's dump task run one function (pipeline.dump_source): the same
     manifests and snapshot.json, and one slot ledger, so neither replaces the other's slot."""
@@ -175,6 +179,9 @@ def test_cli_dump_is_the_dag_dump_step(
         result = pipeline.dump_step(ctx)
         owner = runstate.slot_owner(ctx.base_dir, slot)
         assert owner is not None and owner["run_id"] == "dag-run"
+        again = ["dump", "--spec", str(spec_path), "--out", str(tmp_path / "again"), "--run-id", "cli-run"]
+        assert main(again) == 2  # nor the CLI the DAG run's
+        assert f"{slot!r} already exists on the source and belongs to run dag-run" in capsys.readouterr().err
     finally:
         drop_slots(pg_db)
 
