@@ -48,7 +48,6 @@ from roachlift.results import (
     StepResult,
     TableListing,
     TableToLoad,
-    UploadResult,
     VerifyResult,
 )
 from roachlift.runreport import RunReport, StepStat, write_report
@@ -574,24 +573,6 @@ def tables_loaded(ctx: RunContext, table: str) -> tuple[int, int]:
     total = len(list(ctx.dump_dir.glob("*/manifest.json")))
     done = len(list(marks.iterdir()))
     return done, max(total, done)
-
-
-def upload_table_step(ctx: RunContext, manifest: Path) -> UploadResult:
-    """Upload one table's files to userfile storage (or name them under the object-storage prefix)."""
-    from roachlift.load.loader import stage_files
-    from roachlift.load.manifest import Manifest
-
-    started = time.monotonic()
-    m = Manifest.read(manifest)
-    with ctx.connect_target() as conn:
-        urls, uploaded = stage_files(conn, m, ctx.spec.load.storage, _safe(ctx.run_id))
-    seconds = time.monotonic() - started
-    return {
-        "summary": f"{m.target_table}: {len(urls)} file(s), {m.bytes / 1e6:.1f} MB staged in {seconds:.1f}s",
-        "urls": urls,
-        "uploaded": uploaded,
-        "stats": [_stat("upload", Naming.pair(m.table, m.target_table), 0, m.bytes, seconds)],
-    }
 
 
 def start_import_step(

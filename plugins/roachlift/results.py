@@ -108,13 +108,6 @@ class LoadTableResult(StepResult):
     job_id: NotRequired[int]
 
 
-class UploadResult(StepResult):
-    """``upload_table_step``."""
-
-    urls: list[str]
-    uploaded: bool
-
-
 class ConstraintsResult(StepResult):
     """``validate_constraints_step``: constraints validated."""
 

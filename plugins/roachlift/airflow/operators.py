@@ -163,12 +163,6 @@ class CopyLoadTableOperator(RoachliftStepOperator):
         return kwargs
 
 
-class UploadTableOperator(CopyLoadTableOperator):
-    """Upload one table's dump files to the cluster's userfile storage."""
-
-    step_name = "upload_table_step"
-
-
 class ImportTableOperator(CopyLoadTableOperator):
     """IMPORT INTO one table, one ``IMPORT ... DETACHED`` job per group of files, deferring to
     :class:`ImportJobTrigger` while each job runs and starting the next group when it succeeds.
