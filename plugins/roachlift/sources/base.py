@@ -86,6 +86,8 @@ class SourceAdapter:
     unsupported: ClassVar[Mapping[Capability, str]] = {}
     #: MySQL: the dump's worker transactions live inside the snapshot object (taken and given back)
     workers_in_snapshot: ClassVar[bool] = False
+    #: the source stores an empty string as NULL (Oracle): verify compares them as equal
+    empty_string_is_null: ClassVar[bool] = False
     #: verify can compare ranges by a digest computed on the server (both sides must have it), and
     #: the estimate plans the verify that way (:mod:`roachlift.verify.chunkhash`)
     verify_chunk_digests: ClassVar[bool] = False

@@ -24,6 +24,7 @@ class OracleAdapter(SourceAdapter):
     """Oracle 11g and later (oracledb thin mode)."""
 
     kind = SourceKind.ORACLE
+    empty_string_is_null = True  # Oracle stores '' as NULL
     unsupported = {
         Capability.REPLICATION_SLOT: "the change stream reads a staging table fed by triggers",
         Capability.SAMPLE_ROWS: "the estimate has no Oracle sample reader yet",

@@ -706,7 +706,7 @@ def verify_table(
     (reported as rejected; the table is not ok unless ``rules.accept_rejects``).
     """
     s_info, t_info = as_conninfo(source), as_conninfo(target)
-    e = s_info.kind == "oracle" if empty_is_null is None else empty_is_null
+    e = adapter_for(s_info.kind).empty_string_is_null if empty_is_null is None else empty_is_null
     started = time.monotonic()
     result = TableResult(table=str(table), target_table=table.target_table or table.source_table)
     result.rejects_accepted = bool(rules and rules.accept_rejects)
@@ -865,7 +865,7 @@ def verify_rows(
     the target's ``key_columns``) plus both sides' row counts: the check of what can have changed
     since a full verify. A count that differs is an error: it means rows outside ``keys`` differ."""
     s_info, t_info = as_conninfo(source), as_conninfo(target)
-    e = s_info.kind == "oracle" if empty_is_null is None else empty_is_null
+    e = adapter_for(s_info.kind).empty_string_is_null if empty_is_null is None else empty_is_null
     started = time.monotonic()
     result = TableResult(table=str(table), target_table=table.target_table or table.source_table)
     result.method = "changed-keys"
