@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -17,13 +16,8 @@ from roachlift.config.connections import ConnInfo, resolve_connection
 from roachlift.config.spec import MigrationSpec, load_spec
 from roachlift.cutover import FREEZE_FILE, FreezeRecord, unfreeze_source_writes
 from roachlift.errors import RoachliftError
+from roachlift.pipeline import migration_dir
 from roachlift.sources import Capability, adapter_for
-
-
-def _base_dir(spec: MigrationSpec) -> Path:
-    from roachlift.pipeline import work_root
-
-    return work_root() / spec.name
 
 
 def _pg_slots(source: ConnInfo, spec: MigrationSpec) -> list[tuple[str, bool, int | None]]:
@@ -31,7 +25,7 @@ def _pg_slots(source: ConnInfo, spec: MigrationSpec) -> list[tuple[str, bool, in
     names = {f"roachlift_{spec.name}", f"roachlift_{spec.name}_rehearsal"[:63]}
     if spec.cdc.slot_name:
         names.add(spec.cdc.slot_name)
-    names |= set(runstate.slots(_base_dir(spec)))
+    names |= set(runstate.slots(migration_dir(spec)))
     with psycopg.connect(source.postgres_conninfo(), autocommit=True) as conn:
         rows = conn.execute(
             "SELECT slot_name, active, pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint "
@@ -47,7 +41,7 @@ def _when(ts: Any) -> str:
 
 def status_lines(spec: MigrationSpec, source: ConnInfo) -> list[str]:
     """What ``roachlift status`` prints."""
-    base = _base_dir(spec)
+    base = migration_dir(spec)
     lines = [f"migration {spec.name} ({spec.source.kind} -> {spec.target.dialect}), files in {base}"]
     record = FreezeRecord.load(base / FREEZE_FILE)
     if record is None:
@@ -93,7 +87,7 @@ def _status(args: argparse.Namespace) -> int:
 def _unfreeze(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     source = resolve_connection(spec.source.conn_id)
-    print(unfreeze_source_writes(spec, source, _base_dir(spec) / FREEZE_FILE))
+    print(unfreeze_source_writes(spec, source, migration_dir(spec) / FREEZE_FILE))
     return 0
 
 
@@ -113,7 +107,7 @@ def release_slot(spec: MigrationSpec, source: ConnInfo, slot: str | None = None)
         raise RoachliftError(f"replication slot {name!r} is in use: stop its reader first")
     with psycopg.connect(source.postgres_conninfo(), autocommit=True) as conn:
         conn.execute("SELECT pg_drop_replication_slot(%s)", (name,))
-    runstate.forget_slot(_base_dir(spec), name)
+    runstate.forget_slot(migration_dir(spec), name)
     return f"replication slot {name} dropped"
 
 

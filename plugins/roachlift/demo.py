@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from roachlift.config.connections import parse_uri
+from roachlift.config.spec import LoadMethod, TargetDialect
 from roachlift.testing import MariaDBServer, PostgresServer
 from roachlift.testing.dagrun import run_in_subprocess
 from roachlift.testing.seed import seed_pagila, seed_sakila
@@ -84,7 +85,9 @@ def start_databases(stack: ExitStack, work: Path, writers: list[AppWriter] | Non
             f"(COPY load; set {CRDB_ENV} to migrate into a real cluster with IMPORT INTO)"
         )
         target_uri = target.uri("postgres")
-    dialect, method = ("cockroachdb", "import") if crdb else ("postgres", "copy")
+    dialect, method = (
+        (TargetDialect.COCKROACHDB, LoadMethod.IMPORT) if crdb else (TargetDialect.POSTGRES, LoadMethod.COPY)
+    )
     name = "CockroachDB" if crdb else "PostgreSQL standing in for CockroachDB"
     migrations = work / "migrations"
     migrations.mkdir(parents=True, exist_ok=True)

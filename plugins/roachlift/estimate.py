@@ -390,7 +390,7 @@ def write_json(estimate: Estimate, path: Path) -> None:
 def _estimate_cli(args: Any) -> int:
     from roachlift.config.connections import resolve_connection
     from roachlift.config.spec import load_spec
-    from roachlift.pipeline import work_root
+    from roachlift.pipeline import migration_dir
 
     spec = load_spec(args.spec)
     patterns = [p for arg in args.tables or [] for p in arg.split(",") if p] or None
@@ -399,7 +399,7 @@ def _estimate_cli(args: Any) -> int:
         resolve_connection(spec.source.conn_id),
         resolve_connection(spec.target.conn_id),
         patterns=patterns,
-        history_dir=Path(args.history) if args.history else work_root() / spec.name / "reports",
+        history_dir=Path(args.history) if args.history else migration_dir(spec) / "reports",
         verify_passes=args.verify_passes,
     )
     for p in PHASES:
