@@ -17,7 +17,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "plugins"))
 
-from roachlift.testing import MariaDBServer, PostgresServer  # noqa: E402
+from roachlift.testing import MariaDBServer, PostgresServer, S3Server  # noqa: E402
 
 CORPUS = Path(os.environ.get("ROACHLIFT_CORPUS", REPO.parent / "shared" / "corpus"))
 _counter = itertools.count()
@@ -47,6 +47,23 @@ def mariadb_server() -> Iterator[MariaDBServer]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """A real S3 API server (moto) on 127.0.0.1 that enforces its one access key."""
+    server = S3Server()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh bucket; its credentials are the connection ``roachlift_s3`` (``AIRFLOW_CONN_ROACHLIFT_S3``).
+    Returns ``s3://<bucket>``."""
+    monkeypatch.setenv("AIRFLOW_CONN_ROACHLIFT_S3", s3_server.conn_uri())
+    return s3_server.create_bucket(f"b{os.getpid()}-{next(_counter)}")
 
 
 @pytest.fixture

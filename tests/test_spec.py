@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from roachlift.cli import main
-from roachlift.config.connections import parse_uri, resolve_connection
+from roachlift.config.connections import parse_uri, resolve_connection, resolve_storage_connection
 from roachlift.config.spec import load_spec, migrations_dir, spec_files, validate_spec_file
 from roachlift.errors import RoachliftError, SpecError
 
@@ -163,3 +163,51 @@ def test_approvers_without_an_approval_are_refused(tmp_path: Path) -> None:
     ]
     path.write_text(path.read_text().replace(", approvers: [alice]", ""))
     assert load_spec(path).cutover.approval_required is False
+
+
+OBJECT_STORAGE = """
+name: big
+source: {kind: postgres, conn_id: src}
+target: {conn_id: crdb, database: big}
+dump:
+  out_dir: s3://dumps/big
+  storage_conn_id: dump_store
+load:
+  method: import
+  storage: dump
+  storage_auth: specified
+  storage_role: arn:aws:iam::123456789012:role/importer
+  storage_endpoint: http://minio.internal:9000
+"""
+
+
+def test_object_storage_fields(tmp_path: Path) -> None:
+    path = tmp_path / "big.yaml"
+    path.write_text(OBJECT_STORAGE)
+    spec = load_spec(path)
+    assert (spec.dump.out_dir, spec.dump.storage_conn_id) == ("s3://dumps/big", "dump_store")
+    assert (spec.load.storage, spec.load.storage_auth) == ("dump", "specified")
+    assert spec.load.storage_role == "arn:aws:iam::123456789012:role/importer"
+    assert spec.load.storage_endpoint == "http://minio.internal:9000"
+    path.write_text(OBJECT_STORAGE.replace("s3://dumps/big", "/var/dumps").replace("specified", "keys"))
+    problems = validate_spec_file(path)
+    assert any(p.startswith("load.storage_auth: 'keys' is not one of implicit, specified") for p in problems)
+    path.write_text(OBJECT_STORAGE.replace("s3://dumps/big", "/var/dumps"))
+    assert validate_spec_file(path) == [
+        "(top level): load.storage 'dump' needs dump.out_dir on object storage the cluster reads "
+        "(s3://... or gs://...), not '/var/dumps'"
+    ]
+
+
+def test_storage_connection_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_DUMP_STORE",
+        "aws://AKID:se%2Fcret@/?endpoint_url=http%3A%2F%2F127.0.0.1%3A9000&region_name=eu-west-1",
+    )
+    info = resolve_storage_connection("dump_store")
+    assert (info.kind, info.login, info.password) == ("s3", "AKID", "se/cret")
+    assert info.extra == {"endpoint_url": "http://127.0.0.1:9000", "region_name": "eu-west-1"}
+    assert "se/cret" not in repr(info)
+    monkeypatch.setenv("AIRFLOW_CONN_DUMP_STORE", '{"conn_type": "postgres", "host": "x"}')
+    with pytest.raises(RoachliftError, match="type 'postgres' is not object storage"):
+        resolve_storage_connection("dump_store")

@@ -29,16 +29,17 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any, ClassVar
 
 import psycopg
 from psycopg import sql
 
+from roachlift import storage
 from roachlift.config.connections import ConnInfo
 from roachlift.config.spec import MigrationSpec
 from roachlift.errors import RoachliftError
 from roachlift.paths import sql_text
+from roachlift.storage import StoragePath
 
 log = logging.getLogger(__name__)
 
@@ -60,15 +61,13 @@ class FreezeRecord:
     sessions_ended: int = 0
     not_frozen: list[str] = field(default_factory=list)
 
-    def save(self, path: Path) -> None:
+    def save(self, path: StoragePath) -> None:
         """Write atomically (a crash leaves the old or the new record, never half of one)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=2, default=str), encoding="utf-8")
-        tmp.replace(path)
+        storage.ensure_dir(path.parent)
+        storage.write_text(path, json.dumps(asdict(self), indent=2, default=str))
 
     @classmethod
-    def load(cls, path: Path) -> FreezeRecord | None:
+    def load(cls, path: StoragePath) -> FreezeRecord | None:
         """The record at ``path``, or None when the source is not frozen by roachlift."""
         if not path.is_file():
             return None
@@ -512,7 +511,7 @@ def freezer(spec: MigrationSpec, source: ConnInfo, kind: str | None = None) -> S
 
 
 def freeze_source_writes(
-    spec: MigrationSpec, source: ConnInfo, tables: list[str], state_path: Path, run_id: str
+    spec: MigrationSpec, source: ConnInfo, tables: list[str], state_path: StoragePath, run_id: str
 ) -> FreezeRecord:
     """Freeze the application's writes on ``tables``; on any error undo what was done and re-raise."""
     existing = FreezeRecord.load(state_path)
@@ -542,7 +541,7 @@ def freeze_source_writes(
     return record
 
 
-def unfreeze_source_writes(spec: MigrationSpec, source: ConnInfo, state_path: Path) -> str:
+def unfreeze_source_writes(spec: MigrationSpec, source: ConnInfo, state_path: StoragePath) -> str:
     """Give back what the recorded freeze revoked and remove the record; a no-op when not frozen."""
     record = FreezeRecord.load(state_path)
     if record is None:

@@ -20,12 +20,11 @@ import logging
 import math
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import psycopg
 
-from roachlift import runstate
+from roachlift import runstate, storage
 from roachlift.config.spec import RunMode
 from roachlift.cutover import FREEZE_FILE, FreezeRecord, freeze_source_writes, freezer, unfreeze_source_writes
 from roachlift.errors import RoachliftError
@@ -40,6 +39,7 @@ from roachlift.results import (
     SequencesResult,
     VerifyResult,
 )
+from roachlift.storage import StoragePath
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -61,12 +61,12 @@ DO_NOT = "Do not cut over"
 NOT_ASKED = "not asked: cutover.approval_required is false"
 
 
-def freeze_path(ctx: RunContext) -> Path:
+def freeze_path(ctx: RunContext) -> StoragePath:
     """``<work>/<migration>/freeze.json``: shared by the migration's runs (one source)."""
     return ctx.base_dir / FREEZE_FILE
 
 
-def _read_json(path: Path) -> dict[str, Any]:
+def _read_json(path: StoragePath) -> dict[str, Any]:
     if not path.is_file():
         return {}
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8") or "{}")
@@ -78,10 +78,8 @@ def _update(ctx: RunContext, **values: Any) -> dict[str, Any]:
     path = ctx.work_dir / CUTOVER_FILE
     data = _read_json(path)
     data.update(values)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
-    tmp.replace(path)
+    storage.ensure_dir(path.parent)
+    storage.write_text(path, json.dumps(data, indent=2, default=str))
     return data
 
 
@@ -97,24 +95,23 @@ def _when(ts: float | None) -> str:
 # --- CDC bookkeeping ---------------------------------------------------------------------------------
 def record_cdc(ctx: RunContext, stats: ApplyStats) -> None:
     """Log one CDC call (changes, lag) and, when kept, the keys it wrote."""
-    ctx.work_dir.mkdir(parents=True, exist_ok=True)
-    with (ctx.work_dir / CDC_LOG_FILE).open("a", encoding="utf-8") as fh:
-        lag = max(stats.lag_seconds or 0.0, stats.max_lag_seconds)
-        fh.write(json.dumps({"t": time.time(), "changes": stats.changes, "lag": round(lag, 3)}) + "\n")
+    storage.ensure_dir(ctx.work_dir)
+    lag = max(stats.lag_seconds or 0.0, stats.max_lag_seconds)
+    line = json.dumps({"t": time.time(), "changes": stats.changes, "lag": round(lag, 3)}) + "\n"
+    storage.append_text(ctx.work_dir / CDC_LOG_FILE, line)
     if stats.touched:
-        with (ctx.work_dir / TOUCHED_FILE).open("a", encoding="utf-8") as fh:
-            for table, keys in stats.touched.items():
-                entry = (
-                    {"table": table, "all": True}
-                    if keys is None
-                    else {"table": table, "keys": sorted(keys, key=repr)}
-                )
-                fh.write(json.dumps(entry) + "\n")
+        entries = (
+            {"table": table, "all": True}
+            if keys is None
+            else {"table": table, "keys": sorted(keys, key=repr)}
+            for table, keys in stats.touched.items()
+        )
+        storage.append_text(ctx.work_dir / TOUCHED_FILE, "".join(json.dumps(e) + "\n" for e in entries))
 
 
 def reset_touched(ctx: RunContext) -> None:
     """A full verify starts: only what the change stream writes from now on needs checking again."""
-    (ctx.work_dir / TOUCHED_FILE).unlink(missing_ok=True)
+    storage.remove(ctx.work_dir / TOUCHED_FILE)
 
 
 def touched_keys(ctx: RunContext) -> dict[str, set[tuple[str | None, ...]] | None]:
@@ -174,7 +171,7 @@ def preflight_step(ctx: RunContext, again: bool = False) -> PreflightResult:
     if frozen is not None and frozen.run_id != ctx.run_id:
         problems.append(f"the source is frozen by run {frozen.run_id} since {_when(frozen.frozen_at)}")
     result = {"again": again, "problems": problems}
-    ctx.work_dir.mkdir(parents=True, exist_ok=True)
+    storage.ensure_dir(ctx.work_dir)
     if problems and not again:
         message = (
             "cutover refused: " + "; ".join(problems) + ". Tick 'Cut over again' in the trigger form to "

@@ -37,6 +37,7 @@ from roachlift.config.connections import ConnInfo
 from roachlift.config.spec import MigrationSpec
 from roachlift.errors import RoachliftError
 from roachlift.sources import adapter_for
+from roachlift.storage import StoragePath
 
 log = logging.getLogger(__name__)
 
@@ -355,7 +356,7 @@ def estimate_migration(
     target_server: ConnInfo,
     *,
     patterns: list[str] | None = None,
-    history_dir: Path | None = None,
+    history_dir: StoragePath | None = None,
     verify_passes: int = 1,
     task_overhead_s: float = 0.0,
 ) -> Estimate:

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from pathlib import Path
+
+from roachlift import storage
+from roachlift.storage import StoragePath
 
 _lock = threading.Lock()
 _said: set[str] = set()
-_run_dir: Path | None = None
+_run_dir: StoragePath | None = None
 FILE = "warned.txt"
 
 
-def bind(run_dir: Path | None) -> None:
+def bind(run_dir: StoragePath | None) -> None:
     """Keep the keys of this run in ``run_dir`` (every task of a run binds the same folder)."""
     global _run_dir
     with _lock:
@@ -33,7 +35,7 @@ def _seen(key: str) -> bool:
     if _run_dir is not None:
         path = _run_dir / FILE
         try:
-            if key in path.read_text(encoding="utf-8").split():
+            if key in storage.read_text(path).split():
                 _said.add(key)
                 return True
         except OSError:
@@ -49,9 +51,8 @@ def warning(logger: logging.Logger, key: str, msg: str, *args: object) -> bool:
         _said.add(key)
         if _run_dir is not None:
             try:
-                _run_dir.mkdir(parents=True, exist_ok=True)
-                with (_run_dir / FILE).open("a", encoding="utf-8") as fh:
-                    fh.write(key + "\n")
+                storage.ensure_dir(_run_dir)
+                storage.append_text(_run_dir / FILE, key + "\n")
             except OSError:
                 pass
     logger.warning(msg, *args)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import psycopg
 
-from roachlift import runstate
+from roachlift import runstate, storage
 from roachlift.config.connections import ConnInfo
 from roachlift.config.spec import LoadMethod, MigrationSpec, RunMode, TableHandling
 from roachlift.errors import RoachliftError
@@ -52,6 +52,7 @@ from roachlift.results import (
 )
 from roachlift.runreport import RunReport, StepStat, write_report
 from roachlift.sources import Capability, PositionReader, adapter_for
+from roachlift.storage import StoragePath
 from roachlift.target.targets import Target, target_for
 
 if TYPE_CHECKING:
@@ -99,10 +100,19 @@ def private_dir(path: Path, *, fix_mode: bool) -> Path:
     return path
 
 
-def migration_dir(spec: MigrationSpec) -> Path:
-    """``<work>/<migration>``: what every run of the migration shares, DAG or CLI (slot ledger,
-    freeze record, reports history)."""
-    return work_root() / spec.name
+def migrations_root(spec: MigrationSpec) -> StoragePath:
+    """Where the runs of ``spec`` keep their files: ``dump.out_dir`` when it is a URL (object
+    storage, or ``file://`` on a shared folder), else this machine's :func:`work_root`."""
+    out = spec.dump.out_dir
+    if out and storage.is_url(out):
+        return storage.resolve(out, spec.dump.storage_conn_id)
+    return work_root()
+
+
+def migration_dir(spec: MigrationSpec) -> StoragePath:
+    """``<root>/<migration>`` (:func:`migrations_root`): what every run of the migration shares, DAG
+    or CLI (slot ledger, freeze record, reports history)."""
+    return migrations_root(spec) / spec.name
 
 
 def _safe(text: str) -> str:
@@ -121,6 +131,9 @@ class RunContext:
     tables: str = "*"
     table_handling: TableHandling = TableHandling.FAIL_IF_NOT_EMPTY
     skip_cdc: bool = False
+    #: Where the migration keeps its runs' files, when the caller opened it (the Airflow layer hands
+    #: in an ObjectStoragePath authenticated by Airflow); else :attr:`root` finds it from the spec.
+    storage_root: StoragePath | None = None
 
     @classmethod
     def create(
@@ -135,6 +148,7 @@ class RunContext:
         table_handling: TableHandling | str | None = None,
         skip_cdc: bool = False,
         run_date: str | None = None,
+        storage_root: StoragePath | None = None,
     ) -> RunContext:
         """Apply the mode: a rehearsal loads into ``<db>_rehearsal_<date>`` with its own slot."""
         try:
@@ -166,6 +180,7 @@ class RunContext:
             tables=tables or "*",
             table_handling=TableHandling(table_handling or spec.load.table_handling),
             skip_cdc=skip_cdc,
+            storage_root=storage_root,
         )
 
     @property
@@ -184,25 +199,43 @@ class RunContext:
         return self.target_server.with_database(self.target_database)
 
     @property
-    def base_dir(self) -> Path:
-        """``<work>/<migration>``: shared by every run of the migration (reports history)."""
-        return migration_dir(self.spec)
+    def root(self) -> StoragePath:
+        """Where runs keep their files: ``dump.out_dir`` when it is a URL (``s3://bucket/prefix``,
+        ``file:///shared/folder``: one place every worker reads and writes, with
+        ``dump.storage_conn_id``'s credentials), else this machine's :func:`work_root`."""
+        if self.storage_root is None:
+            root = migrations_root(self.spec)
+            if storage.is_local(root) and root == work_root():
+                return root  # a local work folder: $ROACHLIFT_WORK_DIR may differ per process
+            self.storage_root = root
+        return self.storage_root
+
+    def path(self, where: str | os.PathLike[str] | StoragePath) -> StoragePath:
+        """A path a step handed over (an XCom string, say) as a path of this run's storage."""
+        if isinstance(where, str):
+            return storage.child(self.root, where)
+        return storage.location(where)
 
     @property
-    def work_dir(self) -> Path:
+    def base_dir(self) -> StoragePath:
+        """``<root>/<migration>``: shared by every run of the migration (reports history)."""
+        return self.root / self.spec.name
+
+    @property
+    def work_dir(self) -> StoragePath:
         """``<work>/<migration>/runs/<run id>``."""
         return self.base_dir / "runs" / _safe(self.run_id)
 
     @property
-    def ddl_path(self) -> Path:
+    def ddl_path(self) -> StoragePath:
         return self.work_dir / "source_ddl.sql"
 
     @property
-    def convert_dir(self) -> Path:
+    def convert_dir(self) -> StoragePath:
         return self.work_dir / "convert"
 
     @property
-    def dump_dir(self) -> Path:
+    def dump_dir(self) -> StoragePath:
         return self.work_dir / "dump"
 
     def patterns(self) -> list[str] | None:
@@ -215,11 +248,9 @@ class RunContext:
         return psycopg.connect(self.target.postgres_conninfo(), autocommit=True)
 
 
-def _write_json(path: Path, data: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
-    tmp.replace(path)
+def _write_json(path: StoragePath, data: Any) -> None:
+    storage.ensure_dir(path.parent)
+    storage.write_text(path, json.dumps(data, indent=2, default=str))
 
 
 def _stat(
@@ -258,8 +289,8 @@ def extract_step(ctx: RunContext) -> ExtractResult:
 
     started = time.monotonic()
     result = extract_schema(ctx.spec, ctx.source)
-    ctx.work_dir.mkdir(parents=True, exist_ok=True)
-    ctx.ddl_path.write_text(result.ddl, encoding="utf-8")
+    storage.ensure_dir(ctx.work_dir)
+    storage.write_text(ctx.ddl_path, result.ddl)
     tables: list[TableListing] = [
         {"name": t.qualified_name, "rows_estimate": t.estimated_rows} for t in result.tables
     ]
@@ -476,10 +507,10 @@ def dump_step(ctx: RunContext) -> DumpResult:
 def dump_source(
     spec: MigrationSpec,
     source: ConnInfo,
-    out_dir: Path,
+    out_dir: StoragePath,
     patterns: list[str] | None,
     *,
-    ledger: Path,
+    ledger: StoragePath,
     run_id: str,
     mode: RunMode,
 ) -> SourceDump:
@@ -501,7 +532,7 @@ def dump_source(
     return dump_database(spec, source, out_dir, patterns)
 
 
-def _check_slot(spec: MigrationSpec, source: ConnInfo, ledger: Path, run_id: str) -> str | None:
+def _check_slot(spec: MigrationSpec, source: ConnInfo, ledger: StoragePath, run_id: str) -> str | None:
     """The replication slot the dump will create (PostgreSQL with CDC on); refuses when a slot of
     that name exists and belongs to another run."""
     adapter = adapter_for(spec.source.kind)
@@ -520,12 +551,13 @@ def _create_sql(ctx: RunContext, table: str) -> str | None:
     return create_sql_for(ctx.convert_dir, table, ctx.table_handling)
 
 
-def copy_table_step(ctx: RunContext, manifest: Path, resume: bool = False) -> LoadTableResult:
+def copy_table_step(ctx: RunContext, manifest: str | StoragePath, resume: bool = False) -> LoadTableResult:
     """COPY one dumped table into the target and check its row count against the manifest;
     ``resume`` continues from this dump's last committed batch (Airflow retries)."""
     from roachlift.load.loader import load_table
     from roachlift.load.manifest import Manifest
 
+    manifest = ctx.path(manifest)
     m = Manifest.read(manifest)
     with ctx.connect_target() as conn:
         res = load_table(
@@ -568,15 +600,15 @@ def tables_loaded(ctx: RunContext, table: str) -> tuple[int, int]:
     """Mark ``table`` loaded in this run; return (tables loaded so far, tables dumped) for the
     "N of M tables loaded" line (mapped load tasks run apart, so the marks are files)."""
     marks = ctx.work_dir / "loaded"
-    marks.mkdir(parents=True, exist_ok=True)
-    (marks / _safe(table)).touch()
-    total = len(list(ctx.dump_dir.glob("*/manifest.json")))
-    done = len(list(marks.iterdir()))
+    storage.ensure_dir(marks)
+    storage.write_text(marks / _safe(table), "")
+    total = len(storage.files(ctx.dump_dir, "*/manifest.json"))
+    done = len(storage.files(marks, "*"))
     return done, max(total, done)
 
 
 def start_import_step(
-    ctx: RunContext, manifest: Path, known_job_id: int | None = None, resume: bool = False
+    ctx: RunContext, manifest: str | StoragePath, known_job_id: int | None = None, resume: bool = False
 ) -> LoadTableResult:
     """Prepare the table (or, resuming, find where this dump's import stands) and start (or follow)
     the IMPORT job of the next group of files. ``known_job_id`` is accepted for older callers; the
@@ -585,7 +617,7 @@ def start_import_step(
     from roachlift.load.manifest import Manifest
 
     ctx.target_kind.require_import_into()
-    m = Manifest.read(manifest)
+    m = Manifest.read(ctx.path(manifest))
     with ctx.connect_target() as conn:
         groups, step = import_plan(
             conn,
@@ -621,7 +653,10 @@ def _import_next(
             ),
             "job_id": step.job_id,
         }
-    urls, _ = stage_files(conn, m, ctx.spec.load.storage, _safe(ctx.run_id), groups[step.group - 1])
+    from roachlift.load.storage_urls import ClusterAccess
+
+    access = ClusterAccess.from_spec(ctx.spec.load)
+    urls, _ = stage_files(conn, m, ctx.spec.load.storage, _safe(ctx.run_id), groups[step.group - 1], access)
     job_id = importgroups.start_group(conn, m, groups, step.group, urls)
     rows = importgroups.group_rows(m, groups[step.group - 1])
     return {
@@ -634,14 +669,16 @@ def _import_next(
     }
 
 
-def finish_import_step(ctx: RunContext, manifest: Path, job: Mapping[str, Any]) -> LoadTableResult:
+def finish_import_step(
+    ctx: RunContext, manifest: str | StoragePath, job: Mapping[str, Any]
+) -> LoadTableResult:
     """A group's job succeeded: record it, then start the next group's job (``job_id`` in the
     result) or, after the last, check the row count against the manifest and clean up userfile."""
     from roachlift.load import importgroups, userfile
     from roachlift.load.loader import finish_import
     from roachlift.load.manifest import Manifest
 
-    m = Manifest.read(manifest)
+    m = Manifest.read(ctx.path(manifest))
     groups = importgroups.plan_groups(m, ctx.spec.load.import_group_files)
     with ctx.connect_target() as conn:
         job_id = job.get("job_id")
@@ -707,8 +744,8 @@ def validate_constraints_step(ctx: RunContext) -> ConstraintsResult:
 def _snapshot_position(ctx: RunContext) -> dict[str, Any]:
     path = ctx.dump_dir / "snapshot.json"
     if not path.is_file():
-        raise RoachliftError(f"{path}: no snapshot position; run the dump step first")
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        raise RoachliftError(f"{storage.describe(path)}: no snapshot position; run the dump step first")
+    data: dict[str, Any] = json.loads(storage.read_text(path))
     return data
 
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 import html
 import json
 import math
-import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
+
+from roachlift import storage
+from roachlift.storage import StoragePath
 
 HISTORY_FILE = "history.jsonl"
 LAG_FILE = "lag_samples.jsonl"
@@ -236,7 +237,7 @@ def _lag_sample(raw: Sequence[Any]) -> tuple[float, float, str]:
 
 
 # --- history -----------------------------------------------------------------------------------------
-def read_history(reports_dir: Path) -> list[dict[str, Any]]:
+def read_history(reports_dir: StoragePath) -> list[dict[str, Any]]:
     """Earlier runs of the migration (oldest first), from ``history.jsonl``."""
     path = reports_dir / HISTORY_FILE
     if not path.exists():
@@ -268,13 +269,11 @@ def history_entry(report: RunReport) -> dict[str, Any]:
     }
 
 
-def _append_history(reports_dir: Path, report: RunReport) -> list[dict[str, Any]]:
+def _append_history(reports_dir: StoragePath, report: RunReport) -> list[dict[str, Any]]:
     entries = [e for e in read_history(reports_dir) if e.get("run_id") != report.run_id]
     entries.append(history_entry(report))
-    reports_dir.mkdir(parents=True, exist_ok=True)
-    with (reports_dir / HISTORY_FILE).open("w", encoding="utf-8") as fh:
-        for e in entries:
-            fh.write(json.dumps(e) + "\n")
+    storage.ensure_dir(reports_dir)
+    storage.write_text(reports_dir / HISTORY_FILE, "".join(json.dumps(e) + "\n" for e in entries))
     return entries
 
 
@@ -693,12 +692,14 @@ def render_html(report: RunReport, history: Sequence[Mapping[str, Any]]) -> str:
     return env.get_template("report.html.j2").render(**context)
 
 
-def write_report(report: RunReport, run_dir: Path, reports_dir: Path) -> tuple[Path, Path]:
+def write_report(
+    report: RunReport, run_dir: StoragePath, reports_dir: StoragePath
+) -> tuple[StoragePath, StoragePath]:
     """Write ``report.json`` and ``report.html`` into ``run_dir``; add the run to the history."""
     if report.finished_at is None:
         report.finished_at = time.time()
     history = _append_history(reports_dir, report)
-    run_dir.mkdir(parents=True, exist_ok=True)
+    storage.ensure_dir(run_dir)
     json_path = run_dir / "report.json"
     html_path = run_dir / "report.html"
     data = report.to_json()
@@ -708,21 +709,20 @@ def write_report(report: RunReport, run_dir: Path, reports_dir: Path) -> tuple[P
     return json_path, html_path
 
 
-def _write_private(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` with mode 0600 (reports name tables and keys)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with open(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
+def _write_private(path: StoragePath, text: str) -> None:
+    """Write ``text`` to ``path`` (locally mode 0600: reports name tables and keys)."""
+    storage.write_text(path, text)
 
 
-def append_lag_sample(run_dir: Path, lag_seconds: float, phase: str, lag_bytes: int | None = None) -> None:
+def append_lag_sample(
+    run_dir: StoragePath, lag_seconds: float, phase: str, lag_bytes: int | None = None
+) -> None:
     """Remember one CDC lag sample of the run (every sensor poke and background apply adds one)."""
-    run_dir.mkdir(parents=True, exist_ok=True)
-    with (run_dir / LAG_FILE).open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps([time.time(), lag_seconds, phase, lag_bytes]) + "\n")
+    storage.ensure_dir(run_dir)
+    storage.append_text(run_dir / LAG_FILE, json.dumps([time.time(), lag_seconds, phase, lag_bytes]) + "\n")
 
 
-def read_lag_samples(run_dir: Path) -> list[tuple[float, float, str]]:
+def read_lag_samples(run_dir: StoragePath) -> list[tuple[float, float, str]]:
     """Every lag sample the run recorded, oldest first."""
     path = run_dir / LAG_FILE
     if not path.is_file():

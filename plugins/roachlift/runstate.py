@@ -11,55 +11,54 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 from typing import Any
 
+from roachlift import storage
 from roachlift.config.spec import RunMode
 from roachlift.errors import RoachliftError
+from roachlift.storage import StoragePath
 
 SLOTS_FILE = "slots.json"
 
 
-def _read(path: Path) -> dict[str, Any]:
+def _read(path: StoragePath) -> dict[str, Any]:
     if not path.is_file():
         return {}
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8") or "{}")
     return data
 
 
-def _write(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
-    tmp.replace(path)
+def _write(path: StoragePath, data: dict[str, Any]) -> None:
+    storage.ensure_dir(path.parent)
+    storage.write_text(path, json.dumps(data, indent=2))  # whole: a rename locally, one PUT remotely
 
 
-def slot_owner(base_dir: Path, slot: str) -> dict[str, Any] | None:
+def slot_owner(base_dir: StoragePath, slot: str) -> dict[str, Any] | None:
     """``{"run_id", "mode", "created_at"}`` of the run that created ``slot``, or None."""
     owner = _read(base_dir / SLOTS_FILE).get(slot)
     return dict(owner) if owner else None
 
 
-def register_slot(base_dir: Path, slot: str, run_id: str, mode: RunMode) -> None:
+def register_slot(base_dir: StoragePath, slot: str, run_id: str, mode: RunMode) -> None:
     """Record that ``run_id`` created (owns) ``slot``."""
     data = _read(base_dir / SLOTS_FILE)
     data[slot] = {"run_id": run_id, "mode": mode, "created_at": time.time()}
     _write(base_dir / SLOTS_FILE, data)
 
 
-def forget_slot(base_dir: Path, slot: str) -> None:
+def forget_slot(base_dir: StoragePath, slot: str) -> None:
     """The slot is gone: remove it from the ledger."""
     data = _read(base_dir / SLOTS_FILE)
     if data.pop(slot, None) is not None:
         _write(base_dir / SLOTS_FILE, data)
 
 
-def slots(base_dir: Path) -> dict[str, dict[str, Any]]:
+def slots(base_dir: StoragePath) -> dict[str, dict[str, Any]]:
     """Every slot the ledger knows, by name."""
     return {k: dict(v) for k, v in _read(base_dir / SLOTS_FILE).items()}
 
 
-def check_slot_free(base_dir: Path, slot: str, exists: bool, run_id: str) -> None:
+def check_slot_free(base_dir: StoragePath, slot: str, exists: bool, run_id: str) -> None:
     """Refuse to replace ``slot`` when it exists on the source and this run does not own it."""
     if not exists:
         return
@@ -74,7 +73,7 @@ def check_slot_free(base_dir: Path, slot: str, exists: bool, run_id: str) -> Non
     )
 
 
-def history(reports_dir: Path) -> list[dict[str, Any]]:
+def history(reports_dir: StoragePath) -> list[dict[str, Any]]:
     """Past runs of the migration, oldest first (``history.jsonl`` of the run reports)."""
     from roachlift.runreport import HISTORY_FILE
 
@@ -84,7 +83,7 @@ def history(reports_dir: Path) -> list[dict[str, Any]]:
     return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
 
 
-def completed_cutovers(reports_dir: Path) -> list[dict[str, Any]]:
+def completed_cutovers(reports_dir: StoragePath) -> list[dict[str, Any]]:
     """Runs that cut over (mode cutover, outcome "cut over")."""
     return [
         h for h in history(reports_dir) if h.get("mode") == RunMode.CUTOVER and h.get("outcome") == "cut over"

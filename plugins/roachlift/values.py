@@ -19,18 +19,19 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 import logging
-import os
 import re
 import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from roachlift import storage
 from roachlift.errors import RoachliftError
+from roachlift.storage import StoragePath
 
 log = logging.getLogger(__name__)
 
@@ -200,7 +201,7 @@ class RejectsFile:
     The file is created on the first reject only; an old one is removed by :meth:`reset`.
     """
 
-    def __init__(self, folder: Path, table: str) -> None:
+    def __init__(self, folder: StoragePath, table: str) -> None:
         self.path = folder / REJECTS_FILE
         self.table = table
         self.rows = 0
@@ -211,14 +212,14 @@ class RejectsFile:
 
     def reset(self) -> None:
         """Remove a rejects file left by an earlier dump of the table."""
-        self.path.unlink(missing_ok=True)
+        storage.remove(self.path)
 
     def add(self, key: Iterable[str | None], problems: Iterable[tuple[str, str]]) -> None:
         """One rejected row: its key (dump texts) and each (column, reason) that rejected it."""
         with self._lock:
             if self._fh is None:
-                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-                self._fh = open(fd, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed in close()
+                raw = storage.open_write(self.path)  # 0600 locally; streamed to object storage
+                self._fh = io.TextIOWrapper(raw, encoding="utf-8", newline="")
                 self._csv = csv.writer(self._fh, lineterminator="\n")
                 self._csv.writerow(REJECTS_HEADER)
             text = key_text(key)
@@ -256,12 +257,13 @@ class Reject:
     reason: str
 
 
-def read_rejects(dump_dir: Path) -> dict[str, list[Reject]]:
-    """Every ``<dump_dir>/*/rejects.csv``, by the exact source table name each line names."""
+def read_rejects(dump_dir: StoragePath) -> dict[str, list[Reject]]:
+    """Every ``<dump_dir>/*/rejects.csv`` (a folder or object storage), by the exact source table
+    name each line names."""
     out: dict[str, list[Reject]] = {}
-    for path in sorted(Path(dump_dir).glob(f"*/{REJECTS_FILE}")):
+    for path in storage.files(dump_dir, f"*/{REJECTS_FILE}"):
         try:
-            with path.open(encoding="utf-8", newline="") as fh:
+            with io.TextIOWrapper(storage.open_read(path), encoding="utf-8", newline="") as fh:
                 reader = csv.reader(fh)
                 header = next(reader, None)
                 if header is None or tuple(header) != REJECTS_HEADER:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from airflow.sdk import BaseHook
+from typing import cast
 
+from airflow.sdk import BaseHook, ObjectStoragePath
+from upath import UPath
+
+from roachlift import storage
 from roachlift.config.connections import SCHEME_KIND, ConnInfo
+from roachlift.config.spec import MigrationSpec
 from roachlift.errors import RoachliftError
 
 
@@ -26,3 +31,15 @@ def conninfo(conn_id: str) -> ConnInfo:
         database=conn.schema or None,
         extra=extra,
     )
+
+
+def storage_root(spec: MigrationSpec) -> UPath | None:
+    """``dump.out_dir`` on object storage as Airflow's ``ObjectStoragePath``, its filesystem
+    authenticated by Airflow from ``dump.storage_conn_id`` (s3: the amazon provider's S3Hook, which
+    reads the same login/password and ``endpoint_url`` extra the CLI reads); None for a local
+    folder or ``file://`` (the core opens those itself)."""
+    out = spec.dump.out_dir
+    if not out or not storage.is_url(out) or storage.scheme_of(out) in {"file", "local"}:
+        return None
+    # ObjectStoragePath proxies a UPath and is registered as one (isinstance holds)
+    return cast(UPath, ObjectStoragePath(out, conn_id=spec.dump.storage_conn_id))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from airflow.providers.standard.operators.hitl import HITLBranchOperator
@@ -19,7 +18,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 import roachlift.pipeline as pipeline
 from roachlift import logonce
-from roachlift.airflow.hooks import conninfo
+from roachlift.airflow.hooks import conninfo, storage_root
 from roachlift.airflow.triggers import ImportJobTrigger
 from roachlift.airflow.xcom import CHECKLIST_STEPS, pull_results
 from roachlift.config.spec import RunMode, load_spec
@@ -47,6 +46,7 @@ def run_context(spec_path: str, context: Any) -> pipeline.RunContext:
         table_handling=params.get("table_handling") or None,
         skip_cdc=bool(params.get("skip_cdc", False)),
         run_date=logical.strftime("%Y%m%d") if logical is not None else None,
+        storage_root=storage_root(spec),
     )
     logonce.bind(ctx.work_dir)  # warnings said once per run, across its tasks
     return ctx
@@ -157,7 +157,7 @@ class CopyLoadTableOperator(RoachliftStepOperator):
         return super().execute(context)
 
     def step_kwargs(self) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"manifest": Path(self.manifest)}
+        kwargs: dict[str, Any] = {"manifest": self.manifest}
         if self._resume and self.step_name == "copy_table_step":
             kwargs["resume"] = True
         return kwargs
@@ -189,9 +189,7 @@ class ImportTableOperator(CopyLoadTableOperator):
     def execute(self, context: Any) -> Summary:
         """Start (or find) the next group's import job, then defer until it ends."""
         ctx = run_context(self.spec_path, context)
-        started = call_step(
-            pipeline.start_import_step, ctx, manifest=Path(self.manifest), resume=is_retry(context)
-        )
+        started = call_step(pipeline.start_import_step, ctx, manifest=self.manifest, resume=is_retry(context))
         return self._defer_or_finish(ctx, started)
 
     def _defer_or_finish(self, ctx: pipeline.RunContext, step: Summary) -> Summary:
@@ -199,7 +197,7 @@ class ImportTableOperator(CopyLoadTableOperator):
         if step.get("done"):
             if "stats" in step:
                 return step
-            return call_step(pipeline.finish_import_step, ctx, manifest=Path(self.manifest), job={})
+            return call_step(pipeline.finish_import_step, ctx, manifest=self.manifest, job={})
         self.defer(
             trigger=ImportJobTrigger(
                 conn_id=ctx.spec.target.conn_id,
@@ -223,7 +221,7 @@ class ImportTableOperator(CopyLoadTableOperator):
             raise AirflowFailException(error)
         ctx = run_context(self.spec_path, context)
         job = {**dict(event.get("state") or {}), "group": group}
-        summary = call_step(pipeline.finish_import_step, ctx, manifest=Path(self.manifest), job=job)
+        summary = call_step(pipeline.finish_import_step, ctx, manifest=self.manifest, job=job)
         return self._defer_or_finish(ctx, summary)
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-from pathlib import Path
 from typing import Any
 
+from roachlift import storage
 from roachlift.cdc.lag import measure_lag
 from roachlift.cdc.model import CdcError
 from roachlift.config.connections import ConnInfo, resolve_connection
@@ -17,13 +17,19 @@ log = logging.getLogger(__name__)
 
 
 def snapshot_position(spec: MigrationSpec, path: str | None = None) -> dict[str, Any]:
-    """The dump's ``snapshot.json`` (``--snapshot``, else ``<dump.out_dir>/snapshot.json``)."""
-    file = Path(path) if path else Path(spec.dump.out_dir or f"./dump-{spec.name}") / "snapshot.json"
+    """The dump's ``snapshot.json`` (``--snapshot``, else ``<dump.out_dir>/snapshot.json``; either
+    may be on object storage, read with ``dump.storage_conn_id``)."""
+    conn_id = spec.dump.storage_conn_id
+    if path:
+        file = storage.resolve(path, conn_id)
+    else:
+        file = storage.resolve(spec.dump.out_dir or f"./dump-{spec.name}", conn_id) / "snapshot.json"
     try:
-        data: dict[str, Any] = json.loads(file.read_text(encoding="utf-8"))
+        data: dict[str, Any] = json.loads(storage.read_text(file))
     except OSError:
         raise CdcError(
-            f"{file}: cannot read the dump's snapshot position; run the dump first or pass --snapshot"
+            f"{storage.describe(file)}: cannot read the dump's snapshot position; run the dump first or "
+            "pass --snapshot"
         ) from None
     return data
 

@@ -128,6 +128,59 @@ def resolve_connection(conn_id: str) -> ConnInfo:
     return parse_uri(raw)
 
 
+#: Airflow connection types of object storage (``dump.storage_conn_id``) -> fsspec protocol family.
+STORAGE_KIND = {
+    "aws": "s3",
+    "s3": "s3",
+    "google_cloud_platform": "gs",
+    "gcs": "gs",
+    "wasb": "abfs",
+    "azure": "abfs",
+}
+
+
+@dataclass(frozen=True)
+class StorageConn:
+    """An object-storage connection (``dump.storage_conn_id``): for ``aws`` the login and password
+    are the access key id and secret, the extra may hold ``endpoint_url``, ``region_name``,
+    ``aws_session_token`` (the fields Airflow's amazon provider reads)."""
+
+    kind: str
+    host: str | None = None
+    login: str | None = None
+    password: str | None = field(default=None, repr=False)
+    extra: dict[str, str] = field(default_factory=dict, repr=False)
+
+
+def resolve_storage_connection(conn_id: str) -> StorageConn:
+    """The object-storage connection ``conn_id`` from ``AIRFLOW_CONN_<CONN_ID>`` (URI such as
+    ``aws://KEYID:SECRET@/?endpoint_url=http%3A%2F%2Fminio%3A9000``, or JSON)."""
+    var = f"AIRFLOW_CONN_{conn_id.upper()}"
+    raw = (os.environ.get(var) or "").strip()
+    if not raw:
+        raise RoachliftError(
+            f"storage connection {conn_id!r} is not defined: set {var} to a URI such as "
+            "aws://KEYID:SECRET@/?endpoint_url=... (or define it in Airflow)"
+        )
+    if raw.startswith("{"):
+        data = json.loads(raw)
+        conn_type, host = str(data.get("conn_type", "")), data.get("host") or None
+        login, password = data.get("login"), data.get("password")
+        extra = {k: str(v) for k, v in (data.get("extra") or {}).items()}
+    else:
+        parts = urlsplit(raw)
+        conn_type, host = parts.scheme, parts.hostname or None
+        login = unquote(parts.username) if parts.username else None
+        password = unquote(parts.password) if parts.password else None
+        extra = dict(parse_qsl(parts.query))
+    kind = STORAGE_KIND.get(conn_type.lower())
+    if kind is None:
+        raise RoachliftError(
+            f"{var}: connection type {conn_type!r} is not object storage (aws, google_cloud_platform, wasb)"
+        )
+    return StorageConn(kind, host, login, password, extra)
+
+
 def resolve_kafka_brokers(conn_id: str) -> str:
     """``host:port[,host:port]`` of a Kafka connection: JSON ``extra.bootstrap.servers``, or a
     ``kafka://host:port`` URI, from ``AIRFLOW_CONN_<CONN_ID>``."""

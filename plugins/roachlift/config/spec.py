@@ -57,6 +57,17 @@ class TableHandling(StrEnum):
     RESUME = "resume"
 
 
+class StorageAuth(StrEnum):
+    """How the CockroachDB cluster authenticates to object storage when IMPORT INTO reads it: the
+    ``AUTH`` parameter of its storage URLs (https://www.cockroachlabs.com/docs/stable/use-cloud-storage,
+    pkg/cloud/amazon/s3_storage.go ``parseS3URL``)."""
+
+    #: the cluster's own credentials (its environment, instance profile or workload identity)
+    IMPLICIT = "implicit"
+    #: the keys of ``dump.storage_conn_id`` go into the URLs (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)
+    SPECIFIED = "specified"
+
+
 class Compression(StrEnum):
     """Compression of dump files."""
 
@@ -115,7 +126,12 @@ class DumpSpec(_Model):
     chunk_rows: int = Field(default=1_000_000, gt=0)
     chunk_mb: int = Field(default=256, gt=0)
     compression: Compression = Compression.GZIP
+    #: a folder, or an object-storage URL (``s3://bucket/prefix``, ``gs://``, ``abfs://``, ``file://``)
+    #: that parts, manifests, snapshot.json and (in Airflow) the run's files and reports go to
     out_dir: str | None = None
+    #: Airflow connection with the object storage's credentials (``aws``: login/password are the key
+    #: id and secret, extra ``endpoint_url`` / ``region_name``); None: the default credential chain
+    storage_conn_id: str | None = Field(default=None, min_length=1)
     parallelism: int = Field(default=4, gt=0, le=64)
 
 
@@ -125,7 +141,18 @@ class LoadSpec(_Model):
     method: LoadMethod = LoadMethod.IMPORT
     table_handling: TableHandling = TableHandling.FAIL_IF_NOT_EMPTY
     copy_batch_rows: int = Field(default=100_000, gt=0)
-    storage: str = Field(default="userfile", description="userfile, or an object storage URL prefix")
+    storage: str = Field(
+        default="userfile",
+        description="userfile; 'dump': IMPORT INTO reads the parts where dump.out_dir (object storage) "
+        "holds them; or an object-storage URL prefix the cluster reads",
+    )
+    #: how the cluster authenticates to the storage IMPORT INTO reads (load.storage 'dump')
+    storage_auth: StorageAuth = StorageAuth.IMPLICIT
+    #: an IAM role ARN the cluster assumes to read it (``ASSUME_ROLE``, with either auth)
+    storage_role: str | None = Field(default=None, min_length=1)
+    #: the storage endpoint as the cluster reaches it (``AWS_ENDPOINT``); default: the endpoint_url of
+    #: dump.storage_conn_id, when it has one
+    storage_endpoint: str | None = Field(default=None, min_length=1)
     keep_uploaded_files: bool = False
     #: IMPORT mode: files per IMPORT job; a failed job is retried from its own group.
     import_group_files: int = Field(default=8, gt=0)
@@ -233,6 +260,17 @@ class MigrationSpec(_Model):
     #: source -> target names (roachlift.naming): lower-case unquoted, or the exact names quoted
     naming: NamingRule = "lower"
     values: ValuesSpec = Field(default_factory=ValuesSpec)
+
+    @model_validator(mode="after")
+    def _import_from_dump_needs_object_storage(self) -> MigrationSpec:
+        if self.load.storage == "dump":
+            scheme = (self.dump.out_dir or "").partition("://")[0].lower()
+            if scheme not in {"s3", "gs", "gcs"}:
+                raise ValueError(
+                    "load.storage 'dump' needs dump.out_dir on object storage the cluster reads "
+                    f"(s3://... or gs://...), not {self.dump.out_dir!r}"
+                )
+        return self
 
     @property
     def dag_id(self) -> str:

@@ -34,6 +34,7 @@ from roachlift.convert.report import Report, summarize
 from roachlift.convert.rules import SourceRules
 from roachlift.convert.splitting import split_statements
 from roachlift.errors import RoachliftError
+from roachlift.storage import StoragePath
 
 __all__ = [
     "PHASES",
@@ -157,9 +158,9 @@ def convert_ddl(
     )
 
 
-def write_output(result: ConversionResult, out_dir: Path) -> list[Path]:
+def write_output(result: ConversionResult, out_dir: StoragePath) -> list[StoragePath]:
     """Write ``01_types.sql`` ... ``05_views.sql``, ``manual_review.sql``, ``report.json``, ``report.md``."""
-    out_dir = Path(out_dir)
+    out_dir = Path(out_dir) if isinstance(out_dir, str) else out_dir  # a Path, or object storage's UPath
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for phase in PHASES:

@@ -17,9 +17,9 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from roachlift import storage
 from roachlift.config.connections import ConnInfo
 from roachlift.config.spec import MigrationSpec
 from roachlift.dump.manifest import (
@@ -34,6 +34,7 @@ from roachlift.dump.snapshot import Snapshot, SnapshotError
 from roachlift.errors import RoachliftError
 from roachlift.naming import Naming
 from roachlift.sources import adapter_for
+from roachlift.storage import StoragePath
 
 __all__ = [
     "DumpResult",
@@ -55,7 +56,7 @@ log = logging.getLogger(__name__)
 class DumpResult:
     """What one dump wrote: the snapshot position and each table's manifest."""
 
-    out_dir: Path
+    out_dir: StoragePath
     snapshot: dict[str, Any]
     tables: list[TableManifest] = field(default_factory=list)
     elapsed_s: float = 0.0
@@ -95,7 +96,7 @@ def _dump_one(
     conninfo: ConnInfo,
     snapshot: Snapshot,
     table: str,
-    out_dir: Path,
+    out_dir: StoragePath,
     conn: Any,
     split: int = 1,
     dump_id: str = "",
@@ -115,7 +116,7 @@ def _dump_one(
     return with_target_names(spec, manifest, out_dir)
 
 
-def with_target_names(spec: MigrationSpec, manifest: TableManifest, out_dir: Path) -> TableManifest:
+def with_target_names(spec: MigrationSpec, manifest: TableManifest, out_dir: StoragePath) -> TableManifest:
     """The manifest with the target's column names (roachlift.naming), rewritten in place."""
     manifest.target_columns = Naming.from_spec(spec).columns(manifest.columns)
     manifest.write(out_dir / table_dir_name(manifest.table))
@@ -152,7 +153,7 @@ def _dump_tries(
     conninfo: ConnInfo,
     snapshot: Snapshot,
     table: str,
-    out_dir: Path,
+    out_dir: StoragePath,
     box: list[Any],
     split: int = 1,
     dump_id: str = "",
@@ -181,7 +182,7 @@ def _dump_tries(
 
 
 def dump_table(
-    spec: MigrationSpec, conninfo: ConnInfo, snapshot: Snapshot, table: str, out_dir: Path
+    spec: MigrationSpec, conninfo: ConnInfo, snapshot: Snapshot, table: str, out_dir: StoragePath
 ) -> TableManifest:
     """Dump one table under ``snapshot`` into ``out_dir/<table>/`` and write its manifest.
 
@@ -214,7 +215,7 @@ def select_tables(spec: MigrationSpec, conninfo: ConnInfo, patterns: list[str] |
 
 
 def dump_database(
-    spec: MigrationSpec, conninfo: ConnInfo, out_dir: Path, tables: list[str] | None = None
+    spec: MigrationSpec, conninfo: ConnInfo, out_dir: StoragePath, tables: list[str] | None = None
 ) -> DumpResult:
     """Snapshot, then dump every wanted table (or those matching ``tables``) with parallel workers.
 
@@ -224,8 +225,9 @@ def dump_database(
     """
     started = time.monotonic()
     dump_id = uuid.uuid4().hex  # one per dump run: a new dump never reuses an earlier one's load state
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)  # dumps are data: the owner's only
+    out_dir = storage.location(out_dir)
+    storage.ensure_dir(out_dir)  # dumps are data: a local folder is the owner's only (0700)
+    storage.check_access(out_dir, write=True)  # a missing bucket or a refused key: before the snapshot
     names = select_tables(spec, conninfo, tables)
     if not names:
         raise RoachliftError(f"no table of {spec.name} matches {tables or spec.source.include}")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
+from roachlift import storage
 from roachlift.config.connections import resolve_connection
 from roachlift.config.spec import RunMode, load_spec
 
@@ -15,7 +15,7 @@ def _dump(args: argparse.Namespace) -> int:
     from roachlift.pipeline import dump_source, migration_dir
 
     spec = load_spec(args.spec)
-    out = Path(args.out or spec.dump.out_dir or f"./dump-{spec.name}")
+    out = storage.resolve(args.out or spec.dump.out_dir or f"./dump-{spec.name}", spec.dump.storage_conn_id)
     patterns = [p for arg in args.tables or [] for p in arg.split(",") if p]
     result = dump_source(
         spec,
@@ -31,7 +31,9 @@ def _dump(args: argparse.Namespace) -> int:
         extra = f", {m.rejected} row(s) rejected (see its rejects.csv)" if m.rejected else ""
         extra += "".join(f", {n} value(s): {what}" for what, n in m.changed.items())
         print(f"{m.table}: {m.rows} rows, {size}, {m.rows_per_s:.0f} rows/s{extra}")
-    print(f"{out}: {len(result.tables)} tables, {result.rows} rows in {result.elapsed_s:.1f}s")
+    print(
+        f"{storage.describe(out)}: {len(result.tables)} tables, {result.rows} rows in {result.elapsed_s:.1f}s"
+    )
     print(f"snapshot: {result.snapshot}")
     return 0
 
@@ -46,7 +48,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="PATTERN",
         help="only tables matching (glob, comma-separated, repeatable)",
     )
-    p.add_argument("--out", help="output folder (default: dump.out_dir of the spec)")
+    p.add_argument(
+        "--out",
+        help="output folder or object-storage URL, e.g. s3://bucket/prefix (default: dump.out_dir of "
+        "the spec; credentials: its dump.storage_conn_id)",
+    )
     p.add_argument(
         "--run-id",
         default="manual",

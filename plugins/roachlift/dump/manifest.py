@@ -10,7 +10,6 @@ import hashlib
 import importlib
 import json
 import logging
-import os
 import re
 import threading
 import time
@@ -18,12 +17,13 @@ import unicodedata
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import IO, Any
 
+from roachlift import storage
 from roachlift.config.spec import Compression
 from roachlift.errors import RoachliftError
 from roachlift.progress import PROGRESS_EVERY_S, progress_line
+from roachlift.storage import StoragePath
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +69,10 @@ def table_dir_name(table: str) -> str:
     return f"{slug}-{hashlib.sha256(table.encode('utf-8')).hexdigest()[:10]}"
 
 
-def private_file(path: Path) -> IO[bytes]:
-    """Open ``path`` for writing (truncated), created with mode 0600 whatever the umask."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-    return open(fd, "wb", buffering=1024 * 1024)
+def private_file(path: StoragePath) -> IO[bytes]:
+    """Open ``path`` for writing (truncated): a local file created with mode 0600 whatever the
+    umask, or an object streamed to object storage (:func:`roachlift.storage.open_write`)."""
+    return storage.open_write(path)
 
 
 # --- The part files of a table folder: the only place that opens, lists, renames or removes them ---
@@ -81,8 +81,10 @@ def private_file(path: Path) -> IO[bytes]:
 PART_PATTERNS = ("part-*.csv*", "range*-*.csv*")
 
 
-def open_part(folder: Path, name: str) -> IO[bytes]:
-    """Open part file ``name`` of ``folder`` for writing (the one place a part is opened)."""
+def open_part(folder: StoragePath, name: str) -> IO[bytes]:
+    """Open part file ``name`` of ``folder`` for writing (the one place a part is opened): on object
+    storage a streaming multipart upload, at most one block held in memory, nothing on local disk;
+    the object appears whole when :func:`finish_part` closes it."""
     return private_file(folder / name)
 
 
@@ -98,20 +100,20 @@ def abandon_part(fh: IO[bytes]) -> None:
     fh.close()
 
 
-def part_names(folder: Path) -> list[str]:
+def part_names(folder: StoragePath) -> list[str]:
     """Names of the part and range files in ``folder`` (finished or not), sorted."""
-    return sorted({p.name for pattern in PART_PATTERNS for p in folder.glob(pattern)})
+    return sorted({p.name for pattern in PART_PATTERNS for p in storage.files(folder, pattern)})
 
 
-def remove_parts(folder: Path, keep: Iterable[str] = ()) -> None:
+def remove_parts(folder: StoragePath, keep: Iterable[str] = ()) -> None:
     """Remove every part and range file of ``folder`` except those named in ``keep``."""
     kept = set(keep)
     for name in part_names(folder):
         if name not in kept:
-            (folder / name).unlink(missing_ok=True)
+            storage.remove(folder / name)
 
 
-def part_digests(folder: Path, part: PartFile) -> tuple[bool, str]:
+def part_digests(folder: StoragePath, part: PartFile) -> tuple[bool, str]:
     """(file intact, sha256 of its CSV bytes): intact when the file has the recorded size and
     sha256; the CSV digest is of the uncompressed bytes (what a resumed read is compared with)."""
     path = folder / part.path
@@ -119,7 +121,7 @@ def part_digests(folder: Path, part: PartFile) -> tuple[bool, str]:
         return False, ""
     disk, raw = hashlib.sha256(), hashlib.sha256()
     inflate = DEFLATE.decompressobj(_GZIP_WBITS) if part.path.endswith(".gz") else None
-    with path.open("rb") as fh:
+    with storage.open_read(path) as fh:
         while block := fh.read(1 << 20):
             disk.update(block)
             raw.update(inflate.decompress(block) if inflate is not None else block)
@@ -128,12 +130,10 @@ def part_digests(folder: Path, part: PartFile) -> tuple[bool, str]:
     return disk.hexdigest() == part.sha256, raw.hexdigest()
 
 
-def write_private_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (temporary file, then rename), mode 0600."""
-    tmp = path.with_name(path.name + ".tmp")
-    with private_file(tmp) as fh:
-        fh.write(text.encode("utf-8"))
-    tmp.replace(path)
+def write_private_text(path: StoragePath, text: str) -> None:
+    """Write ``text`` to ``path`` whole: locally atomically (temporary file, then rename), mode 0600;
+    on object storage as one PUT."""
+    storage.write_text(path, text)
 
 
 @dataclass
@@ -179,45 +179,49 @@ class TableManifest:
         files = [PartFile(**f) for f in data.get("files", [])]
         return cls(**{**data, "files": files})
 
-    def write(self, folder: Path) -> Path:
+    def write(self, folder: StoragePath) -> StoragePath:
         """Write ``manifest.json`` into ``folder``."""
         path = folder / "manifest.json"
         write_private_text(path, json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n")
         return path
 
 
-def rename_parts(folder: Path, parts: list[PartFile]) -> list[PartFile]:
-    """Rename the ranges' parts ``part-00001...`` in order; empty parts go (one stays if all are)."""
+def rename_parts(folder: StoragePath, parts: list[PartFile]) -> list[PartFile]:
+    """Rename the ranges' parts ``part-00001...`` in order; empty parts go (one stays if all are).
+    On object storage a rename is a server-side copy and a delete: no byte comes back here."""
     kept = [p for p in parts if p.rows] or parts[:1]
     for p in parts:
         if p not in kept:
-            (folder / p.path).unlink()
+            storage.remove(folder / p.path)
     renamed: list[PartFile] = []
     for n, p in enumerate(kept, 1):
         name = f"part-{n:05d}.csv" + (".gz" if p.path.endswith(".gz") else "")
         if p.path != name:
-            (folder / p.path).rename(folder / name)
+            storage.rename(folder / p.path, folder / name)
         renamed.append(PartFile(name, p.rows, p.bytes, p.sha256))
     return renamed
 
 
-def read_manifest(path: Path) -> TableManifest:
-    """The manifest of a table folder (``path`` is the folder or its ``manifest.json``); an unreadable
-    or mistyped one is a :class:`RoachliftError` naming the file."""
+def read_manifest(path: StoragePath) -> TableManifest:
+    """The manifest of a table folder (``path`` is the folder or its ``manifest.json``, in a folder
+    or on object storage); an unreadable or mistyped one is a :class:`RoachliftError` naming the file."""
     if path.name != "manifest.json":
         path = path / "manifest.json"
+    where = storage.describe(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(storage.read_text(path))
+    except storage.StorageError as exc:
+        raise RoachliftError(f"cannot read the dump manifest: {exc}") from None
     except (OSError, ValueError) as exc:
-        raise RoachliftError(f"{path}: cannot read the dump manifest: {exc}") from exc
+        raise RoachliftError(f"{where}: cannot read the dump manifest: {exc}") from exc
     try:
         return TableManifest.from_json(data)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise RoachliftError(f"{path}: manifest lacks or mistypes a key ({exc})") from exc
+        raise RoachliftError(f"{where}: manifest lacks or mistypes a key ({exc})") from exc
 
 
 def finish_table(
-    folder: Path,
+    folder: StoragePath,
     manifest: TableManifest,
     started: float,
 ) -> TableManifest:
@@ -236,12 +240,12 @@ def finish_table(
     return manifest
 
 
-def start_table(out_dir: Path, table: str) -> Path:
-    """The table's folder, created (0700), with any ``manifest.json`` of an earlier dump removed: a
-    manifest is never left pointing at parts rewritten by this one."""
+def start_table(out_dir: StoragePath, table: str) -> StoragePath:
+    """The table's folder, created (0700; object storage has no folders), with any ``manifest.json``
+    of an earlier dump removed: a manifest is never left pointing at parts rewritten by this one."""
     folder = out_dir / table_dir_name(table)
-    folder.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
-    (folder / "manifest.json").unlink(missing_ok=True)
+    storage.ensure_dir(folder)
+    storage.remove(folder / "manifest.json")
     return folder
 
 
@@ -303,7 +307,7 @@ class ChunkedWriter:
 
     def __init__(
         self,
-        folder: Path,
+        folder: StoragePath,
         table: str,
         chunk_rows: int,
         chunk_mb: int,
@@ -335,7 +339,7 @@ class ChunkedWriter:
         self._skip: list[PartFile] = []
         self._skip_rows = 0
         self._skip_hash = hashlib.sha256()
-        folder.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+        storage.ensure_dir(folder)
         if clean:
             remove_parts(folder)
 
@@ -471,9 +475,9 @@ class ChunkedWriter:
         self._gz = self._fh = None
 
 
-def write_snapshot_json(out_dir: Path, position: dict[str, Any]) -> Path:
+def write_snapshot_json(out_dir: StoragePath, position: dict[str, Any]) -> StoragePath:
     """Write ``<out>/snapshot.json``."""
-    out_dir.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    storage.ensure_dir(out_dir)
     path = out_dir / "snapshot.json"
     write_private_text(path, json.dumps(position, indent=2) + "\n")
     return path

@@ -48,7 +48,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from roachlift import csvfmt, geometry, values
@@ -59,6 +58,7 @@ from roachlift.dump.snapshot import Snapshot
 from roachlift.errors import RoachliftError
 from roachlift.paths import sql_text
 from roachlift.quoting import mysql_ident as quote_ident
+from roachlift.storage import StoragePath
 from roachlift.values import ValueRules
 
 log = logging.getLogger(__name__)
@@ -641,7 +641,7 @@ def range_text(key: str | None, key_range: KeyRange) -> str:
 def dump_table(
     conn: Any,
     table: str,
-    out_dir: Path,
+    out_dir: StoragePath,
     *,
     snapshot: Snapshot,
     default_schema: str | None,

@@ -23,7 +23,6 @@ import logging
 import re
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 from roachlift import csvfmt
@@ -34,6 +33,7 @@ from roachlift.dump.snapshot import Snapshot
 from roachlift.errors import RoachliftError
 from roachlift.paths import sql_text
 from roachlift.quoting import oracle_ident as quote_ident
+from roachlift.storage import StoragePath
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +186,7 @@ def encode_rows(
 def dump_table(
     conn: Any,
     table: str,
-    out_dir: Path,
+    out_dir: StoragePath,
     *,
     snapshot: Snapshot,
     target_table: str,

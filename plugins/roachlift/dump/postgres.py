@@ -18,7 +18,6 @@ import select
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -32,6 +31,7 @@ from roachlift.dump.runner import Connections, PartSettings, dump_error, resume_
 from roachlift.dump.snapshot import Snapshot
 from roachlift.errors import RoachliftError
 from roachlift.paths import sql_text
+from roachlift.storage import StoragePath
 
 log = logging.getLogger(__name__)
 
@@ -269,7 +269,7 @@ def range_text(block_range: BlockRange) -> str:
 def dump_table(
     conn: psycopg.Connection[Any],
     table: str,
-    out_dir: Path,
+    out_dir: StoragePath,
     *,
     snapshot: Snapshot,
     target_table: str,

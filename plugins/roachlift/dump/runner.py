@@ -27,7 +27,6 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from roachlift.config.spec import Compression
@@ -43,6 +42,7 @@ from roachlift.dump.manifest import (
 )
 from roachlift.dump.snapshot import Snapshot
 from roachlift.errors import RoachliftError, is_transient
+from roachlift.storage import StoragePath
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,9 @@ class DumpInterrupted(RoachliftError):
     the snapshot is held, so a new try of the table continues after them."""
 
 
-def dump_error(exc: BaseException, table: str, where: str = "", folder: Path | None = None) -> RoachliftError:
+def dump_error(
+    exc: BaseException, table: str, where: str = "", folder: StoragePath | None = None
+) -> RoachliftError:
     """The one mapping of a failure while dumping ``table`` (``where``: the key range read) to a
     :class:`RoachliftError`: driver errors name the table and range, a lost connection becomes
     :class:`DumpInterrupted`, a file error names the file."""
@@ -122,7 +124,7 @@ class Connections:
 Stream = Callable[[Any, int, ChunkedWriter, threading.Event], None]
 
 
-def _kept_parts(folder: Path, record: TableRecord, table: str) -> list[RangeRecord]:
+def _kept_parts(folder: StoragePath, record: TableRecord, table: str) -> list[RangeRecord]:
     """The record's parts still intact on disk (each range cut at its first damaged or missing part)."""
     kept: list[RangeRecord] = []
     for rng in record.ranges:
@@ -139,7 +141,7 @@ def _kept_parts(folder: Path, record: TableRecord, table: str) -> list[RangeReco
 
 def run_ranges(
     table: str,
-    folder: Path,
+    folder: StoragePath,
     snapshot: Snapshot,
     plan: Sequence[Any],
     labels: list[str],
@@ -269,7 +271,7 @@ def run_ranges(
 
 def _fail(
     table: str,
-    folder: Path,
+    folder: StoragePath,
     snapshot: Snapshot,
     records: dict[str, TableRecord],
     plan: Sequence[Any],

@@ -6,12 +6,16 @@ import argparse
 import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 
 from roachlift.config.spec import LoadMethod, TableHandling, TargetDialect
 from roachlift.errors import RoachliftError
+
+if TYPE_CHECKING:
+    from roachlift.load.storage_urls import ClusterAccess
+    from roachlift.storage import StoragePath
 
 TARGET_URL_ENV = "ROACHLIFT_TARGET_URL"
 
@@ -86,10 +90,29 @@ def _same(value: object) -> object:
     return value
 
 
+def dump_location(args: argparse.Namespace) -> tuple[StoragePath, ClusterAccess | None]:
+    """``--dump-dir`` as a storage path (object storage with ``dump.storage_conn_id``'s credentials
+    when ``--spec`` names one), checked readable; and how the cluster reads it (the spec's load.*)."""
+    from roachlift import storage
+    from roachlift.load.storage_urls import ClusterAccess
+
+    conn_id: str | None = None
+    access: ClusterAccess | None = None
+    if getattr(args, "spec", None):
+        from roachlift.config.spec import load_spec
+
+        spec = load_spec(args.spec)
+        conn_id, access = spec.dump.storage_conn_id, ClusterAccess.from_spec(spec.load)
+    where = storage.resolve(args.dump_dir, conn_id)
+    storage.check_access(where)
+    return where, access
+
+
 def _load(args: argparse.Namespace) -> int:
     from roachlift.load.pipeline import run_load
 
     opts = load_options(args)
+    dump_dir, access = dump_location(args)
     print(
         f"load: method {opts.method}, dialect {opts.dialect}, table handling {opts.table_handling}, "
         f"schema {opts.schema}"
@@ -97,7 +120,7 @@ def _load(args: argparse.Namespace) -> int:
     with _connect(args) as conn:
         report = run_load(
             conn,
-            Path(args.dump_dir),
+            dump_dir,
             Path(args.phase_dir),
             method=opts.method,
             table_handling=opts.table_handling,
@@ -108,6 +131,7 @@ def _load(args: argparse.Namespace) -> int:
             run_id=args.run_id,
             keep_uploaded_files=opts.keep_uploaded_files,
             group_files=opts.group_files,
+            access=access,
         )
     print(report.summary())
     return 0
@@ -155,7 +179,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``load``, ``load-phase``, ``load-validate-fks`` and ``load-wait-job``."""
     p = subparsers.add_parser("load", help="apply phases and load every dumped table into the target")
     _target_args(p)
-    p.add_argument("--dump-dir", required=True, help="folder with <table>/manifest.json")
+    p.add_argument(
+        "--dump-dir",
+        required=True,
+        help="folder or object-storage URL (s3://bucket/prefix, with the spec's dump.storage_conn_id) "
+        "with <table>/manifest.json",
+    )
     p.add_argument("--phase-dir", required=True, help="folder with 01_types.sql .. 05_views.sql")
     p.add_argument(
         "--method",
@@ -177,7 +206,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="default: the spec's, else cockroachdb",
     )
     p.add_argument("--schema", default=None, help="target schema (default: the spec's, else public)")
-    p.add_argument("--storage", default=None, help="userfile (default), or an object-storage URL prefix")
+    p.add_argument(
+        "--storage",
+        default=None,
+        help="IMPORT reads from: userfile (default), 'dump' (where --dump-dir is, on object storage), "
+        "or an object-storage URL prefix",
+    )
     p.add_argument("--run-id", default="manual", help="userfile folder: userfile:///roachlift/<run-id>/")
     p.add_argument("--keep-uploaded-files", action="store_true", default=None)
     p.add_argument(

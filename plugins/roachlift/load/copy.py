@@ -14,13 +14,14 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 import psycopg
 
+from roachlift import storage
 from roachlift.errors import RoachliftError
 from roachlift.progress import PROGRESS_EVERY_S, progress_line
+from roachlift.storage import StoragePath
 from roachlift.target import statements as st
 
 log = logging.getLogger(__name__)
@@ -84,10 +85,26 @@ def _nth_newline(data: bytes, start: int, end: int, nth: int) -> int:
     return pos
 
 
-def open_data_file(path: Path, offset: int = 0) -> IO[bytes]:
-    """Open a dump file for reading at ``offset`` (uncompressed bytes), decompressing ``.gz`` on
-    the fly (a gzip stream cannot seek: the bytes before ``offset`` are decompressed and dropped)."""
-    fh: IO[bytes] = gzip.GzipFile(path, "rb") if path.suffix == ".gz" else path.open("rb")  # type: ignore[assignment]
+class _GzipReader(gzip.GzipFile):
+    """Decompresses an open file and closes it when closed itself."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        super().__init__(fileobj=raw, mode="rb")
+        self._raw = raw
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._raw.close()
+
+
+def open_data_file(path: StoragePath, offset: int = 0) -> IO[bytes]:
+    """Open a dump file (a folder's or object storage's) for reading at ``offset`` (uncompressed
+    bytes), decompressing ``.gz`` on the fly (a gzip stream cannot seek: the bytes before
+    ``offset`` are decompressed and dropped)."""
+    raw = storage.open_read(path)
+    fh = cast(IO[bytes], _GzipReader(raw)) if path.suffix == ".gz" else raw
     if offset:
         fh.seek(offset)
     return fh
@@ -105,7 +122,7 @@ class CopyPosition:
 
 
 def iter_chunks(
-    paths: Iterable[Path], chunk_bytes: int = CHUNK_BYTES, start: CopyPosition | None = None
+    paths: Iterable[StoragePath], chunk_bytes: int = CHUNK_BYTES, start: CopyPosition | None = None
 ) -> Iterator[tuple[int, int, bytes]]:
     """``(file index, offset in file, bytes)`` of each file in turn, ``chunk_bytes`` at a time,
     from ``start``; a file not ending in a newline gets one, so rows never run across files."""
@@ -169,7 +186,7 @@ def copy_files(
     conn: psycopg.Connection,
     table: str,
     columns: Sequence[str],
-    paths: Sequence[Path],
+    paths: Sequence[StoragePath],
     batch_rows: int,
     chunk_bytes: int = CHUNK_BYTES,
     *,

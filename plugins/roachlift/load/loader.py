@@ -15,7 +15,6 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -26,6 +25,8 @@ from roachlift.load import importgroups, jobs, progress, userfile
 from roachlift.load.copy import CopyPosition, CopyStats, copy_files
 from roachlift.load.manifest import Manifest
 from roachlift.load.phases import count_rows, ensure_autocommit, prepare_table
+from roachlift.load.storage_urls import ClusterAccess, cluster_url
+from roachlift.storage import StoragePath
 from roachlift.target import statements as st
 from roachlift.target.targets import target_for
 
@@ -74,15 +75,32 @@ def object_storage_urls(storage: str, manifest: Manifest, files: Sequence[int] |
     ]
 
 
+#: ``load.storage`` value: IMPORT INTO reads the parts where the dump wrote them (object storage).
+FROM_DUMP = "dump"
+
+
+def dump_urls(
+    manifest: Manifest, access: ClusterAccess | None = None, files: Sequence[int] | None = None
+) -> list[str]:
+    """URLs of the manifest's files (or of the ``files`` indexes) where the dump wrote them, as the
+    cluster reads them (:mod:`.storage_urls`)."""
+    chosen = manifest.files if files is None else [manifest.files[i] for i in files]
+    return [cluster_url(f.path, access or ClusterAccess()) for f in chosen]
+
+
 def stage_files(
     conn: psycopg.Connection,
     manifest: Manifest,
     storage: str = "userfile",
     run_id: str = "manual",
     files: Sequence[int] | None = None,
+    access: ClusterAccess | None = None,
 ) -> tuple[list[str], bool]:
     """URLs IMPORT INTO will read (of every file, or of the ``files`` indexes), and whether they
-    were uploaded to userfile (to clean up)."""
+    were uploaded to userfile (to clean up). ``storage`` ``dump``: the parts where the dump wrote
+    them, read with ``access``."""
+    if storage == FROM_DUMP:
+        return dump_urls(manifest, access, files), False
     if storage != "userfile":
         return object_storage_urls(storage, manifest, files), False
     if manifest.bytes > userfile.LARGE_TABLE_BYTES:
@@ -193,6 +211,7 @@ def run_import_groups(
     storage: str = "userfile",
     run_id: str = "manual",
     poll_seconds: float = 2.0,
+    access: ClusterAccess | None = None,
 ) -> list[str]:
     """Import group after group from ``step`` (start or follow each job, wait, record it done);
     return the userfile URLs uploaded (to delete afterwards)."""
@@ -201,7 +220,7 @@ def run_import_groups(
     while step.action != importgroups.DONE:
         job_id = step.job_id
         if step.action == importgroups.START or job_id is None:
-            urls, up = stage_files(conn, manifest, storage, run_id, groups[step.group - 1])
+            urls, up = stage_files(conn, manifest, storage, run_id, groups[step.group - 1], access)
             uploaded += urls if up else []
             job_id = importgroups.start_group(conn, manifest, groups, step.group, urls)
         jobs.wait_for_job(conn, job_id, poll_seconds=poll_seconds)
@@ -268,7 +287,7 @@ def copy_load(
 
 def load_table(
     conn: psycopg.Connection,
-    manifest_path: Path,
+    manifest_path: StoragePath,
     method: LoadMethod = LoadMethod.COPY,
     table_handling: TableHandling = TableHandling.FAIL_IF_NOT_EMPTY,
     batch_rows: int = 100_000,
@@ -281,6 +300,7 @@ def load_table(
     poll_seconds: float = 2.0,
     resume: bool = False,
     group_files: int = 8,
+    access: ClusterAccess | None = None,
 ) -> LoadResult:
     """Load one dumped table and check its row count against the manifest.
 
@@ -290,7 +310,8 @@ def load_table(
     per ``group_files`` files, each recorded. ``table_handling`` decides what a rerun does with
     existing rows (``resume``, or ``resume=True`` with another handling as the fallback, continues
     from this dump's recorded progress); ``create_sql`` is the table's CREATE TABLE for
-    drop-and-recreate. Raises :class:`RowCountMismatch` with both numbers on a count difference.
+    drop-and-recreate; ``access`` says how the cluster reads object storage (``storage`` ``dump``).
+    Raises :class:`RowCountMismatch` with both numbers on a count difference.
     """
     ensure_autocommit(conn)
     manifest = Manifest.read(manifest_path)
@@ -317,7 +338,14 @@ def load_table(
         conn, manifest, table_handling, group_files, create_sql=create_sql, resume=resume
     )
     uploaded = run_import_groups(
-        conn, manifest, groups, step, storage=storage, run_id=run_id, poll_seconds=poll_seconds
+        conn,
+        manifest,
+        groups,
+        step,
+        storage=storage,
+        run_id=run_id,
+        poll_seconds=poll_seconds,
+        access=access,
     )
     rows = finish_import(conn, manifest, uploaded, keep_uploaded_files)
     return LoadResult(rows=rows, bytes=manifest.bytes, seconds=time.monotonic() - started)

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
+from roachlift import storage
 from roachlift.dump.manifest import read_manifest
 from roachlift.errors import RoachliftError
 from roachlift.load.progress import dump_identity
+from roachlift.storage import StoragePath
 
 
 @dataclass(frozen=True)
 class DataFile:
-    """One CSV part of a table: absolute path, rows and bytes as the dump wrote them."""
+    """One CSV part of a table: absolute path (a folder's or object storage's), rows and bytes as
+    the dump wrote them."""
 
-    path: Path
+    path: StoragePath
     rows: int
     bytes: int
 
@@ -23,7 +25,7 @@ class DataFile:
 class Manifest:
     """What the dump wrote for one table."""
 
-    path: Path
+    path: StoragePath
     table: str
     target_table: str
     #: target column names in file order
@@ -41,7 +43,7 @@ class Manifest:
         return self.compression == "gzip" or any(f.path.suffix == ".gz" for f in self.files)
 
     @classmethod
-    def read(cls, path: Path) -> Manifest:
+    def read(cls, path: StoragePath) -> Manifest:
         """The loader's view of ``<dir>/<table>/manifest.json`` (read by
         :func:`roachlift.dump.manifest.read_manifest`): absolute part paths, each checked to exist.
         A missing key or file is a :class:`RoachliftError` naming the manifest."""
@@ -59,12 +61,13 @@ class Manifest:
             compression=dumped.compression,
             identity=dump_identity(dumped.to_json()),
         )
-        missing = [str(f.path) for f in manifest.files if not f.path.is_file()]
+        present = {p.name for p in storage.files(path.parent, "*")}  # one listing, not one per part
+        missing = [storage.describe(f.path) for f in manifest.files if f.path.name not in present]
         if missing:
-            raise RoachliftError(f"{path}: data file(s) missing: {', '.join(missing)}")
+            raise RoachliftError(f"{storage.describe(path)}: data file(s) missing: {', '.join(missing)}")
         return manifest
 
 
-def find_manifests(dump_dir: Path) -> list[Path]:
+def find_manifests(dump_dir: StoragePath) -> list[StoragePath]:
     """Every ``<dump_dir>/<table>/manifest.json``, sorted by table folder."""
-    return sorted(dump_dir.glob("*/manifest.json"))
+    return storage.files(dump_dir, "*/manifest.json")

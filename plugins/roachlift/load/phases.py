@@ -18,9 +18,11 @@ import psycopg
 from psycopg import errors as pg_errors
 from psycopg import sql
 
+from roachlift import storage
 from roachlift.config.spec import TableHandling
 from roachlift.convert.splitting import split_statements
 from roachlift.errors import RoachliftError
+from roachlift.storage import StoragePath
 from roachlift.target import statements as st
 
 log = logging.getLogger(__name__)
@@ -54,9 +56,16 @@ def phase_statements(text: str) -> list[str]:
     return [s.text for s in split_statements(text, "postgres") if s.text.strip()]
 
 
-def _read(sql_file_or_text: str | Path) -> tuple[str, str]:
-    """(label, text): a Path, or a string naming an existing ``.sql`` file, is read."""
-    if isinstance(sql_file_or_text, Path) or (
+def _read(sql_file_or_text: str | StoragePath) -> tuple[str, str]:
+    """(label, text): a path (a folder's or object storage's), or a string naming an existing
+    ``.sql`` file, is read."""
+    if not isinstance(sql_file_or_text, str):
+        where = storage.describe(sql_file_or_text)
+        try:
+            return where, storage.read_text(sql_file_or_text)
+        except OSError as exc:
+            raise RoachliftError(f"{where}: cannot read phase file: {exc}") from exc
+    if (
         "\n" not in sql_file_or_text
         and sql_file_or_text.endswith(".sql")
         and Path(sql_file_or_text).is_file()
@@ -79,7 +88,7 @@ def not_valid(statement: str) -> str:
 
 def apply_phase(
     conn: psycopg.Connection,
-    sql_file_or_text: str | Path,
+    sql_file_or_text: str | StoragePath,
     *,
     foreign_keys_not_valid: bool = False,
     if_exists_ok: bool = False,
@@ -118,7 +127,7 @@ def _phase_error(label: str, number: int, statement: str, exc: psycopg.Error) ->
 
 
 def apply_phases(
-    conn: psycopg.Connection, phase_dir: Path, names: Iterable[str], *, if_exists_ok: bool = False
+    conn: psycopg.Connection, phase_dir: StoragePath, names: Iterable[str], *, if_exists_ok: bool = False
 ) -> dict[str, int]:
     """Apply the named phases (keys of :data:`PHASE_FILES`) from ``phase_dir`` in the given
     order; a missing file counts as an empty phase. Returns statements run per phase."""

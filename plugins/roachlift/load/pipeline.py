@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import psycopg
 
@@ -39,6 +38,8 @@ from roachlift.load.phases import (
     sequence_columns,
     table_exists,
 )
+from roachlift.load.storage_urls import ClusterAccess
+from roachlift.storage import StoragePath, describe
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ class LoadReport:
 
 def create_tables(
     conn: psycopg.Connection,
-    phase_dir: Path,
+    phase_dir: StoragePath,
     schema: str,
     tables: Sequence[str],
     *,
@@ -80,7 +81,7 @@ def create_tables(
     return apply_phases(conn, phase_dir, ["types", "tables"], if_exists_ok=True), dropped
 
 
-def create_sql_for(phase_dir: Path, table: str, table_handling: TableHandling) -> str | None:
+def create_sql_for(phase_dir: StoragePath, table: str, table_handling: TableHandling) -> str | None:
     """The table's CREATE TABLE from phase 02, which ``drop-and-recreate`` needs (else None)."""
     if table_handling != TableHandling.DROP_AND_RECREATE:
         return None
@@ -88,7 +89,7 @@ def create_sql_for(phase_dir: Path, table: str, table_handling: TableHandling) -
     return create_statement_for(path.read_text(encoding="utf-8"), table) if path.is_file() else None
 
 
-def add_indexes(conn: psycopg.Connection, phase_dir: Path) -> dict[str, int]:
+def add_indexes(conn: psycopg.Connection, phase_dir: StoragePath) -> dict[str, int]:
     """Phase 03, after the data: building an index over loaded rows beats updating it per row."""
     return apply_phases(conn, phase_dir, ["indexes"], if_exists_ok=True)
 
@@ -108,7 +109,7 @@ class ConstraintsDone:
 
 
 def add_foreign_keys(
-    conn: psycopg.Connection, phase_dir: Path, schema: str, dropped: Sequence[ForeignKey]
+    conn: psycopg.Connection, phase_dir: StoragePath, schema: str, dropped: Sequence[ForeignKey]
 ) -> ConstraintsDone:
     """Add phase 04's foreign keys ``NOT VALID`` and restore those :func:`create_tables` dropped,
     then ``VALIDATE CONSTRAINT`` every unvalidated foreign key and CHECK of the schema (IMPORT INTO
@@ -123,7 +124,7 @@ def add_foreign_keys(
 
 
 def add_views_and_sequences(
-    conn: psycopg.Connection, phase_dir: Path, schema: str, *, sequences: bool = True
+    conn: psycopg.Connection, phase_dir: StoragePath, schema: str, *, sequences: bool = True
 ) -> tuple[dict[str, int], dict[str, int]]:
     """Phase 05 (views), then every sequence of the schema set past the max of its column."""
     views = apply_phases(conn, phase_dir, ["views"], if_exists_ok=True)
@@ -132,8 +133,8 @@ def add_views_and_sequences(
 
 def run_load(
     conn: psycopg.Connection,
-    dump_dir: Path,
-    phase_dir: Path,
+    dump_dir: StoragePath,
+    phase_dir: StoragePath,
     *,
     method: LoadMethod = LoadMethod.COPY,
     table_handling: TableHandling = TableHandling.FAIL_IF_NOT_EMPTY,
@@ -144,15 +145,16 @@ def run_load(
     run_id: str = "manual",
     keep_uploaded_files: bool = False,
     group_files: int = 8,
+    access: ClusterAccess | None = None,
 ) -> LoadReport:
     """The DAG's load steps in its order, on one connection: :func:`create_tables`, each table of
-    ``dump_dir``, :func:`add_indexes`, :func:`add_foreign_keys`
+    ``dump_dir`` (a folder or object storage), :func:`add_indexes`, :func:`add_foreign_keys`
     (raises when one fails, as the DAG's task does), :func:`add_views_and_sequences`."""
     ensure_autocommit(conn)
     report = LoadReport()
     manifests = [Manifest.read(p) for p in find_manifests(dump_dir)]
     if not manifests:
-        raise RoachliftError(f"{dump_dir}: no <table>/manifest.json found; run the dump first")
+        raise RoachliftError(f"{describe(dump_dir)}: no <table>/manifest.json found; run the dump first")
     qualified = [m.target_table if "." in m.target_table else f"{schema}.{m.target_table}" for m in manifests]
     phases, dropped = create_tables(conn, phase_dir, schema, qualified)
     report.phases.update(phases)
@@ -169,6 +171,7 @@ def run_load(
             run_id=run_id,
             keep_uploaded_files=keep_uploaded_files,
             group_files=group_files,
+            access=access,
         )
     report.phases.update(add_indexes(conn, phase_dir))
     constraints = add_foreign_keys(conn, phase_dir, schema, dropped)

@@ -29,7 +29,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
+from roachlift import storage
 from roachlift.errors import MissingBinaryError, RoachliftError
+from roachlift.storage import StoragePath
 from roachlift.target import statements as st
 
 log = logging.getLogger(__name__)
@@ -79,7 +81,7 @@ def run_path(run_id: str, table: str, filename: str) -> str:
 
 
 def upload_file(
-    conn: psycopg.Connection, local_path: Path, dest_uri: str, chunk_bytes: int = UPLOAD_CHUNK
+    conn: psycopg.Connection, local_path: StoragePath, dest_uri: str, chunk_bytes: int = UPLOAD_CHUNK
 ) -> str:
     """Upload ``local_path`` to ``dest_uri`` (``userfile://...``); return the resolved final URI.
 
@@ -95,7 +97,7 @@ def upload_file(
         log.info("%s: removed %d file(s) an earlier try left at %s", local_path, stale, uri)
     try:
         with (
-            local_path.open("rb") as fh,
+            storage.open_read(local_path) as fh,
             conn.transaction(),
             conn.cursor().copy(st.userfile_upload(uri + TMP_SUFFIX)) as copy,
         ):

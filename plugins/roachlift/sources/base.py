@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from enum import StrEnum
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from roachlift.config.spec import SourceKind
 from roachlift.errors import RoachliftError
+from roachlift.storage import StoragePath
 
 if TYPE_CHECKING:
     from roachlift.cdc.apply import ChangeSource
@@ -144,7 +144,7 @@ class SourceAdapter:
         conninfo: ConnInfo,
         conn: Any,
         table: str,
-        out_dir: Path,
+        out_dir: StoragePath,
         split: int,
         common: dict[str, Any],
     ) -> TableManifest:

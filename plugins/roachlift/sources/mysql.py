@@ -3,11 +3,11 @@ position read there, REVOKE freeze per schema."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from roachlift.config.spec import SourceKind
 from roachlift.sources.base import Capability, PositionReader, SourceAdapter
+from roachlift.storage import StoragePath
 
 if TYPE_CHECKING:
     from roachlift.cdc.mysql import MySQLSource
@@ -69,7 +69,7 @@ class MySQLAdapter(SourceAdapter):
         conninfo: ConnInfo,
         conn: Any,
         table: str,
-        out_dir: Path,
+        out_dir: StoragePath,
         split: int,
         common: dict[str, Any],
     ) -> TableManifest:

@@ -3,11 +3,11 @@ triggers installed before that SCN, the freeze is ``ALTER TABLE ... READ ONLY``.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from roachlift.config.spec import SourceKind
 from roachlift.sources.base import Capability, PositionReader, SourceAdapter
+from roachlift.storage import StoragePath
 
 if TYPE_CHECKING:
     from roachlift.cdc.oracle import OracleSource
@@ -64,7 +64,7 @@ class OracleAdapter(SourceAdapter):
         conninfo: ConnInfo,
         conn: Any,
         table: str,
-        out_dir: Path,
+        out_dir: StoragePath,
         split: int,
         common: dict[str, Any],
     ) -> TableManifest:

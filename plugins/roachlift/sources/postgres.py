@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from roachlift.config.spec import SourceKind
 from roachlift.errors import RoachliftError
 from roachlift.sources.base import PositionReader, SourceAdapter
+from roachlift.storage import StoragePath
 
 if TYPE_CHECKING:
     import psycopg
@@ -63,7 +63,7 @@ class PostgresAdapter(SourceAdapter):
         conninfo: ConnInfo,
         conn: Any,
         table: str,
-        out_dir: Path,
+        out_dir: StoragePath,
         split: int,
         common: dict[str, Any],
     ) -> TableManifest:

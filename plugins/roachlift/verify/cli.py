@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from roachlift import storage
 from roachlift.config.connections import resolve_connection
 from roachlift.config.spec import load_spec
 from roachlift.errors import RoachliftError
@@ -32,7 +33,7 @@ def _verify(args: argparse.Namespace) -> int:
         source,
         target,
         tables,
-        dump_dir=Path(dump_dir) if dump_dir else None,
+        dump_dir=storage.resolve(dump_dir, spec.dump.storage_conn_id) if dump_dir else None,
         recheck_delay_s=delay,
         chunk_rows=args.chunk_rows,
         sample_size=args.sample_size,

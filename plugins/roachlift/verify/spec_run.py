@@ -7,12 +7,12 @@ the same way; only the re-check delay, the live change stream and the output dif
 from __future__ import annotations
 
 import fnmatch
-from pathlib import Path
 from typing import Any
 
 from roachlift.config.connections import ConnInfo, resolve_connection
 from roachlift.config.spec import MigrationSpec
 from roachlift.naming import Naming
+from roachlift.storage import StoragePath
 from roachlift.values import ValueRules, read_rejects
 from roachlift.verify.compare import TableRef, list_source_tables, verify_tables
 from roachlift.verify.report import VerifyResult
@@ -51,14 +51,14 @@ def verify_spec_tables(
     target: ConnInfo,
     tables: list[TableRef],
     *,
-    dump_dir: Path | None,
+    dump_dir: StoragePath | None,
     recheck_delay_s: float | None = None,
     **tuning: Any,
 ) -> VerifyResult:
     """Compare ``tables`` under the spec's value rules, counting the rows listed in ``dump_dir``'s
     ``rejects.csv`` files as rejected rather than missing; ``tuning``: chunk rows, sample size,
     parallel tables, workers (see :func:`roachlift.verify.compare.verify_tables`)."""
-    rejects = read_rejects(dump_dir) if dump_dir is not None and dump_dir.is_dir() else {}
+    rejects = read_rejects(dump_dir) if dump_dir is not None else {}  # none where no dump folder is
     return verify_tables(
         source,
         target,
