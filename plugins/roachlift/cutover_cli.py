@@ -1,7 +1,8 @@
 """``roachlift status | unfreeze | release-slot --spec SPEC``: the cutover's state for a person at a
 terminal (frozen or not, replication slots and the WAL they hold, last run and its outcome), and the
 two ways back by hand. Connections come from ``AIRFLOW_CONN_<ID>`` as everywhere in the CLI; files
-from ``$ROACHLIFT_WORK_DIR`` (the folder the DAG runs use)."""
+from the folder the DAG runs use (:func:`roachlift.pipeline.migration_dir`: ``$ROACHLIFT_WORK_DIR``,
+or ``dump.out_dir`` when that is a URL such as ``s3://bucket/prefix``)."""
 
 from __future__ import annotations
 
