@@ -7,6 +7,7 @@ written to local disk on the S3 path."""
 from __future__ import annotations
 
 import itertools
+import json
 import os
 from pathlib import Path
 
@@ -158,3 +159,28 @@ def test_wrong_credential_and_missing_bucket_fail_clearly(
     assert main(["load", "--spec", spec, "--target-url", pg_server.uri("postgres"), "--dump-dir",
                  "s3://no-such-bucket-here/dumps", "--phase-dir", str(tmp_path)]) == 2  # fmt: skip
     assert "s3://no-such-bucket-here/dumps: cannot read: not found (" in capsys.readouterr().err
+
+
+def test_cdc_cli_reads_the_snapshot_position_from_the_bucket(s3_bucket: str) -> None:
+    """``roachlift cdc --spec`` starts where the dump's snapshot ended: its snapshot.json is read
+    from ``dump.out_dir`` on the bucket (or from ``--snapshot`` given as a URL)."""
+    from roachlift import storage
+    from roachlift.cdc.cli import snapshot_position
+    from roachlift.cdc.model import CdcError
+    from roachlift.config.spec import parse_spec
+
+    position = {"kind": "postgres", "slot": "roachlift_x", "lsn": "0/16B3748", "snapshot": "00000003-1"}
+    root = storage.resolve(f"{s3_bucket}/cdc", CONN)
+    storage.write_text(root / "snapshot.json", json.dumps(position))
+    spec = parse_spec(
+        {
+            "name": "cdc_from_bucket",
+            "source": {"kind": "postgres", "conn_id": "s"},
+            "target": {"conn_id": "t", "database": "d"},
+            "dump": {"out_dir": f"{s3_bucket}/cdc", "storage_conn_id": CONN},
+        }
+    )
+    assert snapshot_position(spec) == position
+    assert snapshot_position(spec, f"{s3_bucket}/cdc/snapshot.json") == position
+    with pytest.raises(CdcError, match=rf"^{s3_bucket}/nothing/snapshot.json: cannot read the dump's"):
+        snapshot_position(spec, f"{s3_bucket}/nothing/snapshot.json")
