@@ -10,6 +10,8 @@ dpkg -s postgresql-15-wal2json >/dev/null 2>&1 || need_pkgs+=(postgresql-15-wal2
 dpkg -s mariadb-server >/dev/null 2>&1 || need_pkgs+=(mariadb-server)
 dpkg -s default-libmysqlclient-dev >/dev/null 2>&1 || need_pkgs+=(default-libmysqlclient-dev)
 dpkg -s pkg-config >/dev/null 2>&1 || need_pkgs+=(pkg-config)
+# the Celery broker of the many-workers test (the harness starts its own redis-server)
+dpkg -s redis-server >/dev/null 2>&1 || need_pkgs+=(redis-server)
 if [ "${#need_pkgs[@]}" -gt 0 ]; then
     echo "roachlift setup: installing Debian packages: ${need_pkgs[*]}"
     SUDO=""

@@ -2,9 +2,11 @@
 
 :class:`AirflowServer` runs ``airflow db migrate`` and then the api-server, scheduler,
 dag-processor and triggerer as subprocesses of one new process group (``setsid``), with their own
-``AIRFLOW_HOME`` in a temporary folder (SQLite, LocalExecutor), a free port on 127.0.0.1, the given
-DAGs and plugins folders, no example DAGs, and ``SimpleAuthManager`` in all-admins mode so a browser
-needs no login (local use only). :meth:`AirflowServer.stop` ends the whole process group.
+``AIRFLOW_HOME`` in a temporary folder (SQLite, LocalExecutor unless told otherwise), a free port on
+127.0.0.1, the given DAGs and plugins folders, no example DAGs, and ``SimpleAuthManager`` in
+all-admins mode so a browser needs no login (local use only). :meth:`AirflowServer.spawn` starts
+more processes of the deployment (e.g. Celery workers, see :mod:`roachlift.testing.celery_cluster`);
+:meth:`AirflowServer.stop` ends every process group.
 
 :class:`AirflowClient` covers what tests and the demo need: list DAGs, unpause, trigger a run with
 ``conf``, wait for a run's state, list and answer pending human-in-the-loop (approval) details.
@@ -30,7 +32,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -73,6 +75,7 @@ class AirflowServer:
         env: Mapping[str, str] | None = None,
         dag_dir_refresh_seconds: int = 10,
         parallelism: int = 8,
+        executor: str = "LocalExecutor",
     ) -> None:
         self._own_home = home is None
         self.home = Path(home or tempfile.mkdtemp(prefix="roachlift-airflow-")).resolve()
@@ -83,6 +86,7 @@ class AirflowServer:
         self.extra_env = dict(env or {})
         self.dag_dir_refresh_seconds = dag_dir_refresh_seconds
         self.parallelism = parallelism
+        self.executor = executor
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         # one pair per deployment: every component must sign and check tokens with the same key
         self._jwt_secret = secrets.token_hex(16)
@@ -111,7 +115,7 @@ class AirflowServer:
                 "AIRFLOW__CORE__DAGS_FOLDER": str(self.dags_folder),
                 "AIRFLOW__CORE__PLUGINS_FOLDER": str(self.plugins_folder),
                 "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-                "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+                "AIRFLOW__CORE__EXECUTOR": self.executor,
                 # LocalExecutor forks this many workers up front (default 32: too many for 2 cores)
                 "AIRFLOW__CORE__PARALLELISM": str(self.parallelism),
                 "AIRFLOW__CORE__AUTH_MANAGER": (
@@ -144,8 +148,11 @@ class AirflowServer:
     ) -> None:
         self.stop()
 
-    def start(self, timeout: float = 90.0) -> None:
-        """Migrate the metadata DB, start the components and wait until ``/monitor/health`` is good."""
+    def start(self, timeout: float = 90.0, also: Callable[[], None] | None = None) -> None:
+        """Migrate the metadata DB, start the components and wait until ``/monitor/health`` is good.
+
+        ``also`` runs once the components are spawned, before the wait: processes it starts
+        (:meth:`spawn`) come up meanwhile, and :meth:`stop` ends them too."""
         started = time.monotonic()
         self.home.mkdir(parents=True, exist_ok=True)
         self.plugins_folder.mkdir(parents=True, exist_ok=True)
@@ -165,7 +172,9 @@ class AirflowServer:
             raise AirflowServerError(f"airflow db migrate failed; log:\n{_tail(migrate_log)}")
         try:
             for name in self.components:
-                self._spawn(name, env)
+                self.spawn(name, env)
+            if also is not None:
+                also()
             remaining = max(5.0, timeout - (time.monotonic() - started))
             self.wait_healthy(remaining)
         except BaseException:
@@ -174,17 +183,22 @@ class AirflowServer:
         elapsed = time.monotonic() - started
         log.info("airflow is up at %s after %.1fs (home %s)", self.base_url, elapsed, self.home)
 
-    def _spawn(self, name: str, env: dict[str, str]) -> None:
-        """Start one component as the leader of a new session and process group."""
-        args = [sys.executable, "-m", "airflow", name]
-        if name == "api-server":
-            args += ["--host", "127.0.0.1", "--port", str(self.port)]
+    def spawn(self, name: str, env: Mapping[str, str], args: Sequence[str] | None = None) -> None:
+        """Start one process of the deployment as the leader of a new session and process group,
+        logging to ``<log_dir>/<name>.log``; :meth:`stop` ends it with the components.
+
+        ``args`` defaults to ``python -m airflow <name>`` (a component)."""
+        if args is None:
+            args = [sys.executable, "-m", "airflow", name]
+            if name == "api-server":
+                args += ["--host", "127.0.0.1", "--port", str(self.port)]
+        self.log_dir.mkdir(parents=True, exist_ok=True)
         with (self.log_dir / f"{name}.log").open("wb") as out:
             # setsid: the component and every child it forks (uvicorn, task supervisors) share a
             # process group that stop() can end in one signal; SIGTERM alone leaves children behind.
             self.procs[name] = subprocess.Popen(
-                args,
-                env=env,
+                list(args),
+                env=dict(env),
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -370,9 +384,32 @@ class AirflowClient:
         return dict(self.request("GET", f"/api/v2/dags/{_q(dag_id)}/dagRuns/{_q(run_id)}"))
 
     def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
-        """The task instances of one run."""
+        """The task instances of one run (every map index of a mapped task)."""
         path = f"/api/v2/dags/{_q(dag_id)}/dagRuns/{_q(run_id)}/taskInstances"
-        return list(self.request("GET", path)["task_instances"])
+        return list(self.request("GET", path, query={"limit": 1000})["task_instances"])
+
+    def xcom(
+        self, dag_id: str, run_id: str, task_id: str, key: str = "return_value", map_index: int = -1
+    ) -> Any:
+        """The value of one XCom entry (deserialized by the API server)."""
+        run = f"/api/v2/dags/{_q(dag_id)}/dagRuns/{_q(run_id)}"
+        path = f"{run}/taskInstances/{_q(task_id)}/xcomEntries/{_q(key)}"
+        return self.request("GET", path, query={"map_index": map_index, "deserialize": True})["value"]
+
+    def task_log(
+        self, dag_id: str, run_id: str, task_id: str, try_number: int = 1, map_index: int = -1
+    ) -> str:
+        """One try's task log as the UI shows it, one line per entry (event and error details)."""
+        run = f"/api/v2/dags/{_q(dag_id)}/dagRuns/{_q(run_id)}"
+        path = f"{run}/taskInstances/{_q(task_id)}/logs/{try_number}"
+        got = self.request("GET", path, query={"map_index": map_index, "full_content": True})
+        entries = got.get("content") or []
+        return "\n".join(e if isinstance(e, str) else json.dumps(e, default=str) for e in entries)
+
+    def set_pool(self, name: str, slots: int, description: str = "") -> dict[str, Any]:
+        """Create the pool ``name`` with ``slots`` slots (roachlift's tasks name pools that must exist)."""
+        body = {"name": name, "slots": slots, "description": description, "include_deferred": False}
+        return dict(self.request("POST", "/api/v2/pools", body=body))
 
     def wait_for_run(
         self, dag_id: str, run_id: str, states: Iterable[str] = FINISHED_RUN_STATES, timeout: float = 60.0

@@ -1,0 +1,78 @@
+"""Many workers: the migration DAG under the CeleryExecutor, two workers with their own work folders.
+
+Worker 1 runs every task but the loads (queue ``w1``); the mapped loads sit on the default queue
+that both workers consume. The task instances' ``hostname`` names the worker that ran each try
+(``roachlift.testing.celery_cluster.worker_hostname``), and each worker sees the other's work
+folder as empty, as a worker on another host would.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from typing import Any
+
+import pytest
+
+from .conftest import CeleryRun
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+
+LOAD_TASK = "load.load_table"
+#: A closed set under Pagila's foreign keys (film -> language, film_actor -> actor/film, ...):
+#: six load tasks keep the run short and still give both workers some.
+TABLES = "actor,film,film_actor,language,category,film_category"
+
+
+def _run(celery: CeleryRun, dag_id: str, conf: dict[str, Any], timeout: float = 200) -> tuple[str, dict]:
+    """Trigger ``dag_id`` and wait for the run to end; returns (run id, run)."""
+    client = celery.client
+    started = time.monotonic()
+    run_id = client.trigger(dag_id, conf=conf)
+    run = client.wait_for_run(dag_id, run_id, timeout=timeout)
+    print(f"\n{dag_id}: run {run['state']} in {time.monotonic() - started:.1f}s", flush=True)
+    return run_id, run
+
+
+def _by_worker(tis: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Task instances that ran, grouped by the worker name they report as hostname."""
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for ti in tis:
+        if ti["hostname"]:
+            grouped[ti["hostname"]].append(ti)
+    return grouped
+
+
+def _files(celery: CeleryRun, worker: str, pattern: str) -> list[str]:
+    root = celery.work[worker]
+    return sorted(str(p.relative_to(root)) for p in root.rglob(pattern))
+
+
+def test_local_work_folders_do_not_share_the_dump(celery_airflow: CeleryRun) -> None:
+    """The motivating case: with the dump in worker 1's local work folder, every load that lands on
+    worker 2 fails, naming the manifest it cannot read; the loads on worker 1 succeed."""
+    celery, dag_id = celery_airflow, "roachlift_celery_local"
+    run_id, run = _run(celery, dag_id, {"mode": "rehearsal", "tables": TABLES})
+    tis = celery.client.task_instances(dag_id, run_id)
+    ran = _by_worker(tis)
+    assert set(ran) <= {"w1", "w2"}, sorted(ran)
+    # every task but the loads ran on worker 1, the only consumer of queue w1
+    others = [t for t in tis if t["task_id"] != LOAD_TASK and t["hostname"]]
+    assert {t["hostname"] for t in others} == {"w1"}, [(t["task_id"], t["hostname"]) for t in others]
+    assert {t["queue"] for t in others} == {"w1"}
+    dump = next(t for t in tis if t["task_id"] == "dump")
+    assert (dump["hostname"], dump["state"]) == ("w1", "success")
+    loads = [t for t in tis if t["task_id"] == LOAD_TASK]
+    assert len(loads) == len(TABLES.split(",")), [t["rendered_map_index"] for t in loads]
+    assert {t["queue"] for t in loads} == {"default"}
+    on_w2 = [t for t in loads if t["hostname"] == "w2"]
+    assert on_w2, "no load landed on worker 2: the case is not shown (both workers consume 'default')"
+    assert all(t["state"] == "failed" for t in on_w2), [(t["map_index"], t["state"]) for t in on_w2]
+    assert all(t["state"] == "success" for t in loads if t["hostname"] == "w1")
+    for ti in on_w2:
+        log = celery.client.task_log(dag_id, run_id, LOAD_TASK, map_index=ti["map_index"])
+        assert "cannot read the dump manifest" in log, log[-2000:]
+        assert str(celery.work["w1"]) in log  # the path worker 1 wrote, which worker 2 cannot see
+    assert run["state"] == "failed"
+    # the dump's files exist, but only in worker 1's folder
+    assert _files(celery, "w1", "manifest.json") and not _files(celery, "w2", "manifest.json")
