@@ -80,3 +80,30 @@ def test_harness_stop_removes_its_folder() -> None:
     assert (folder / "data" / "PG_VERSION").exists()
     server.stop()
     assert not folder.exists()
+
+
+def test_redis_server_answers_ping_on_its_own_port() -> None:
+    from roachlift.testing.redis_server import RedisServer
+
+    with RedisServer() as redis:
+        assert redis.port != 6379
+        assert redis.ping()
+        assert redis.url(1) == f"redis://127.0.0.1:{redis.port}/1"
+        proc = redis.proc
+    assert proc is not None and proc.poll() is not None  # stopped with the context
+
+
+def test_a_hidden_folder_is_empty_for_the_command_only(tmp_path: Path) -> None:
+    """What keeps one Celery worker from reading another's work folder on the same machine."""
+    import subprocess
+
+    from roachlift.testing.celery_cluster import hiding
+
+    other = tmp_path / "w1"
+    other.mkdir()
+    (other / "manifest.json").write_text("{}")
+    seen = subprocess.run(
+        hiding([other], ["ls", "-A", str(other)]), capture_output=True, text=True, check=True
+    )
+    assert seen.stdout == ""
+    assert [p.name for p in other.iterdir()] == ["manifest.json"]  # unchanged outside

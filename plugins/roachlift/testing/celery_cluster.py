@@ -10,7 +10,7 @@ Workers on one machine share its disk, and a task may read another worker's file
 absolute path an upstream task handed over: that would hide exactly the bug a multi-host
 deployment has. A worker's ``hidden`` folders are therefore covered, for that worker and every task
 it runs, by an empty tmpfs in a mount namespace of its own (``unshare --mount``; as non-root with
-``--map-current-user``), so it sees them as a worker on another host would: empty.
+``--map-root-user``), so it sees them as a worker on another host would: empty.
 
 Each worker reports its name as the task instances' ``hostname`` (``[core] hostname_callable`` =
 :func:`worker_hostname`), so a test reads from the REST API which worker ran which task.
@@ -149,8 +149,7 @@ class CeleryAirflow:
             "--skip-serve-logs",
         ]
         if worker.hidden:
-            hidden = [str(p) for p in worker.hidden]
-            args = [*_unshare_prefix(), "/bin/sh", "-c", _HIDE_SCRIPT, "hide", *hidden, "--", *args]
+            args = hiding(worker.hidden, args)
         self.server.spawn(f"celery-{worker.name}", env, args)
 
     def wait_workers(self, timeout: float = 60.0) -> dict[str, list[str]]:
@@ -188,6 +187,12 @@ class CeleryAirflow:
             self.redis.stop()
 
 
+def hiding(folders: Sequence[Path], args: Sequence[str]) -> list[str]:
+    """``args`` run in a mount namespace of their own where each of ``folders`` (which must exist)
+    is an empty tmpfs; the rest of the file system is shared."""
+    return [*_unshare_prefix(), "/bin/sh", "-c", _HIDE_SCRIPT, "hide", *map(str, folders), "--", *args]
+
+
 def _unshare_prefix() -> list[str]:
     """``unshare`` into a new mount namespace (a user namespace too when not root)."""
     unshare = shutil.which("unshare")
@@ -195,7 +200,9 @@ def _unshare_prefix() -> list[str]:
         raise AirflowServerError("unshare not found: install the Debian package util-linux")
     prefix = [unshare, "--mount", "--propagation", "private"]
     if os.geteuid() != 0:
-        prefix.append("--map-current-user")
+        # a user namespace where this user is uid 0: mount(8) refuses any other uid, and files of
+        # this user are owned by uid 0 in there too (roachlift's own-folder check still holds)
+        prefix.append("--map-root-user")
     return prefix
 
 
