@@ -71,8 +71,7 @@ def test_local_work_folders_do_not_share_the_dump(celery_airflow: CeleryRun) -> 
     assert all(t["state"] == "success" for t in loads if t["hostname"] == "w1")
     for ti in on_w2:
         log = celery.client.task_log(dag_id, run_id, LOAD_TASK, map_index=ti["map_index"])
-        assert "cannot read the dump manifest" in log, log[-2000:]
-        assert str(celery.work["w1"]) in log  # the path worker 1 wrote, which worker 2 cannot see
+        assert "cannot read the dump manifest" in log and "No such file" in log, log[-2000:]
     assert run["state"] == "failed"
     # the dump's files exist, but only in worker 1's folder
     assert _files(celery, "w1", "manifest.json") and not _files(celery, "w2", "manifest.json")

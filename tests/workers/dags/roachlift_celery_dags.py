@@ -1,22 +1,29 @@
 """The roachlift DAGs of ``$ROACHLIFT_MIGRATIONS_DIR``, routed for the two-worker Celery test.
 
-Every task runs on the queue ``w1`` (only worker 1 consumes it) except the mapped loads, which stay
-on the default queue that both workers consume. Tasks other than the loads hand files to each
-other through the run's local work folder (DDL, converted phases, the table list), so they must
-share one worker; the loads are what a deployment spreads over workers, and what must find the
-dump wherever it was written.
+Only worker 1 consumes the queue ``w1``; both consume the default queue. The dump always runs on
+``w1``, so the test knows where it ran. Where the run keeps its files decides the rest:
+
+- in the worker's local work folder (``dump.out_dir`` not a URL): every task but the mapped loads
+  is pinned to ``w1`` too, since they hand files to each other (DDL, phases, the table list);
+  only the loads spread over both workers;
+- on object storage (``dump.out_dir`` a URL): every other task goes to whichever worker is free.
 """
 
-from roachlift.airflow.factory import build_dags
+from roachlift.airflow.factory import build_dag
+from roachlift.config.spec import load_spec, spec_files
 
 #: The queue only worker 1 consumes.
 PINNED_QUEUE = "w1"
-#: Task ids that stay on the default queue.
-SPREAD_TASKS = frozenset({"load.load_table"})
+#: Always pinned to ``w1``.
+DUMP_TASK = "dump"
+#: The mapped loads: always on the default queue.
+LOAD_TASK = "load.load_table"
 
-dags = build_dags()
-for _dag in dags.values():
+for _path in spec_files():
+    _spec = load_spec(_path)
+    _dag = build_dag(_spec, _path)
+    _shared = "://" in (_spec.dump.out_dir or "")
     for _task in _dag.tasks:
-        if _task.task_id not in SPREAD_TASKS:
+        if _task.task_id == DUMP_TASK or (not _shared and _task.task_id != LOAD_TASK):
             _task.queue = PINNED_QUEUE
-globals().update(dags)
+    globals()[_dag.dag_id] = _dag
