@@ -18,6 +18,7 @@ Each worker reports its name as the task instances' ``hostname`` (``[core] hostn
 
 from __future__ import annotations
 
+import logging
 import os
 import shlex
 import shutil
@@ -30,6 +31,8 @@ from types import TracebackType
 
 from roachlift.testing.airflow_server import AirflowServer, AirflowServerError
 from roachlift.testing.redis_server import RedisServer
+
+log = logging.getLogger(__name__)
 
 #: The environment variable that names the worker to :func:`worker_hostname`.
 WORKER_NAME_ENV = "ROACHLIFT_CELERY_WORKER"
@@ -150,6 +153,7 @@ class CeleryAirflow:
         ]
         if worker.hidden:
             args = hiding(worker.hidden, args)
+        log.info("starting celery worker %s", describe(worker))
         self.server.spawn(f"celery-{worker.name}", env, args)
 
     def wait_workers(self, timeout: float = 60.0) -> dict[str, list[str]]:
