@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from roachlift.testing import PostgresServer
+from roachlift.testing import PostgresServer, S3Server
 from roachlift.testing.airflow_server import AirflowClient, process_group_alive
 from roachlift.testing.celery_cluster import CeleryAirflow, CeleryWorker
 from roachlift.testing.seed import seed_pagila
@@ -42,8 +42,14 @@ cdc:
   enabled: false
 """
 #: The migrations of this folder's tests: name -> extra spec text. ``celery_local`` keeps the dump
-#: in the dumping worker's local work folder.
-MIGRATIONS: dict[str, str] = {"celery_local": ""}
+#: in the dumping worker's local work folder, ``celery_s3`` keeps every file of its runs on the
+#: S3 API server (moto) with the credentials of the connection ``roachlift_s3``.
+MIGRATIONS: dict[str, str] = {
+    "celery_local": "",
+    "celery_s3": "dump:\n  out_dir: s3://{bucket}/celery_s3\n  storage_conn_id: roachlift_s3\n",
+}
+#: The bucket of ``celery_s3``.
+BUCKET = "roachlift-celery"
 
 
 @dataclass
@@ -55,19 +61,22 @@ class CeleryRun:
     work: dict[str, Path]  # worker name -> its ROACHLIFT_WORK_DIR
     source_dsn: str
     target_server: PostgresServer
+    s3: S3Server
 
 
 @pytest.fixture(scope="module")
 def celery_airflow(
-    tmp_path_factory: pytest.TempPathFactory, pg_server: PostgresServer
+    tmp_path_factory: pytest.TempPathFactory, pg_server: PostgresServer, s3_server: S3Server
 ) -> Iterator[CeleryRun]:
     """Redis + Airflow (CeleryExecutor) + workers w1 and w2 on the DAGs of :data:`MIGRATIONS`."""
     source_db = "celery_pagila_src"
     seed_pagila(pg_server, source_db)
     migrations = tmp_path_factory.mktemp("celery_migrations")
-    conns: dict[str, str] = {}
+    s3_server.create_bucket(BUCKET)
+    conns = {"AIRFLOW_CONN_ROACHLIFT_S3": s3_server.conn_uri()}
     for name, extra in MIGRATIONS.items():
-        (migrations / f"{name}.yaml").write_text(SPEC.format(name=name) + extra, encoding="utf-8")
+        spec = SPEC.format(name=name) + extra.format(bucket=BUCKET)
+        (migrations / f"{name}.yaml").write_text(spec, encoding="utf-8")
         conns[f"AIRFLOW_CONN_SRC_{name.upper()}"] = pg_server.uri(source_db)
         conns[f"AIRFLOW_CONN_TGT_{name.upper()}"] = pg_server.uri("postgres")
     root = tmp_path_factory.mktemp("celery_work")
@@ -111,7 +120,7 @@ def celery_airflow(
             client.set_pool(pool, 4, "roachlift (celery test)")
         for dag_id in dag_ids:
             client.unpause(dag_id)
-        yield CeleryRun(cluster, client, work, pg_server.dsn(source_db), pg_server)
+        yield CeleryRun(cluster, client, work, pg_server.dsn(source_db), pg_server, s3_server)
     finally:
         artifacts.mkdir(parents=True, exist_ok=True)
         shutil.copytree(cluster.server.log_dir, artifacts / "component-logs", dirs_exist_ok=True)
