@@ -70,6 +70,9 @@ from roachlift.verify.report import (
 
 log = logging.getLogger(__name__)
 
+#: What a reader's driver raises (any source, either side): a table's result records it as its error.
+DRIVER_ERRORS = (psycopg.Error, pymysql.MySQLError, oracledb.Error)
+
 MISSING = "missing"
 EXTRA = "extra"
 MISMATCHED = "mismatched"
@@ -751,7 +754,7 @@ def verify_table(
             )
     except RoachliftError as exc:
         result.error = str(exc)
-    except (psycopg.Error, pymysql.MySQLError, oracledb.Error) as exc:
+    except DRIVER_ERRORS as exc:
         result.error = f"{type(exc).__name__}: {exc}".strip()
     finally:
         for reader in (src, tgt):
@@ -917,7 +920,7 @@ def verify_rows(
             )
     except RoachliftError as exc:
         result.error = str(exc)
-    except (psycopg.Error, pymysql.MySQLError) as exc:
+    except DRIVER_ERRORS as exc:
         result.error = f"{type(exc).__name__}: {exc}".strip()
     finally:
         for reader in (src, tgt):
